@@ -1,0 +1,1 @@
+"""The four services: licensing, certification, monitoring and verification."""

@@ -1,0 +1,18 @@
+"""Wires the licensing service's adapters; nothing is built at import time."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from shared.config import Settings
+from shared.service import ServiceDefinition, Worker
+
+SERVICE = ServiceDefinition(name="licensing", produces=True)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    return SERVICE.create_app(settings)
+
+
+def create_workers(settings: Settings | None = None) -> list[Worker]:
+    return SERVICE.workers(settings)

@@ -1,0 +1,1 @@
+"""The registry's common library: event envelope, stores, bus, auth, HTTP plumbing, config, CLI."""

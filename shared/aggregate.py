@@ -1,0 +1,38 @@
+"""Aggregates: plain classes whose command methods record changes and apply them at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Self
+
+from shared.clock import parse_instant
+from shared.events.envelope import EVENT_TYPE, Change
+
+
+class Aggregate:
+    """Rebuilt by applying its stream; ``on_<change name>`` methods mutate the state."""
+
+    def __init__(self, stream_id: str):
+        self.id = stream_id
+        self.version = 0
+        self.pending: list[Change] = []
+
+    @classmethod
+    def rebuild(cls, stream_id: str, events: list[dict[str, Any]]) -> Self:
+        aggregate = cls(stream_id)
+        for event in events:
+            name = EVENT_TYPE.match(event["type"]).group(2)
+            aggregate._mutate(name, event["data"], parse_instant(event["effectiveat"]))
+            aggregate.version = event["streamversion"]
+        return aggregate
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0 or bool(self.pending)
+
+    def record(self, name: str, data: dict[str, Any], effective_at: datetime | None = None) -> None:
+        self._mutate(name, data, effective_at)
+        self.pending.append(Change(name, data, effective_at))
+
+    def _mutate(self, name: str, data: dict[str, Any], effective_at: datetime | None) -> None:
+        getattr(self, f"on_{name}")(data, effective_at)

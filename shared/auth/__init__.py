@@ -1,0 +1,1 @@
+"""Tokens (SPEC §6): verification with pyjwt, development keys, role decorators."""

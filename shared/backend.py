@@ -1,0 +1,157 @@
+"""Picks the adapters of the configured backend: embedded (SQLite) or stack (MongoDB, Kafka).
+
+This is the one place that knows both; everything else sees only the ports.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+from collections.abc import Sequence
+
+from shared.bus.base import EventPublisher, MessageSource, dead_letter_topic
+from shared.config import Settings
+from shared.events.schemas import EventSchemas, default_schemas
+from shared.eventstore.base import EventStore
+from shared.readmodels.base import ReadModelStore
+from shared.relay import OutboxRelay
+
+
+def producer_of(topic: str) -> str:
+    """``licensing.events`` is the licensing service's stream."""
+    return topic.split(".", 1)[0]
+
+
+class Backend(abc.ABC):
+    def __init__(self, settings: Settings, schemas: EventSchemas | None = None):
+        self.settings = settings
+        self.schemas = schemas or default_schemas()
+
+    @abc.abstractmethod
+    def event_store(self, service: str) -> EventStore:
+        pass
+
+    @abc.abstractmethod
+    def read_models(self, service: str) -> ReadModelStore:
+        pass
+
+    @abc.abstractmethod
+    def source(self, service: str, consumer: str, topics: Sequence[str]) -> MessageSource:
+        """A source over logical topics, remembering its place under ``service.consumer``."""
+
+    @abc.abstractmethod
+    def relay(self, service: str) -> OutboxRelay | None:
+        """The outbox relay of a producing service; None where the table is the bus."""
+
+    @abc.abstractmethod
+    def ping_bus(self) -> None:
+        pass
+
+
+class EmbeddedBackend(Backend):
+    def __init__(self, settings: Settings, schemas: EventSchemas | None = None):
+        super().__init__(settings, schemas)
+        self._stores: dict[tuple[str, str], object] = {}
+
+    def event_store(self, service: str) -> EventStore:
+        from shared.eventstore.sqlite import SqliteEventStore
+
+        return self._once(
+            ("events", service),
+            lambda: SqliteEventStore(self._events_file(service), self.schemas),
+        )
+
+    def read_models(self, service: str) -> ReadModelStore:
+        from shared.readmodels.sqlite import SqliteReadModelStore
+
+        return self._once(
+            ("readmodels", service),
+            lambda: SqliteReadModelStore(self.settings.service_dir(service) / "readmodels.sqlite3"),
+        )
+
+    def source(self, service: str, consumer: str, topics: Sequence[str]) -> MessageSource:
+        from shared.bus.embedded import EmbeddedSource
+
+        tables = {topic: self._events_file(producer_of(topic)) for topic in topics}
+        return EmbeddedSource(tables, self.read_models(service), f"{service}.{consumer}")
+
+    def relay(self, service: str) -> OutboxRelay | None:
+        return None
+
+    def ping_bus(self) -> None:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    def _events_file(self, service: str):
+        return self.settings.service_dir(service) / "events.sqlite3"
+
+    def _once(self, key, build):
+        if key not in self._stores:
+            self._stores[key] = build()
+        return self._stores[key]
+
+
+class StackBackend(Backend):
+    def __init__(self, settings: Settings, schemas: EventSchemas | None = None):
+        super().__init__(settings, schemas)
+        self._publisher: EventPublisher | None = None
+        self._probe = None
+        self._lock = threading.Lock()
+
+    def _database(self, service: str):
+        from shared.mongo import client_for
+
+        return client_for(self.settings.mongodb_uri)[self.settings.database(service)]
+
+    def event_store(self, service: str) -> EventStore:
+        from shared.eventstore.mongo import MongoEventStore
+
+        return MongoEventStore(self._database(service), self.schemas)
+
+    def read_models(self, service: str) -> ReadModelStore:
+        from shared.readmodels.mongo import MongoReadModelStore
+
+        return MongoReadModelStore(self._database(service))
+
+    def source(self, service: str, consumer: str, topics: Sequence[str]) -> MessageSource:
+        from shared.bus.kafka import KafkaSource
+
+        names = [self.settings.topic(topic) for topic in topics]
+        self.ensure_topics(names)
+        group = f"{self.settings.topic_prefix}{service}.{consumer}"
+        return KafkaSource(self.settings.kafka_bootstrap_servers, names, group, self.publisher())
+
+    def relay(self, service: str) -> OutboxRelay | None:
+        topic = self.settings.topic(f"{service}.events")
+        self.ensure_topics([topic])
+        return OutboxRelay(self.event_store(service), self.publisher(), topic)
+
+    def publisher(self) -> EventPublisher:
+        from shared.bus.kafka import KafkaPublisher
+
+        with self._lock:
+            if self._publisher is None:
+                self._publisher = KafkaPublisher(self.settings.kafka_bootstrap_servers)
+            return self._publisher
+
+    def ensure_topics(self, names: Sequence[str]) -> None:
+        from shared.bus.kafka import unavailable_on_failure
+        from shared.stack import ensure_topics
+
+        every = [*names, *(dead_letter_topic(name) for name in names)]
+        with unavailable_on_failure():
+            ensure_topics(
+                self.settings.kafka_bootstrap_servers, every, self.settings.kafka_partitions
+            )
+
+    def ping_bus(self) -> None:
+        from shared.bus.kafka import KafkaProbe
+
+        with self._lock:
+            if self._probe is None:
+                self._probe = KafkaProbe(self.settings.kafka_bootstrap_servers)
+        self._probe.ping()
+
+
+def open_backend(settings: Settings, schemas: EventSchemas | None = None) -> Backend:
+    kind = {"embedded": EmbeddedBackend, "stack": StackBackend}[settings.backend]
+    return kind(settings, schemas)

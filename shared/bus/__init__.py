@@ -1,0 +1,1 @@
+"""The bus port: publishing stored events and consuming them, on Kafka or embedded."""

@@ -1,0 +1,66 @@
+"""The bus port.
+
+A ``MessageSource`` hands a consumer batches of raw messages in per-key order and
+remembers, on ``commit``, how far the consumer got. A consumer commits only after its
+projection write, so a crash replays messages (at-least-once) and never skips one.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def position(self) -> str:
+        return f"{self.topic}/{self.partition}/{self.offset}"
+
+
+class MessageSource(abc.ABC):
+    @abc.abstractmethod
+    def poll(self, max_messages: int = 500, timeout_ms: int = 1000) -> list[Message]:
+        pass
+
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """Record that every message polled so far has been applied."""
+
+    @abc.abstractmethod
+    def rewind(self) -> None:
+        """Go back to the last committed positions, after a failed batch."""
+
+    @abc.abstractmethod
+    def dead_letter(self, message: Message, reason: str) -> None:
+        """Set a message aside with the reason; returns once it is durably stored."""
+
+    @abc.abstractmethod
+    def positions(self) -> dict[str, dict[str, int]]:
+        """Next offset to read, per topic and partition, as committed."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        pass
+
+
+class EventPublisher(abc.ABC):
+    @abc.abstractmethod
+    def publish(self, topic: str, messages: Sequence[tuple[str, bytes]]) -> None:
+        """Send (key, value) pairs in order; return only when all are acknowledged."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        pass
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}.dlq"

@@ -1,0 +1,92 @@
+"""The bus of the embedded backend: producers' event tables, read in order by position.
+
+The checkpoint of each topic and the dead letters live in the consumer's own
+read-model store, beside the projection they belong to.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from shared.bus.base import Message, MessageSource, dead_letter_topic
+from shared.readmodels.base import ReadModelStore
+from shared.sqlite import SqliteFile
+
+CHECKPOINTS = "checkpoints"
+DEAD_LETTERS = "dead_letters"
+
+
+class EmbeddedSource(MessageSource):
+    def __init__(self, event_tables: Mapping[str, Path], store: ReadModelStore, consumer: str):
+        """``event_tables`` maps each topic to the producer's event store file."""
+        self._tables = {
+            topic: SqliteFile(path, read_only=True) for topic, path in event_tables.items()
+        }
+        self._store = store
+        self._consumer = consumer
+        self._next: dict[str, int] = {}
+        self.rewind()
+
+    def poll(self, max_messages: int = 500, timeout_ms: int = 1000) -> list[Message]:
+        messages: list[Message] = []
+        for topic, table in self._tables.items():
+            if len(messages) >= max_messages or not table.exists():
+                continue
+            rows = table.query(
+                "SELECT position, body FROM events WHERE position >= ? ORDER BY position LIMIT ?",
+                (self._next[topic], max_messages - len(messages)),
+            )
+            for row in rows:
+                body = row["body"].encode()
+                messages.append(Message(topic, 0, row["position"], _key(body), body))
+                self._next[topic] = row["position"] + 1
+        return messages
+
+    def commit(self) -> None:
+        key = self._checkpoint_key()
+        while True:
+            stored = self._store.get(CHECKPOINTS, key)
+            revision = stored.revision if stored else 0
+            # A list, not a dict: topic names hold dots, which document keys may not.
+            document = {"next": [{"topic": t, "position": n} for t, n in self._next.items()]}
+            if self._store.put(CHECKPOINTS, key, document, revision):
+                return
+
+    def rewind(self) -> None:
+        saved = self._saved()
+        self._next = {topic: saved.get(topic, 1) for topic in self._tables}
+
+    def dead_letter(self, message: Message, reason: str) -> None:
+        letter = {
+            "topic": dead_letter_topic(message.topic),
+            "reason": reason,
+            "original_topic": message.topic,
+            "original_offset": message.offset,
+            "key": message.key,
+            "value": message.value.decode(errors="replace"),
+        }
+        self._store.put(DEAD_LETTERS, f"{self._consumer}:{message.position}", letter, 0)
+
+    def positions(self) -> dict[str, dict[str, int]]:
+        saved = self._saved()
+        return {topic: {"0": saved.get(topic, 1)} for topic in self._tables}
+
+    def close(self) -> None:
+        """Nothing to release: connections close with their threads."""
+
+    def _checkpoint_key(self) -> str:
+        return self._consumer
+
+    def _saved(self) -> dict[str, int]:
+        stored = self._store.get(CHECKPOINTS, self._checkpoint_key())
+        entries = stored.document["next"] if stored else []
+        return {entry["topic"]: entry["position"] for entry in entries}
+
+
+def _key(body: bytes) -> str | None:
+    try:
+        return json.loads(body).get("partitionkey")
+    except (ValueError, AttributeError):
+        return None

@@ -1,0 +1,158 @@
+"""The bus on Apache Kafka (stack backend): an idempotent producer and a group consumer."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import KafkaError
+
+from shared.bus.base import EventPublisher, Message, MessageSource, dead_letter_topic
+from shared.errors import Unavailable
+
+
+@contextlib.contextmanager
+def unavailable_on_failure() -> Iterator[None]:
+    try:
+        yield
+    except KafkaError as error:
+        raise Unavailable(f"Kafka unreachable: {type(error).__name__}: {error}") from error
+
+
+class KafkaPublisher(EventPublisher):
+    def __init__(self, bootstrap_servers: str, client_id: str = "registry"):
+        with unavailable_on_failure():
+            # Idempotent with acks=all: a retried send is never written twice, and order
+            # within a partition holds even with several requests in flight.
+            self._producer = KafkaProducer(
+                bootstrap_servers=bootstrap_servers.split(","),
+                client_id=client_id,
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=5,
+                delivery_timeout_ms=30000,
+                request_timeout_ms=10000,
+            )
+
+    def publish(
+        self,
+        topic: str,
+        messages: Sequence[tuple[str, bytes]],
+        headers: Sequence[tuple[str, bytes]] = (),
+    ) -> None:
+        with unavailable_on_failure():
+            futures = [
+                self._producer.send(topic, key=key.encode(), value=value, headers=list(headers))
+                for key, value in messages
+            ]
+            self._producer.flush(timeout=30)
+            for future in futures:
+                future.get(timeout=30)
+
+    def close(self) -> None:
+        self._producer.close(timeout=10)
+
+
+class KafkaSource(MessageSource):
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        topics: Sequence[str],
+        group_id: str,
+        dead_letters: KafkaPublisher,
+    ):
+        self._dead_letters = dead_letters
+        self._committed: dict[str, dict[str, int]] = {}
+        self._polled: dict[tuple[str, int], int] = {}
+        with unavailable_on_failure():
+            self._consumer = KafkaConsumer(
+                *topics,
+                bootstrap_servers=bootstrap_servers.split(","),
+                group_id=group_id,
+                client_id=group_id,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+            )
+
+    def poll(self, max_messages: int = 500, timeout_ms: int = 1000) -> list[Message]:
+        with unavailable_on_failure():
+            batches = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_messages)
+        messages = []
+        for partition, records in batches.items():
+            for record in records:
+                messages.append(
+                    Message(
+                        topic=record.topic,
+                        partition=record.partition,
+                        offset=record.offset,
+                        key=record.key.decode(errors="replace") if record.key else None,
+                        value=record.value,
+                        headers={k: v.decode(errors="replace") for k, v in record.headers or []},
+                    )
+                )
+                self._polled[(partition.topic, partition.partition)] = record.offset + 1
+        return messages
+
+    def commit(self) -> None:
+        if not self._polled:
+            return
+        with unavailable_on_failure():
+            self._consumer.commit()
+        for (topic, partition), offset in self._polled.items():
+            self._committed.setdefault(topic, {})[str(partition)] = offset
+        self._polled.clear()
+
+    def rewind(self) -> None:
+        self._polled.clear()
+        with unavailable_on_failure():
+            for partition in self._consumer.assignment():
+                committed = self._consumer.committed(partition)
+                if committed is None:
+                    self._consumer.seek_to_beginning(partition)
+                else:
+                    self._consumer.seek(partition, committed)
+
+    def dead_letter(self, message: Message, reason: str) -> None:
+        headers = [
+            ("reason", reason[:1000].encode()),
+            ("original-topic", message.topic.encode()),
+            ("original-partition", str(message.partition).encode()),
+            ("original-offset", str(message.offset).encode()),
+        ]
+        key = message.key or ""
+        self._dead_letters.publish(
+            dead_letter_topic(message.topic), [(key, message.value)], headers
+        )
+
+    def positions(self) -> dict[str, dict[str, int]]:
+        return {topic: dict(partitions) for topic, partitions in self._committed.items()}
+
+    def end_positions(self) -> dict[tuple[str, int], int]:
+        """The current end of every assigned partition, to know when a replay has caught up."""
+        with unavailable_on_failure():
+            ends = self._consumer.end_offsets(list(self._consumer.assignment()))
+        return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
+
+
+class KafkaProbe:
+    """Answers readiness checks with a real metadata request over one kept connection."""
+
+    def __init__(self, bootstrap_servers: str):
+        self._bootstrap = bootstrap_servers.split(",")
+        self._admin = None
+
+    def ping(self) -> None:
+        from kafka import KafkaAdminClient
+
+        with unavailable_on_failure():
+            if self._admin is None:
+                self._admin = KafkaAdminClient(
+                    bootstrap_servers=self._bootstrap,
+                    client_id="registry-probe",
+                    request_timeout_ms=5000,
+                )
+            self._admin.list_topics()

@@ -1,0 +1,23 @@
+"""``./registry``: run, seed, test and operate the registry (SPEC §10)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from shared.cli import run, seed, stack, test, token
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="registry", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for module in (run, stack, token, seed, test):
+        module.add_parser(commands)
+    arguments, extra = parser.parse_known_args(argv)
+    if extra and arguments.command != "test":
+        parser.error(f"unrecognised arguments: {' '.join(extra)}")
+    return arguments.handler(arguments, extra) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""``./registry stack up|down|status``: a real local Kafka broker and MongoDB-compatible server."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from shared.config import SERVICES, Settings
+
+TOPICS = [f"{service}.events" for service in SERVICES if service != "verification"]
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("stack", help="local Kafka and MongoDB-compatible servers")
+    parser.add_argument("action", choices=("up", "down", "status"))
+    parser.set_defaults(handler=handle)
+
+
+def handle(arguments, _extra) -> int:
+    from shared import stack
+
+    settings = Settings.from_env()
+    log = lambda line: print(line, file=sys.stderr)  # noqa: E731
+    if arguments.action == "up":
+        topics = [settings.topic(t) for t in TOPICS]
+        topics += [f"{topic}.dlq" for topic in topics]
+        addresses = stack.up(
+            settings.data_dir, topics=topics, partitions=settings.kafka_partitions, log=log
+        )
+        print(f"KAFKA_BOOTSTRAP_SERVERS={addresses.kafka_bootstrap}")
+        print(f"MONGODB_URI={addresses.mongodb_uri}")
+    elif arguments.action == "down":
+        stack.down(settings.data_dir, log=log)
+    else:
+        print(json.dumps(stack.status(settings.data_dir), indent=2))
+    return 0

@@ -1,0 +1,99 @@
+"""The service layer's side of a write: idempotency, optimistic concurrency, the outbox.
+
+``StreamWriter`` is the unit of work over one event store. A handler loads an
+aggregate, calls its command method, and hands the aggregate back here: its pending
+changes are wrapped as events and appended in one atomic commit, together with the
+outcome the caller will see, so a retry with the same Idempotency-Key gets that
+outcome again instead of a second event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from shared.aggregate import Aggregate
+from shared.clock import Clock, utc_now
+from shared.errors import ConcurrencyError, IdempotencyKeyUsed, Invalid, NotFound
+from shared.events.envelope import Provenance, wrap
+from shared.eventstore.base import EventStore, Idempotency
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    provenance: Provenance
+    idempotency_key: str | None = None
+    request_hash: str | None = None
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: dict[str, Any]
+    version: int
+
+
+class StreamWriter:
+    def __init__(self, store: EventStore, service: str, clock: Clock = utc_now):
+        self.store = store
+        self.service = service
+        self.clock = clock
+
+    def previous_outcome(self, context: CommandContext) -> Outcome | None:
+        """The stored outcome of an earlier request with the same Idempotency-Key."""
+        if not context.idempotency_key:
+            return None
+        commit = self.store.find_idempotent(context.idempotency_key)
+        if commit is None:
+            return None
+        if commit.idempotency.request_hash != context.request_hash:
+            raise Invalid("this Idempotency-Key was used for a different request")
+        return Outcome(**commit.idempotency.outcome)
+
+    def load(self, kind: type[A], stream_id: str, context: CommandContext | None = None) -> A:
+        aggregate = kind.rebuild(stream_id, self.store.load(stream_id))
+        if not aggregate.exists:
+            raise NotFound(f"no {kind.__name__.lower()} {stream_id}")
+        expected = context.expected_version if context else None
+        if expected is not None and expected != aggregate.version:
+            raise ConcurrencyError(stream_id, expected, aggregate.version)
+        return aggregate
+
+    def save(
+        self,
+        aggregate: Aggregate,
+        context: CommandContext,
+        render: Callable[[Aggregate], dict[str, Any]],
+        partition_key: str,
+        recruiter_id: str | None = None,
+        status: int = 200,
+    ) -> Outcome:
+        version = aggregate.version + len(aggregate.pending)
+        outcome = Outcome(status, render(aggregate), version)
+        events = wrap(
+            self.service,
+            aggregate.id,
+            aggregate.version + 1,
+            aggregate.pending,
+            context.provenance,
+            self.clock(),
+            partition_key,
+            recruiter_id,
+        )
+        idempotency = None
+        if context.idempotency_key:
+            idempotency = Idempotency(
+                context.idempotency_key, context.request_hash or "", outcome.__dict__
+            )
+        try:
+            self.store.append(aggregate.id, aggregate.version, events, idempotency)
+        except IdempotencyKeyUsed:
+            # A concurrent retry of the same request won the race: answer as it did.
+            return self.previous_outcome(context) or outcome
+        aggregate.version = version
+        aggregate.pending = []
+        return outcome

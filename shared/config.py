@@ -1,0 +1,71 @@
+"""Settings read from the environment, once, in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SERVICES = ("verification", "licensing", "certification", "monitoring")
+DEFAULT_PORTS = {"verification": 8000, "licensing": 8001, "certification": 8002, "monitoring": 8003}
+BACKENDS = ("embedded", "stack")
+
+
+@dataclass(frozen=True)
+class Settings:
+    backend: str = "embedded"
+    data_dir: Path = Path("var")
+    mongodb_uri: str = "mongodb://127.0.0.1:27017/"
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_partitions: int = 3
+    # Prefixes let tests and parallel deployments share one broker and one server.
+    topic_prefix: str = ""
+    database_prefix: str = "registry"
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    token_issuer: str = "recruiter-registry-dev"  # noqa: S105 (a name, not a secret)
+    token_audience: str = "recruiter-registry"  # noqa: S105
+    jwks_url: str | None = None
+    token_public_key_file: Path | None = None
+    log_level: str = "INFO"
+    public_rate_per_minute: int = 600
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        backend = env.get("REGISTRY_BACKEND", "embedded")
+        if backend not in BACKENDS:
+            raise ValueError(
+                f"REGISTRY_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}"
+            )
+        key_file = env.get("REGISTRY_TOKEN_PUBLIC_KEY_FILE")
+        return cls(
+            backend=backend,
+            data_dir=Path(env.get("REGISTRY_DATA_DIR", "var")).resolve(),
+            mongodb_uri=env.get("MONGODB_URI", cls.mongodb_uri),
+            kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS", cls.kafka_bootstrap_servers),
+            kafka_partitions=int(env.get("REGISTRY_KAFKA_PARTITIONS", cls.kafka_partitions)),
+            topic_prefix=env.get("REGISTRY_TOPIC_PREFIX", ""),
+            database_prefix=env.get("REGISTRY_DATABASE_PREFIX", cls.database_prefix),
+            ports={
+                name: int(env.get(f"REGISTRY_{name.upper()}_PORT", port))
+                for name, port in DEFAULT_PORTS.items()
+            },
+            token_issuer=env.get("REGISTRY_TOKEN_ISSUER", cls.token_issuer),
+            token_audience=env.get("REGISTRY_TOKEN_AUDIENCE", cls.token_audience),
+            jwks_url=env.get("REGISTRY_JWKS_URL") or None,
+            token_public_key_file=Path(key_file) if key_file else None,
+            log_level=env.get("REGISTRY_LOG_LEVEL", cls.log_level),
+            public_rate_per_minute=int(
+                env.get("REGISTRY_PUBLIC_RATE_PER_MINUTE", cls.public_rate_per_minute)
+            ),
+        )
+
+    def topic(self, name: str) -> str:
+        """The bus name of a logical topic such as ``licensing.events``."""
+        return f"{self.topic_prefix}{name}"
+
+    def database(self, service: str) -> str:
+        return f"{self.database_prefix}_{service}"
+
+    def service_dir(self, service: str) -> Path:
+        return self.data_dir / service

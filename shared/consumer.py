@@ -1,0 +1,78 @@
+"""The consumer runner: at-least-once delivery into an idempotent projection."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from shared.bus.base import Message, MessageSource
+from shared.errors import InvalidEvent, Unavailable
+from shared.events.envelope import decode
+from shared.events.schemas import EventSchemas
+from shared.projection import Projection
+
+log = logging.getLogger(__name__)
+
+
+class ConsumerRunner:
+    def __init__(self, source: MessageSource, projection: Projection, schemas: EventSchemas):
+        self.source = source
+        self.projection = projection
+        self.schemas = schemas
+
+    def run_once(self, max_messages: int = 500, timeout_ms: int = 1000) -> int:
+        """Apply one batch and commit it; on a store or bus outage go back and retry later."""
+        batch = self.source.poll(max_messages, timeout_ms)
+        try:
+            for message in batch:
+                self._handle(message)
+            self.source.commit()
+        except Unavailable:
+            self.source.rewind()
+            raise
+        return len(batch)
+
+    def run_until_stopped(self, stop: threading.Event, idle_seconds: float = 0.2) -> None:
+        while not stop.is_set():
+            try:
+                if self.run_once() == 0:
+                    stop.wait(idle_seconds)
+            except Unavailable as error:
+                log.warning(
+                    "consumer waiting: %s", error, extra={"projection": self.projection.name}
+                )
+                stop.wait(2)
+
+    def _handle(self, message: Message) -> None:
+        try:
+            event = decode(message.value)
+            self.schemas.validate(event)
+        except InvalidEvent as error:
+            self._set_aside(message, f"invalid event: {error}")
+            return
+        try:
+            self.projection.apply(event)
+        except Unavailable:
+            raise
+        except Exception as error:  # a projection bug must not stop every other recruiter's updates
+            log.exception("projection failed", extra={"projection": self.projection.name})
+            self._set_aside(message, f"projection failed: {type(error).__name__}")
+
+    def _set_aside(self, message: Message, reason: str) -> None:
+        self.source.dead_letter(message, reason)
+        self.projection.record_dead_letter(message, reason)
+        log.warning(
+            "message set aside",
+            extra={"position": message.position, "reason": reason[:200]},
+        )
+
+
+def wait_for(condition, timeout: float = 30.0, interval: float = 0.1) -> bool:
+    """Poll ``condition`` until true or ``timeout``; for callers that wait on a projection."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return bool(condition())

@@ -1,0 +1,102 @@
+"""The event store port (SPEC §9).
+
+One command's events form one *commit*, stored atomically. A commit may carry the
+caller's Idempotency-Key and the outcome it produced, so a retried request is answered
+from the store instead of appending again, even after a crash.
+"""
+
+from __future__ import annotations
+
+import abc
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.errors import ConcurrencyError, InvalidEvent
+from shared.events.schemas import EventSchemas
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    key: str
+    request_hash: str
+    outcome: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Commit:
+    stream_id: str
+    first_version: int
+    events: list[dict[str, Any]]
+    commit_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    idempotency: Idempotency | None = None
+
+    @property
+    def last_version(self) -> int:
+        return self.first_version + len(self.events) - 1
+
+    @property
+    def partition_key(self) -> str:
+        return self.events[0]["partitionkey"]
+
+
+class EventStore(abc.ABC):
+    """Append-only streams of events with optimistic concurrency; the outbox of the relay."""
+
+    def __init__(self, schemas: EventSchemas):
+        self.schemas = schemas
+
+    def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[dict[str, Any]],
+        idempotency: Idempotency | None = None,
+    ) -> Commit:
+        """Store ``events`` after ``expected_version`` or raise ``ConcurrencyError``.
+
+        Raises ``IdempotencyKeyUsed`` when a commit already carries the key.
+        """
+        if not events:
+            raise ValueError("a commit holds at least one event")
+        for offset, event in enumerate(events):
+            self.schemas.validate(event)
+            if event["subject"] != stream_id:
+                raise InvalidEvent(f"event subject {event['subject']} is not stream {stream_id}")
+            if event["streamversion"] != expected_version + 1 + offset:
+                raise InvalidEvent("events must be numbered on from the expected version")
+        commit = Commit(stream_id, expected_version + 1, list(events), idempotency=idempotency)
+        current = self.stream_version(stream_id)
+        if current != expected_version:
+            raise ConcurrencyError(stream_id, expected_version, current)
+        self._insert(commit)
+        return commit
+
+    @abc.abstractmethod
+    def _insert(self, commit: Commit) -> None:
+        """Insert atomically; a clash on (stream, first version) or on the key raises."""
+
+    @abc.abstractmethod
+    def load(self, stream_id: str) -> list[dict[str, Any]]:
+        """The stream's events in version order (empty for an unknown stream)."""
+
+    @abc.abstractmethod
+    def stream_version(self, stream_id: str) -> int:
+        """The last version of the stream, 0 when it has none."""
+
+    @abc.abstractmethod
+    def find_idempotent(self, key: str) -> Commit | None:
+        """The commit stored with this Idempotency-Key, if any."""
+
+    @abc.abstractmethod
+    def unpublished(self, limit: int) -> list[Commit]:
+        """Commits not yet marked published, each stream's in version order."""
+
+    @abc.abstractmethod
+    def mark_published(self, commits: Sequence[Commit]) -> None:
+        pass
+
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Raise ``Unavailable`` when the store cannot be reached."""

@@ -1,0 +1,1 @@
+"""HTTP plumbing every service reuses: problems, bodies, auth, commands, health, metrics."""

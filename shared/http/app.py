@@ -1,0 +1,55 @@
+"""The Flask application every service is built on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, Flask
+from prometheus_client import CollectorRegistry
+
+from shared.auth.tokens import TokenVerifier
+from shared.config import Settings
+from shared.http import problems
+from shared.http.observability import health_blueprint, instrument
+from shared.http.ratelimit import RateLimiter
+
+MAX_BODY = 1024 * 1024
+
+
+@dataclass
+class RegistryExtension:
+    """What routes reach through ``current_app.extensions["registry"]``."""
+
+    service: str
+    settings: Settings
+    verifier: TokenVerifier
+    rate_limiter: RateLimiter
+    parts: dict[str, Any] = field(default_factory=dict)
+
+
+def create_service_app(
+    service: str,
+    settings: Settings,
+    checks: Mapping[str, Callable[[], None]],
+    blueprints: Iterable[Blueprint] = (),
+    parts: Mapping[str, Any] | None = None,
+) -> Flask:
+    app = Flask(f"registry.{service}")
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.json.sort_keys = False
+    app.extensions["registry"] = RegistryExtension(
+        service=service,
+        settings=settings,
+        verifier=TokenVerifier(settings),
+        rate_limiter=RateLimiter(settings.public_rate_per_minute),
+        parts=dict(parts or {}),
+    )
+    metrics = CollectorRegistry()
+    instrument(app, service, metrics)
+    problems.register(app)
+    app.register_blueprint(health_blueprint(checks, metrics))
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,33 @@
+"""Reading a JSON command body: 415, 400 and 422 before any handler runs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import request
+from marshmallow import Schema, ValidationError
+
+from shared.http.problems import Problem
+
+
+def json_body(schema: Schema) -> dict[str, Any]:
+    """The request body loaded through ``schema``; unknown fields are refused."""
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        raise Problem(415, "Unsupported media type", "send the body as application/json")
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw or b"null")
+    except json.JSONDecodeError as error:
+        detail = f"the body is not valid JSON ({error.msg} at line {error.lineno})"
+        raise Problem(400, "Malformed JSON", detail) from error
+    except UnicodeDecodeError as error:
+        raise Problem(400, "Malformed JSON", "the body is not UTF-8 text") from error
+    if not isinstance(data, dict):
+        raise Problem(422, "Invalid request", "the body must be a JSON object")
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise Problem(
+            422, "Invalid request", "some fields are missing or wrong", errors=error.messages
+        ) from error

@@ -1,0 +1,82 @@
+"""Projections: fold events into read-model documents, idempotently.
+
+Each document records, per stream, the last version it applied, in the same
+single-document write as the change itself. A redelivered event is then a no-op, and
+an event that skips versions (or a message set aside as dead) is written down on the
+document so that readers can refuse to vouch for it.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+from shared.bus.base import Message
+from shared.readmodels.base import ReadModelStore
+
+APPLIED = "_applied"
+INTEGRITY = "_integrity"
+MAX_ATTEMPTS = 20
+
+
+class Projection(abc.ABC):
+    name: str
+    collection: str
+    topics: tuple[str, ...]
+
+    def __init__(self, store: ReadModelStore, collection: str | None = None):
+        self.store = store
+        self.collection = collection or self.collection
+
+    @abc.abstractmethod
+    def key_for(self, event: dict[str, Any]) -> str | None:
+        """The document an event belongs to; None when this projection ignores it."""
+
+    @abc.abstractmethod
+    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        """The document after the event; pure."""
+
+    def apply(self, event: dict[str, Any]) -> bool:
+        """Apply once; False when this event (or a later one of its stream) was applied."""
+        key = self.key_for(event)
+        if key is None:
+            return False
+        stream, version = event["subject"], event["streamversion"]
+        return self._update(key, lambda document: self._fold(document, event, stream, version))
+
+    def record_dead_letter(self, message: Message, reason: str) -> None:
+        """Mark the document the lost message concerned, so nobody is vouched for blindly."""
+        if not message.key:
+            return
+        problem = {"kind": "dead_letter", "position": message.position, "reason": reason[:200]}
+        self._update(message.key, lambda document: _with_problem(document, problem))
+
+    def _fold(self, document: dict, event: dict, stream: str, version: int) -> dict | None:
+        applied = document.get(APPLIED, {}).get(stream, 0)
+        if version <= applied:
+            return None
+        if version > applied + 1:
+            missing = {"kind": "gap", "stream": stream, "after": applied, "got": version}
+            document = _with_problem(document, missing)
+        document = self.when(document, event)
+        document[APPLIED] = {**document.get(APPLIED, {}), stream: version}
+        return document
+
+    def _update(self, key: str, change) -> bool:
+        for _ in range(MAX_ATTEMPTS):
+            stored = self.store.get(self.collection, key)
+            current = dict(stored.document) if stored else {}
+            updated = change(current)
+            if updated is None:
+                return False
+            if self.store.put(self.collection, key, updated, stored.revision if stored else 0):
+                return True
+        raise RuntimeError(f"document {key} of {self.collection} kept changing under the consumer")
+
+
+def integrity_problems(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(document.get(INTEGRITY, []))
+
+
+def _with_problem(document: dict, problem: dict) -> dict:
+    return {**document, INTEGRITY: [*document.get(INTEGRITY, []), problem]}

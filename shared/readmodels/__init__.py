@@ -1,0 +1,1 @@
+"""The read-model store port for projections, and its adapters."""

@@ -1,0 +1,95 @@
+"""The read-model store port.
+
+Documents carry a revision; ``put`` writes only over the revision that was read, so a
+projection's read-apply-write is one atomic single-document step on every backend.
+Queries take plain equality filters on named fields: values are checked to be scalars,
+so text from a query string can never act as a store operator.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Scalar = str | int | float | bool | None
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+FIELD = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
+
+
+@dataclass(frozen=True)
+class Stored:
+    key: str
+    revision: int
+    document: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+
+
+@dataclass(frozen=True)
+class Query:
+    """Equality on fields, optionally a case-sensitive substring on one (normalise first)."""
+
+    where: Mapping[str, Scalar]
+    contains: tuple[str, str] | None = None
+    order_by: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        for field, value in self.where.items():
+            check_field(field)
+            if not isinstance(value, Scalar):
+                raise TypeError(f"filter on {field} must be a scalar, not {type(value).__name__}")
+        if self.contains is not None:
+            check_field(self.contains[0])
+            if not isinstance(self.contains[1], str):
+                raise TypeError("contains needs a string")
+        if self.order_by is not None:
+            check_field(self.order_by)
+        if not (0 < self.limit <= 1000 and self.offset >= 0):
+            raise ValueError("limit must be 1..1000 and offset not negative")
+
+
+class ReadModelStore(abc.ABC):
+    @abc.abstractmethod
+    def get(self, collection: str, key: str) -> Stored | None:
+        pass
+
+    @abc.abstractmethod
+    def put(self, collection: str, key: str, document: Mapping[str, Any], revision: int) -> bool:
+        """Write over ``revision`` (0: the key must be new). False when someone else won."""
+
+    @abc.abstractmethod
+    def find(self, collection: str, query: Query) -> Page:
+        pass
+
+    @abc.abstractmethod
+    def ensure_index(self, collection: str, fields: Sequence[str], unique: bool = False) -> None:
+        pass
+
+    @abc.abstractmethod
+    def drop(self, collection: str) -> None:
+        pass
+
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Raise ``Unavailable`` when the store cannot be reached."""
+
+
+def check_name(collection: str) -> str:
+    if not NAME.match(collection):
+        raise ValueError(f"bad collection name {collection!r}")
+    return collection
+
+
+def check_field(field: str) -> str:
+    if not FIELD.match(field):
+        raise ValueError(f"bad field name {field!r}")
+    return field

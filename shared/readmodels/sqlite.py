@@ -1,0 +1,102 @@
+"""Read models in a SQLite file (embedded backend): a table per collection, JSON documents."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from shared.readmodels.base import Page, Query, ReadModelStore, Stored, check_field, check_name
+from shared.sqlite import SqliteFile
+
+
+class SqliteReadModelStore(ReadModelStore):
+    def __init__(self, path: Path):
+        self.file = SqliteFile(path)
+        self._created: set[str] = set()
+
+    def get(self, collection: str, key: str) -> Stored | None:
+        table = self._table(collection)
+        rows = self.file.query(f"SELECT * FROM {table} WHERE key = ?", (str(key),))  # noqa: S608
+        if not rows:
+            return None
+        return Stored(rows[0]["key"], rows[0]["revision"], json.loads(rows[0]["document"]))
+
+    def put(self, collection: str, key: str, document: Mapping[str, Any], revision: int) -> bool:
+        table = self._table(collection)
+        body = json.dumps(document)
+        with self.file.transaction() as connection:
+            if revision == 0:
+                try:
+                    connection.execute(
+                        f"INSERT INTO {table} (key, revision, document) VALUES (?, 1, ?)",  # noqa: S608
+                        (str(key), body),
+                    )
+                except sqlite3.IntegrityError:
+                    return False
+                return True
+            cursor = connection.execute(
+                f"UPDATE {table} SET revision = revision + 1, document = ?"  # noqa: S608
+                " WHERE key = ? AND revision = ?",
+                (body, str(key), revision),
+            )
+            return cursor.rowcount == 1
+
+    def find(self, collection: str, query: Query) -> Page:
+        table = self._table(collection)
+        clauses, parameters = [], []
+        for field, value in query.where.items():
+            if value is None:
+                clauses.append(f"json_extract(document, '{_path(field)}') IS NULL")
+            else:
+                clauses.append(f"json_extract(document, '{_path(field)}') = ?")
+                parameters.append(value)
+        if query.contains:
+            field, text = query.contains
+            clauses.append(f"instr(json_extract(document, '{_path(field)}'), ?) > 0")
+            parameters.append(text)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        order = (
+            f"json_extract(document, '{_path(query.order_by)}'), key" if query.order_by else "key"
+        )
+        rows = self.file.query(
+            f"SELECT document FROM {table} {where} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
+            (*parameters, query.limit, query.offset),
+        )
+        total = self.file.query(f"SELECT COUNT(*) AS n FROM {table} {where}", tuple(parameters))  # noqa: S608
+        return Page([json.loads(row["document"]) for row in rows], total[0]["n"])
+
+    def ensure_index(self, collection: str, fields: Sequence[str], unique: bool = False) -> None:
+        table = self._table(collection)
+        name = f"{table}_{'_'.join(f.replace('.', '_') for f in fields)}"
+        columns = ", ".join(f"json_extract(document, '{_path(f)}')" for f in fields)
+        kind = "UNIQUE INDEX" if unique else "INDEX"
+        with self.file.transaction() as connection:
+            connection.execute(f"CREATE {kind} IF NOT EXISTS {name} ON {table} ({columns})")
+
+    def drop(self, collection: str) -> None:
+        table = f"rm_{check_name(collection)}"
+        with self.file.transaction() as connection:
+            connection.execute(f"DROP TABLE IF EXISTS {table}")
+        self._created.discard(table)
+
+    def ping(self) -> None:
+        self.file.query("SELECT 1")
+
+    def _table(self, collection: str) -> str:
+        table = f"rm_{check_name(collection)}"
+        if table not in self._created:
+            with self.file.transaction() as connection:
+                connection.execute(
+                    f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY,"
+                    " revision INTEGER NOT NULL, document TEXT NOT NULL)"
+                )
+            self._created.add(table)
+        return table
+
+
+def _path(field: str) -> str:
+    # Field names are checked against a strict pattern, so quoting them in SQL is safe.
+    return "$." + check_field(field)

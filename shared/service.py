@@ -1,0 +1,113 @@
+"""One shape for every service: a definition, and the parts its bootstrap wires from it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Flask
+
+from shared.backend import Backend, open_backend
+from shared.commands import StreamWriter
+from shared.config import Settings
+from shared.consumer import ConsumerRunner
+from shared.eventstore.base import EventStore
+from shared.http.app import create_service_app
+from shared.logs import configure_logging
+from shared.projection import Projection
+from shared.readmodels.base import ReadModelStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Parts:
+    """The adapters one service process runs on, built once by its bootstrap."""
+
+    settings: Settings
+    backend: Backend
+    read_models: ReadModelStore
+    events: EventStore | None = None
+    writer: StreamWriter | None = None
+
+
+@dataclass(frozen=True)
+class Worker:
+    name: str
+    run: Callable[[threading.Event], None]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    produces: bool
+    projections: Sequence[Callable[[ReadModelStore], Projection]] = ()
+    blueprints: Callable[[Parts], Sequence[Blueprint]] = lambda parts: ()
+    schedulers: Sequence[Callable[[Parts], Worker]] = field(default_factory=tuple)
+
+    def parts(self, settings: Settings | None = None) -> Parts:
+        settings = settings or Settings.from_env()
+        backend = open_backend(settings)
+        parts = Parts(settings, backend, backend.read_models(self.name))
+        if self.produces:
+            parts.events = backend.event_store(self.name)
+            parts.writer = StreamWriter(parts.events, self.name)
+        return parts
+
+    def create_app(self, settings: Settings | None = None) -> Flask:
+        parts = self.parts(settings)
+        configure_logging(parts.settings.log_level)
+        checks = {"store": parts.read_models.ping, "bus": parts.backend.ping_bus}
+        if parts.events is not None:
+            checks["events"] = parts.events.ping
+        return create_service_app(
+            self.name, parts.settings, checks, self.blueprints(parts), {"parts": parts}
+        )
+
+    def workers(self, settings: Settings | None = None) -> list[Worker]:
+        """The relay, consumers and schedulers that run beside the HTTP processes."""
+        parts = self.parts(settings)
+        workers = [self._consumer(parts, build) for build in self.projections]
+        if self.produces:
+            workers.append(Worker(f"{self.name}.relay", self._relay(parts)))
+        workers.extend(schedule(parts) for schedule in self.schedulers)
+        return workers
+
+    def _consumer(self, parts: Parts, build: Callable[[ReadModelStore], Projection]) -> Worker:
+        projection = build(parts.read_models)
+
+        def run(stop: threading.Event) -> None:
+            source = _retry(
+                lambda: parts.backend.source(self.name, projection.name, projection.topics), stop
+            )
+            if source is None:
+                return
+            try:
+                ConsumerRunner(source, projection, parts.backend.schemas).run_until_stopped(stop)
+            finally:
+                source.close()
+
+        return Worker(f"{self.name}.{projection.name}", run)
+
+    def _relay(self, parts: Parts) -> Callable[[threading.Event], None]:
+        def run(stop: threading.Event) -> None:
+            relay = _retry(lambda: parts.backend.relay(self.name), stop)
+            if relay is not None:
+                relay.run_until_stopped(stop)
+
+        return run
+
+
+def _retry(build: Callable, stop: threading.Event):
+    """Build a bus client, waiting out a broker that is not up yet."""
+    from shared.errors import Unavailable
+
+    while not stop.is_set():
+        try:
+            return build()
+        except Unavailable as error:
+            log.warning("waiting for the bus: %s", error)
+            stop.wait(2)
+    return None

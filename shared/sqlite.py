@@ -1,0 +1,67 @@
+"""SQLite files of the embedded backend: one connection per thread, WAL, failures as 503."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from shared.errors import Unavailable
+
+
+class SqliteFile:
+    """A database file shared by the threads of one process, each with its own connection."""
+
+    def __init__(self, path: Path, schema: str = "", read_only: bool = False):
+        self.path = Path(path)
+        self._read_only = read_only
+        self._local = threading.local()
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with unavailable_on_failure():
+                self.connection().executescript(schema)
+
+    def connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            if self._read_only:
+                target, uri = f"file:{self.path}?mode=ro", True
+            else:
+                target, uri = str(self.path), False
+            # isolation_level=None: transactions are opened explicitly with BEGIN IMMEDIATE.
+            connection = sqlite3.connect(target, uri=uri, timeout=10, isolation_level=None)
+            connection.row_factory = sqlite3.Row
+            if not self._read_only:
+                connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA busy_timeout=10000")
+            self._local.connection = connection
+        return connection
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with unavailable_on_failure():
+            connection = self.connection()
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield connection
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    def query(self, sql: str, parameters: tuple = ()) -> list[sqlite3.Row]:
+        with unavailable_on_failure():
+            return self.connection().execute(sql, parameters).fetchall()
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+
+@contextlib.contextmanager
+def unavailable_on_failure() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        raise Unavailable(f"SQLite store unavailable: {error}") from error

@@ -1,0 +1,578 @@
+"""Local servers for development and CI: a real Kafka broker (KRaft) and FerretDB.
+
+Both are installed from package registries on first use (Kafka jars through Maven,
+FerretDB built with Go from deploy/stack/) and run detached on 127.0.0.1, so they
+outlive the CLI process that started them. Everything lives under <data_dir>/stack/.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+KAFKA_DEPLOY = REPO_ROOT / "deploy" / "stack" / "kafka"
+FERRETDB_DEPLOY = REPO_ROOT / "deploy" / "stack" / "ferretdb"
+
+HOST = "127.0.0.1"
+START_TIMEOUT_S = 120.0
+STOP_TIMEOUT_S = 30.0
+KAFKA_HEAP = ("-Xmx512m", "-Xms256m")
+
+Log = Callable[[str], None]
+
+
+class StackError(RuntimeError):
+    """The local stack could not be installed, started or stopped."""
+
+
+@dataclass(frozen=True)
+class StackAddresses:
+    kafka_bootstrap: str
+    mongodb_uri: str
+
+
+@dataclass(frozen=True)
+class _Layout:
+    root: Path
+
+    @property
+    def kafka_lib(self) -> Path:
+        return self.root / "kafka" / "lib"
+
+    @property
+    def kafka_data(self) -> Path:
+        return self.root / "kafka" / "data"
+
+    @property
+    def kafka_properties(self) -> Path:
+        return self.root / "kafka" / "server.properties"
+
+    @property
+    def ferretdb_data(self) -> Path:
+        return self.root / "ferretdb" / "data"
+
+    @property
+    def ferretdb_bin(self) -> Path:
+        return self.root / "bin" / "ferretdb-registry"
+
+    def log_file(self, name: str) -> Path:
+        return self.root / "logs" / f"{name}.log"
+
+    def pid_file(self, name: str) -> Path:
+        return self.root / f"{name}.pid"
+
+
+@dataclass(frozen=True)
+class _Running:
+    pid: int
+    address: str
+
+
+def _layout(data_dir: Path) -> _Layout:
+    return _Layout(Path(data_dir).resolve() / "stack")
+
+
+# --- public API ---------------------------------------------------------------------------
+
+
+def up(
+    data_dir: Path,
+    kafka_port: int = 9092,
+    mongo_port: int = 27017,
+    topics: Sequence[str] = (),
+    partitions: int = 3,
+    log: Log = print,
+) -> StackAddresses:
+    """Install (first time only), start and wait for Kafka and FerretDB; create `topics`."""
+    layout = _layout(data_dir)
+    kafka_address = f"{HOST}:{kafka_port}"
+    mongo_address = f"{HOST}:{mongo_port}"
+    addresses = StackAddresses(kafka_address, f"mongodb://{mongo_address}/")
+    with _locked(layout):
+        kafka = _reusable(layout, "kafka", kafka_address, _kafka_marker(layout), log)
+        ferretdb = _reusable(layout, "ferretdb", mongo_address, _ferretdb_marker(layout), log)
+        if kafka is None:
+            _require_free_ports(kafka_port, _controller_port(kafka_port))
+        if ferretdb is None:
+            _require_free_ports(mongo_port)
+        if kafka is None:
+            _install_kafka(layout, log)
+        if ferretdb is None:
+            _install_ferretdb(layout, log)
+        # Start both before waiting for either: the JVM start dominates, FerretDB overlaps it.
+        kafka_started = _start_kafka(layout, kafka_port, log) if kafka is None else None
+        mongo_started = _start_ferretdb(layout, mongo_port, log) if ferretdb is None else None
+        _wait_until(layout, "kafka", kafka_started, lambda: _kafka_answers(kafka_address))
+        mongo_uri = addresses.mongodb_uri
+        _wait_until(layout, "ferretdb", mongo_started, lambda: _mongo_answers(mongo_uri))
+    if topics:
+        ensure_topics(kafka_address, topics, partitions)
+        log(f"topics ready: {', '.join(dict.fromkeys(topics))}")
+    log(f"kafka {kafka_address} and mongodb {addresses.mongodb_uri} are up")
+    return addresses
+
+
+def down(data_dir: Path, log: Log = print) -> None:
+    """Stop the servers `up` started (only those whose PID files it wrote)."""
+    layout = _layout(data_dir)
+    if not layout.root.is_dir():
+        log("stack: nothing was running")
+        return
+    with _locked(layout):
+        stopping: dict[str, int] = {}
+        for name, marker in (
+            ("kafka", _kafka_marker(layout)),
+            ("ferretdb", _ferretdb_marker(layout)),
+        ):
+            running = _read_pid_file(layout.pid_file(name))
+            if running is not None and _is_ours(running.pid, marker):
+                log(f"stopping {name} (pid {running.pid})")
+                _signal(running.pid, signal.SIGTERM)
+                stopping[name] = running.pid
+            else:
+                layout.pid_file(name).unlink(missing_ok=True)
+        for name, pid in stopping.items():
+            if not _wait_for_exit(pid, STOP_TIMEOUT_S):
+                log(f"{name} (pid {pid}) ignored SIGTERM for {STOP_TIMEOUT_S:.0f} s; killing it")
+                _signal(pid, signal.SIGKILL)
+                _wait_for_exit(pid, 5.0)
+            layout.pid_file(name).unlink(missing_ok=True)
+        if not stopping:
+            log("stack: nothing was running")
+
+
+def status(data_dir: Path) -> dict:
+    """{"kafka": {"address", "pid", "running"}, "mongodb": {...}} from the PID files."""
+    layout = _layout(data_dir)
+    result = {}
+    for key, name, marker in (
+        ("kafka", "kafka", _kafka_marker(layout)),
+        ("mongodb", "ferretdb", _ferretdb_marker(layout)),
+    ):
+        running = _read_pid_file(layout.pid_file(name))
+        result[key] = {
+            "address": running.address if running else None,
+            "pid": running.pid if running else None,
+            "running": running is not None and _is_ours(running.pid, marker),
+        }
+    return result
+
+
+def ensure_topics(bootstrap_servers: str, names: Sequence[str], partitions: int = 3) -> None:
+    """Create the topics that do not exist yet (kept forever), and wait until they have leaders."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return
+    from kafka.admin import KafkaAdminClient
+    from kafka.errors import NoError, TopicAlreadyExistsError, for_code
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="registry-topics")
+    try:
+        response = admin.create_topics(
+            {
+                name: {
+                    "num_partitions": partitions,
+                    "replication_factor": 1,
+                    # Events are the system of record: the broker must never delete them.
+                    "configs": {"retention.ms": "-1"},
+                }
+                for name in wanted
+            },
+            raise_errors=False,
+        )
+        for topic in response["topics"]:
+            error = for_code(topic["error_code"])
+            if error not in (NoError, TopicAlreadyExistsError):
+                raise error(f"creating topic {topic['name']!r}: {topic.get('error_message')}")
+        admin.wait_for_topics(wanted, timeout_ms=30_000)
+    finally:
+        admin.close()
+
+
+# --- reuse, ports, locking ----------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _locked(layout: _Layout) -> Iterator[None]:
+    layout.root.mkdir(parents=True, exist_ok=True)
+    with open(layout.root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _reusable(layout: _Layout, name: str, address: str, marker: str, log: Log) -> _Running | None:
+    """The still-running server `up` started earlier, or None (forgetting a stale PID file)."""
+    running = _read_pid_file(layout.pid_file(name))
+    if running is None:
+        return None
+    if not _is_ours(running.pid, marker):
+        layout.pid_file(name).unlink(missing_ok=True)
+        return None
+    if running.address != address:
+        raise StackError(
+            f"{name} is already running on {running.address} (pid {running.pid}), "
+            f"not on {address}; run `stack down` first"
+        )
+    log(f"{name} already running (pid {running.pid}) on {address}")
+    return running
+
+
+def _require_free_ports(*ports: int) -> None:
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # SO_REUSEADDR: a port in TIME_WAIT is usable, one with a listener is not.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((HOST, port))
+            except OSError as exc:
+                raise StackError(
+                    f"port {HOST}:{port} is in use by a process that this data dir's stack "
+                    f"did not start; stop it or choose another port ({exc.strerror})"
+                ) from None
+
+
+def _controller_port(kafka_port: int) -> int:
+    return kafka_port + 1
+
+
+# --- processes ----------------------------------------------------------------------------
+
+
+def _read_pid_file(path: Path) -> _Running | None:
+    try:
+        pid_line, address = path.read_text().split()[:2]
+        return _Running(int(pid_line), address)
+    except (OSError, ValueError):
+        return None
+
+
+def _write_pid_file(path: Path, pid: int, address: str) -> None:
+    path.write_text(f"{pid}\n{address}\n")
+
+
+def _reap(pid: int) -> None:
+    # A server started by this very process becomes a zombie when it exits; collect it.
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _is_alive(pid: int) -> bool:
+    _reap(pid)
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
+
+
+def _is_ours(pid: int, marker: str) -> bool:
+    """Alive, and its command line still names our files (PIDs get reused)."""
+    if not _is_alive(pid):
+        return False
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return marker.encode() in args
+
+
+def _signal(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
+def _wait_for_exit(pid: int, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not _is_alive(pid):
+            return True
+        time.sleep(0.2)
+    return not _is_alive(pid)
+
+
+def _spawn(layout: _Layout, name: str, args: list[str], address: str, log: Log) -> subprocess.Popen:
+    log_path = layout.log_file(name)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as out:
+        out.write(f"\n--- {time.strftime('%Y-%m-%dT%H:%M:%S')} starting {name} ---\n".encode())
+        out.flush()
+        process = subprocess.Popen(  # noqa: S603 - fixed argument lists, no shell
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=layout.root,
+            start_new_session=True,
+        )
+    _write_pid_file(layout.pid_file(name), process.pid, address)
+    log(f"started {name} (pid {process.pid}) on {address}; log: {log_path}")
+    return process
+
+
+def _log_tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def _wait_until(
+    layout: _Layout,
+    name: str,
+    process: subprocess.Popen | None,
+    answers: Callable[[], bool],
+) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        if answers():
+            return
+        if process is not None and process.poll() is not None:
+            layout.pid_file(name).unlink(missing_ok=True)
+            raise StackError(
+                f"{name} exited with code {process.returncode} while starting; "
+                f"last lines of {layout.log_file(name)}:\n{_log_tail(layout.log_file(name))}"
+            )
+        if time.monotonic() > deadline:
+            raise StackError(
+                f"{name} did not answer within {START_TIMEOUT_S:.0f} s; "
+                f"last lines of {layout.log_file(name)}:\n{_log_tail(layout.log_file(name))}"
+            )
+        time.sleep(0.5)
+
+
+def _kafka_answers(bootstrap: str) -> bool:
+    from kafka.admin import KafkaAdminClient
+
+    try:
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap,
+            client_id="registry-stack-probe",
+            bootstrap_timeout_ms=2_000,
+            request_timeout_ms=5_000,
+        )
+    except Exception:  # any failure means "not yet"
+        return False
+    try:
+        admin.describe_cluster()
+        admin.list_topics()
+        return True
+    except Exception:
+        return False
+    finally:
+        admin.close()
+
+
+def _mongo_answers(uri: str) -> bool:
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    client: MongoClient = MongoClient(uri, serverSelectionTimeoutMS=1_000, connectTimeoutMS=1_000)
+    try:
+        client.admin.command("ping")
+        return True
+    except PyMongoError:
+        return False
+    finally:
+        client.close()
+
+
+# --- installation -------------------------------------------------------------------------
+
+
+def _fingerprint(*files: Path) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _run_install_step(args: list[str], cwd: Path, log_path: Path, env: dict | None = None) -> None:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as out:
+        result = subprocess.run(  # noqa: S603 - fixed argument lists, no shell
+            args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env
+        )
+    if result.returncode != 0:
+        raise StackError(
+            f"`{' '.join(args[:3])} ...` failed with code {result.returncode}; "
+            f"last lines of {log_path}:\n{_log_tail(log_path)}"
+        )
+
+
+def _tool(name: str, purpose: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise StackError(f"`{name}` is not on PATH; it is needed to {purpose}")
+    return path
+
+
+def _install_kafka(layout: _Layout, log: Log) -> None:
+    pom = KAFKA_DEPLOY / "pom.xml"
+    stamp = layout.kafka_lib / ".installed-from"
+    wanted = _fingerprint(pom)
+    jars = layout.kafka_lib.glob("kafka_*.jar")
+    if stamp.is_file() and stamp.read_text() == wanted and any(jars):
+        return
+    log("installing the Kafka broker jars with Maven")
+    started = time.monotonic()
+    partial = layout.kafka_lib.with_name("lib.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    _run_install_step(
+        [
+            _tool("mvn", "install the Kafka broker"),
+            "-q",
+            "-B",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={partial}",
+        ],
+        cwd=KAFKA_DEPLOY,
+        log_path=layout.log_file("kafka-install"),
+    )
+    (partial / stamp.name).write_text(wanted)
+    shutil.rmtree(layout.kafka_lib, ignore_errors=True)
+    partial.rename(layout.kafka_lib)
+    log(f"Kafka jars installed in {time.monotonic() - started:.0f} s")
+
+
+def _install_ferretdb(layout: _Layout, log: Log) -> None:
+    sources = [FERRETDB_DEPLOY / name for name in ("go.mod", "go.sum", "main.go")]
+    stamp = layout.ferretdb_bin.with_name(layout.ferretdb_bin.name + ".installed-from")
+    wanted = _fingerprint(*sources)
+    if layout.ferretdb_bin.is_file() and stamp.is_file() and stamp.read_text() == wanted:
+        return
+    log("building FerretDB with Go")
+    started = time.monotonic()
+    layout.ferretdb_bin.parent.mkdir(parents=True, exist_ok=True)
+    partial = layout.ferretdb_bin.with_name(layout.ferretdb_bin.name + ".partial")
+    # GOWORK=off: a go.work higher up must not pull this module into another build.
+    env = {**os.environ, "GOWORK": "off", "GOFLAGS": "-mod=readonly -buildvcs=false"}
+    _run_install_step(
+        [_tool("go", "build FerretDB"), "build", "-trimpath", "-o", str(partial), "."],
+        cwd=FERRETDB_DEPLOY,
+        log_path=layout.log_file("ferretdb-build"),
+        env=env,
+    )
+    partial.replace(layout.ferretdb_bin)
+    stamp.write_text(wanted)
+    log(f"FerretDB built in {time.monotonic() - started:.0f} s")
+
+
+# --- Kafka --------------------------------------------------------------------------------
+
+
+def _kafka_marker(layout: _Layout) -> str:
+    return str(layout.kafka_properties)
+
+
+def _kafka_properties(layout: _Layout, port: int) -> str:
+    cport = _controller_port(port)
+    settings = {
+        "process.roles": "broker,controller",
+        "node.id": "1",
+        "controller.quorum.voters": f"1@{HOST}:{cport}",
+        "listeners": f"PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{cport}",
+        "advertised.listeners": f"PLAINTEXT://{HOST}:{port}",
+        "controller.listener.names": "CONTROLLER",
+        "inter.broker.listener.name": "PLAINTEXT",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "log.dirs": str(layout.kafka_data),
+        "num.partitions": "3",
+        "default.replication.factor": "1",
+        "offsets.topic.replication.factor": "1",
+        "offsets.topic.num.partitions": "3",
+        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.min.isr": "1",
+        "min.insync.replicas": "1",
+        "group.initial.rebalance.delay.ms": "0",
+        "auto.create.topics.enable": "false",
+        # Only the default for topics the broker creates itself; ensure_topics sets it per topic.
+        "log.retention.ms": "-1",
+        "log.retention.bytes": "-1",
+    }
+    return "".join(f"{key}={value}\n" for key, value in settings.items())
+
+
+def _java() -> str:
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").is_file():
+        return str(Path(java_home) / "bin" / "java")
+    return _tool("java", "run the Kafka broker")
+
+
+def _kafka_cluster_id() -> str:
+    # Same form as `kafka-storage random-uuid` (base64url, unpadded), without starting a JVM.
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
+
+
+def _java_command(layout: _Layout, main_class: str, *args: str) -> list[str]:
+    return [
+        _java(),
+        *KAFKA_HEAP,
+        "-Djava.awt.headless=true",
+        f"-Dlog4j.configuration=file:{KAFKA_DEPLOY / 'log4j.properties'}",
+        "-cp",
+        str(layout.kafka_lib / "*"),
+        main_class,
+        *args,
+    ]
+
+
+def _start_kafka(layout: _Layout, port: int, log: Log) -> subprocess.Popen:
+    layout.kafka_data.mkdir(parents=True, exist_ok=True)
+    layout.kafka_properties.write_text(_kafka_properties(layout, port))
+    if not (layout.kafka_data / "meta.properties").is_file():
+        _run_install_step(
+            _java_command(
+                layout,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                _kafka_cluster_id(),
+                "-c",
+                str(layout.kafka_properties),
+                "--ignore-formatted",
+            ),
+            cwd=layout.root,
+            log_path=layout.log_file("kafka-format"),
+        )
+    command = _java_command(layout, "kafka.Kafka", str(layout.kafka_properties))
+    return _spawn(layout, "kafka", command, f"{HOST}:{port}", log)
+
+
+# --- FerretDB -----------------------------------------------------------------------------
+
+
+def _ferretdb_marker(layout: _Layout) -> str:
+    return str(layout.ferretdb_bin)
+
+
+def _start_ferretdb(layout: _Layout, port: int, log: Log) -> subprocess.Popen:
+    layout.ferretdb_data.mkdir(parents=True, exist_ok=True)
+    address = f"{HOST}:{port}"
+    command = [
+        str(layout.ferretdb_bin),
+        "-listen",
+        address,
+        "-dir",
+        str(layout.ferretdb_data),
+    ]
+    return _spawn(layout, "ferretdb", command, address, log)

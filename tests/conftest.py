@@ -1,0 +1,46 @@
+"""Fixtures shared by every layer of tests: settings per backend, real servers, stores."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from shared.backend import open_backend
+from shared.config import Settings
+from tests.fixtures.notices import schemas
+from tests.servers import real_servers
+
+
+@pytest.fixture(scope="session")
+def servers():
+    """The real Kafka broker and MongoDB-compatible server, started once per session."""
+    with real_servers() as found:
+        yield found
+
+
+@pytest.fixture
+def stack_settings(servers, tmp_path) -> Settings:
+    """Stack settings isolated by unique topic and database prefixes."""
+    run = uuid.uuid4().hex[:10]
+    return Settings(
+        backend="stack",
+        data_dir=tmp_path,
+        mongodb_uri=servers.mongodb_uri,
+        kafka_bootstrap_servers=servers.kafka_bootstrap,
+        kafka_partitions=3,
+        topic_prefix=f"t{run}-",
+        database_prefix=f"t{run}",
+    )
+
+
+@pytest.fixture
+def embedded_settings(tmp_path) -> Settings:
+    return Settings(backend="embedded", data_dir=tmp_path)
+
+
+@pytest.fixture(params=["embedded", "stack"])
+def backend(request):
+    """The same assertions against both backends (SPEC §2)."""
+    settings = request.getfixturevalue(f"{request.param}_settings")
+    return open_backend(settings, schemas())

@@ -1,0 +1,17 @@
+from datetime import UTC, datetime
+
+from shared.events.envelope import Change, Provenance, wrap
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def notice_events(stream: str, first: int = 1, count: int = 1) -> list[dict]:
+    changes = []
+    for n in range(first, first + count):
+        if n == 1:
+            changes.append(
+                Change("notice_posted", {"notice_id": stream, "title": "t", "country": "KE"})
+            )
+        else:
+            changes.append(Change("notice_amended", {"title": f"title {n}"}))
+    return wrap("testing", stream, first, changes, Provenance("ministry_officer/KE"), NOW, stream)

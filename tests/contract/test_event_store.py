@@ -1,0 +1,106 @@
+"""The event store contract, held by every adapter (SPEC §9)."""
+
+import threading
+
+import pytest
+
+from shared.errors import ConcurrencyError, IdempotencyKeyUsed, InvalidEvent
+from shared.eventstore.base import Idempotency
+from tests.contract.helpers import notice_events
+
+
+class EventStoreContract:
+    @pytest.fixture
+    def store(self):
+        raise NotImplementedError
+
+    def test_appended_events_load_in_version_order(self, store):
+        store.append("s1", 0, notice_events("s1", 1, 2))
+        store.append("s1", 2, notice_events("s1", 3, 1))
+        assert [e["streamversion"] for e in store.load("s1")] == [1, 2, 3]
+        assert store.stream_version("s1") == 3
+        assert store.load("unknown") == [] and store.stream_version("unknown") == 0
+
+    def test_stale_expected_version_is_refused(self, store):
+        store.append("s1", 0, notice_events("s1"))
+        with pytest.raises(ConcurrencyError):
+            store.append("s1", 0, notice_events("s1"))
+        assert len(store.load("s1")) == 1
+
+    def test_racing_writers_exactly_one_wins(self, store):
+        results, barrier = [], threading.Barrier(8)
+
+        def write():
+            barrier.wait()
+            try:
+                store.append("race", 0, notice_events("race", 1, 2))
+                results.append("ok")
+            except ConcurrencyError:
+                results.append("conflict")
+
+        threads = [threading.Thread(target=write) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(results) == ["conflict"] * 7 + ["ok"]
+        assert [e["streamversion"] for e in store.load("race")] == [1, 2]
+
+    def test_an_invalid_event_stores_nothing_of_its_commit(self, store):
+        events = notice_events("s1", 1, 3)
+        events[2]["data"]["title"] = ""
+        with pytest.raises(InvalidEvent):
+            store.append("s1", 0, events)
+        assert store.load("s1") == [] and store.unpublished(10) == []
+
+    def test_misnumbered_events_are_refused(self, store):
+        with pytest.raises(InvalidEvent):
+            store.append("s1", 0, notice_events("s1", 2, 1))
+
+    def test_idempotency_key_is_stored_with_the_commit_and_unique(self, store):
+        outcome = {"status": 201, "body": {"ok": True}, "version": 1}
+        store.append("s1", 0, notice_events("s1"), Idempotency("k1", "hash", outcome))
+        found = store.find_idempotent("k1")
+        assert found.idempotency.outcome == outcome and found.idempotency.request_hash == "hash"
+        assert store.find_idempotent("k2") is None
+        with pytest.raises(IdempotencyKeyUsed):
+            store.append("s2", 0, notice_events("s2"), Idempotency("k1", "hash", outcome))
+        assert store.load("s2") == []
+
+    def test_outbox_lists_unpublished_commits_in_stream_order_until_marked(self, store):
+        store.append("b", 0, notice_events("b", 1, 2))
+        store.append("a", 0, notice_events("a"))
+        store.append("b", 2, notice_events("b", 3, 1))
+        waiting = store.unpublished(10)
+        assert [(c.stream_id, c.first_version, len(c.events)) for c in waiting] == [
+            ("a", 1, 1),
+            ("b", 1, 2),
+            ("b", 3, 1),
+        ]
+        assert waiting[1].partition_key == "b"
+        store.mark_published(waiting[:2])
+        assert [(c.stream_id, c.first_version) for c in store.unpublished(10)] == [("b", 3)]
+        assert len(store.unpublished(1)) == 1
+
+    def test_stored_events_are_returned_exactly(self, store):
+        events = notice_events("s1", 1, 2)
+        store.append("s1", 0, events)
+        assert store.load("s1") == events
+
+
+class TestSqliteEventStore(EventStoreContract):
+    @pytest.fixture
+    def store(self, embedded_settings):
+        from shared.backend import open_backend
+        from tests.fixtures.notices import schemas
+
+        return open_backend(embedded_settings, schemas()).event_store("testing")
+
+
+class TestMongoEventStore(EventStoreContract):
+    @pytest.fixture
+    def store(self, stack_settings):
+        from shared.backend import open_backend
+        from tests.fixtures.notices import schemas
+
+        return open_backend(stack_settings, schemas()).event_store("testing")

@@ -1,0 +1,73 @@
+"""The read-model store contract, held by every adapter."""
+
+import pytest
+
+from shared.readmodels.base import Query
+
+
+class ReadModelContract:
+    @pytest.fixture
+    def store(self):
+        raise NotImplementedError
+
+    def test_put_respects_revisions(self, store):
+        assert store.get("things", "a") is None
+        assert store.put("things", "a", {"n": 1}, 0)
+        assert not store.put("things", "a", {"n": 9}, 0)
+        stored = store.get("things", "a")
+        assert (stored.revision, stored.document) == (1, {"n": 1})
+        assert store.put("things", "a", {"n": 2}, 1)
+        assert not store.put("things", "a", {"n": 3}, 1)
+        assert store.get("things", "a").document == {"n": 2}
+
+    def test_documents_round_trip_nested_values(self, store):
+        document = {"name": "Agência Ñandú", "tags": ["a", "b"], "inner": {"x": 1, "y": None}}
+        store.put("things", "k", document, 0)
+        assert store.get("things", "k").document == document
+
+    def test_find_filters_pages_and_counts(self, store):
+        for n in range(7):
+            country = "KE" if n % 2 else "PH"
+            store.put("things", f"k{n}", {"n": n, "country": country, "name": f"agency {n}"}, 0)
+        page = store.find("things", Query({"country": "KE"}, order_by="n", limit=2, offset=1))
+        assert [d["n"] for d in page.items] == [3, 5] and page.total == 3
+        contains = store.find("things", Query({}, contains=("name", "ncy 4")))
+        assert [d["n"] for d in contains.items] == [4]
+        assert store.find("things", Query({"inner.x": 1})).total == 0
+
+    def test_query_strings_never_act_as_operators(self, store):
+        store.put("things", "a", {"name": "x"}, 0)
+        with pytest.raises(TypeError):
+            Query({"name": {"$gt": ""}})
+        assert store.find("things", Query({"name": "$gt"})).total == 0
+        assert store.find("things", Query({}, contains=("name", ".*"))).total == 0
+        with pytest.raises(ValueError):
+            Query({"name; DROP": "x"})
+
+    def test_unique_index_refuses_a_duplicate(self, store):
+        store.ensure_index("things", ["country", "number"], unique=True)
+        assert store.put("things", "a", {"country": "KE", "number": "1"}, 0)
+        assert not store.put("things", "b", {"country": "KE", "number": "1"}, 0)
+        assert store.put("things", "c", {"country": "PH", "number": "1"}, 0)
+
+    def test_drop_empties_a_collection(self, store):
+        store.put("things", "a", {}, 0)
+        store.drop("things")
+        assert store.get("things", "a") is None
+        assert store.put("things", "a", {"again": True}, 0)
+
+
+class TestSqliteReadModels(ReadModelContract):
+    @pytest.fixture
+    def store(self, embedded_settings):
+        from shared.backend import open_backend
+
+        return open_backend(embedded_settings).read_models("testing")
+
+
+class TestMongoReadModels(ReadModelContract):
+    @pytest.fixture
+    def store(self, stack_settings):
+        from shared.backend import open_backend
+
+        return open_backend(stack_settings).read_models("testing")

@@ -1,0 +1,77 @@
+"""Where the real Kafka broker and MongoDB-compatible server for tests come from.
+
+In order: ``KAFKA_BOOTSTRAP_SERVERS`` and ``MONGODB_URI`` from the environment; else
+testcontainers when a Docker engine answers; else the project's own local stack on
+free ports. Whatever fails to start is an error, never a skip.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Servers:
+    kafka_bootstrap: str
+    mongodb_uri: str
+    origin: str
+
+
+@contextlib.contextmanager
+def real_servers() -> Iterator[Servers]:
+    kafka, mongo = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("MONGODB_URI")
+    if kafka and mongo:
+        yield Servers(kafka, mongo, "environment")
+    elif docker_engine_answers():
+        with containers() as servers:
+            yield servers
+    else:
+        with local_stack() as servers:
+            yield servers
+
+
+def docker_engine_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+    except Exception:  # any failure means: no engine to use here
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def containers() -> Iterator[Servers]:
+    from testcontainers.community.kafka import KafkaContainer
+    from testcontainers.community.mongodb import MongoDbContainer
+
+    with (
+        KafkaContainer("confluentinc/cp-kafka:7.6.0").with_kraft() as kafka,
+        MongoDbContainer("mongo:7") as mongo,
+    ):
+        yield Servers(kafka.get_bootstrap_server(), mongo.get_connection_url(), "testcontainers")
+
+
+@contextlib.contextmanager
+def local_stack() -> Iterator[Servers]:
+    from shared import stack
+
+    data_dir = ROOT / "var" / "test-stack"
+    addresses = stack.up(data_dir, kafka_port=free_port(), mongo_port=free_port())
+    try:
+        yield Servers(addresses.kafka_bootstrap, addresses.mongodb_uri, "local stack")
+    finally:
+        stack.down(data_dir)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
