@@ -30,25 +30,18 @@ def add_parser(commands) -> None:
 
 
 def gunicorn_command(service: str, port: int) -> list[str]:
-    workers = os.environ.get("REGISTRY_HTTP_WORKERS", "2")
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        workers,
-        "--worker-class",
-        "gthread",
-        "--threads",
-        "4",
-        "--access-logfile",
-        "-" if os.environ.get("REGISTRY_ACCESS_LOG") else "/dev/null",
-        "--graceful-timeout",
-        "10",
-        f"services.{service}.bootstrap:create_app()",
-    ]
+    host = os.environ.get("REGISTRY_BIND_HOST", "127.0.0.1")
+    options = {
+        "--bind": f"{host}:{port}",
+        "--workers": os.environ.get("REGISTRY_HTTP_WORKERS", "2"),
+        "--worker-class": "gthread",
+        "--threads": "4",
+        "--graceful-timeout": "10",
+    }
+    flags = [part for pair in options.items() for part in pair]
+    # Four gunicorns run side by side; a shared default control socket would clash.
+    application = f"services.{service}.bootstrap:create_app()"
+    return [sys.executable, "-m", "gunicorn", *flags, "--no-control-socket", application]
 
 
 def worker_command(service: str) -> list[str]:
