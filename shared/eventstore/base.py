@@ -67,11 +67,15 @@ class EventStore(abc.ABC):
             if event["streamversion"] != expected_version + 1 + offset:
                 raise InvalidEvent("events must be numbered on from the expected version")
         commit = Commit(stream_id, expected_version + 1, list(events), idempotency=idempotency)
-        current = self.stream_version(stream_id)
+        current = self._current_version(stream_id, expected_version)
         if current != expected_version:
             raise ConcurrencyError(stream_id, expected_version, current)
         self._insert(commit)
         return commit
+
+    def _current_version(self, stream_id: str, expected_version: int) -> int:
+        """The version an append is checked against; adapters may answer from a hint."""
+        return self.stream_version(stream_id)
 
     @abc.abstractmethod
     def _insert(self, commit: Commit) -> None:

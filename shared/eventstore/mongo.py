@@ -1,16 +1,27 @@
 """Event store on a MongoDB-compatible server: one document per commit.
 
-The server used in tests (FerretDB 1.x) has no multi-document transactions, so a
-command's events live in a single document and a unique (stream, first version) index
-turns a race between two writers into a ``ConcurrencyError``.
+The server used in tests (FerretDB 1.x on SQLite) has no multi-document transactions
+and answers every query, even one by ``_id``, by scanning the collection. So a command
+costs as few queries as possible, and each would use an index on MongoDB:
+
+- a commit's ``_id`` is ``<stream>@<first version>``: two writers racing for the same
+  version collide on it; a stream loads with one query on ``stream_id``;
+- ``stream_heads`` holds each stream's last version as a hint, so an append needs no
+  stream read; a stale hint can only cause a collision, which repairs it;
+- ``outbox`` holds each commit's events until Kafka acknowledged them; written before
+  the commit, so no commit is ever without its entry, and published only once the
+  commit is confirmed to exist, so an abandoned attempt is never published;
+- ``idempotency`` points from an Idempotency-Key to its commit, also written before.
+  The commit's own unique ``idempotency_key`` is the guard; the pointer is the fast path.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -19,80 +30,166 @@ from shared.events.schemas import EventSchemas
 from shared.eventstore.base import Commit, EventStore, Idempotency
 from shared.mongo import unavailable_on_failure
 
+# An outbox entry whose commit never appeared this long after it was written belongs
+# to a writer that lost a race or crashed.
+ABANDONED_AFTER_SECONDS = 60
+
+
+def commit_key(stream_id: str, first_version: int) -> str:
+    return f"{stream_id}@{first_version}"
+
 
 class MongoEventStore(EventStore):
-    def __init__(self, database: Database, schemas: EventSchemas, collection: str = "commits"):
+    def __init__(self, database: Database, schemas: EventSchemas):
         super().__init__(schemas)
-        self._commits = database[collection]
+        self._commits = database["commits"]
+        self._heads = database["stream_heads"]
+        self._outbox = database["outbox"]
+        self._pointers = database["idempotency"]
         with unavailable_on_failure():
-            self._commits.create_index(
-                [("stream_id", ASCENDING), ("first_version", ASCENDING)], unique=True
-            )
             self._commits.create_index([("idempotency_key", ASCENDING)], unique=True)
-            self._commits.create_index(
-                [("published", ASCENDING), ("stream_id", ASCENDING), ("first_version", ASCENDING)]
-            )
+            self._commits.create_index([("stream_id", ASCENDING)])
 
     def _insert(self, commit: Commit) -> None:
+        key = commit_key(commit.stream_id, commit.first_version)
         idem = commit.idempotency
-        document = {
-            "_id": commit.commit_id,
-            "stream_id": commit.stream_id,
-            "first_version": commit.first_version,
-            "last_version": commit.last_version,
-            "events": commit.events,
-            # Every commit has a key, so a plain unique index works where partial ones don't.
-            "idempotency_key": idem.key if idem else f"commit:{commit.commit_id}",
-            "request_hash": idem.request_hash if idem else None,
-            "outcome": idem.outcome if idem else None,
-            "published": False,
-        }
         with unavailable_on_failure():
+            self._outbox.insert_one(
+                {
+                    "_id": commit.commit_id,
+                    "commit": key,
+                    "stream_id": commit.stream_id,
+                    "first_version": commit.first_version,
+                    "events": commit.events,
+                    "written": time.time(),
+                }
+            )
+            if idem:
+                self._pointers.replace_one(
+                    {"_id": idem.key}, {"commit": key, "commit_id": commit.commit_id}, upsert=True
+                )
             try:
-                self._commits.insert_one(document)
+                self._commits.insert_one(_document(key, commit))
             except DuplicateKeyError as error:
-                if idem and self._commits.find_one({"idempotency_key": idem.key}, {"_id": 1}):
+                self._outbox.delete_one({"_id": commit.commit_id})
+                if idem and self._find_by_scan(idem.key):
                     raise IdempotencyKeyUsed(idem.key) from error
+                self._raise_head(commit.stream_id, self._version_by_scan(commit.stream_id))
                 raise ConcurrencyError(commit.stream_id, commit.first_version - 1) from error
+            self._raise_head(commit.stream_id, commit.last_version)
 
     def load(self, stream_id: str) -> list[dict[str, Any]]:
         with unavailable_on_failure():
-            cursor = self._commits.find({"stream_id": stream_id}).sort("first_version", ASCENDING)
-            return [event for document in cursor for event in document["events"]]
+            commits = list(self._commits.find({"stream_id": stream_id}, {"events": 1}))
+        commits.sort(key=lambda c: int(c["_id"].rsplit("@", 1)[1]))
+        return [event for commit in commits for event in commit["events"]]
 
     def stream_version(self, stream_id: str) -> int:
+        return self._version_by_scan(stream_id)
+
+    def _current_version(self, stream_id: str, expected_version: int) -> int:
+        """The head hint when it agrees; it lags only if a writer died before raising it."""
         with unavailable_on_failure():
-            document = self._commits.find_one(
-                {"stream_id": stream_id},
-                {"last_version": 1},
-                sort=[("first_version", DESCENDING)],
-            )
-        return document["last_version"] if document else 0
+            head = self._heads.find_one({"_id": stream_id})
+        hint = head["version"] if head else 0
+        if hint == expected_version:
+            return hint
+        exact = self._version_by_scan(stream_id)
+        if exact != hint:
+            self._raise_head(stream_id, exact)
+        return exact
 
     def find_idempotent(self, key: str) -> Commit | None:
         with unavailable_on_failure():
-            document = self._commits.find_one({"idempotency_key": str(key)})
-        return _commit(document) if document else None
+            pointer = self._pointers.find_one({"_id": str(key)})
+            if pointer is None:
+                return None
+            document = self._commits.find_one({"_id": pointer["commit"]})
+        if document and document["commit_id"] == pointer["commit_id"]:
+            return _commit(document)
+        # The pointer was written by an attempt whose commit failed or lost a race.
+        return self._find_by_scan(str(key))
 
     def unpublished(self, limit: int) -> list[Commit]:
         with unavailable_on_failure():
-            cursor = (
-                self._commits.find({"published": False})
-                .sort([("stream_id", ASCENDING), ("first_version", ASCENDING)])
-                .limit(limit)
-            )
-            return [_commit(document) for document in cursor]
+            # The whole outbox, so that each stream's earlier commits are always seen first.
+            entries = sorted(
+                self._outbox.find({}), key=lambda e: (e["stream_id"], e["first_version"])
+            )[:limit]
+            stored = {
+                document["_id"]: document["commit_id"]
+                for document in self._commits.find(
+                    {"_id": {"$in": [entry["commit"] for entry in entries]}}, {"commit_id": 1}
+                )
+            }
+            commits, abandoned = [], []
+            for entry in entries:
+                if stored.get(entry["commit"]) == entry["_id"]:
+                    commits.append(
+                        Commit(
+                            entry["stream_id"],
+                            entry["first_version"],
+                            entry["events"],
+                            entry["_id"],
+                        )
+                    )
+                elif time.time() - entry["written"] > ABANDONED_AFTER_SECONDS:
+                    abandoned.append(entry["_id"])
+            if abandoned:
+                self._outbox.delete_many({"_id": {"$in": abandoned}})
+        return commits
 
     def mark_published(self, commits: Sequence[Commit]) -> None:
         with unavailable_on_failure():
-            self._commits.update_many(
-                {"_id": {"$in": [commit.commit_id for commit in commits]}},
-                {"$set": {"published": True}},
-            )
+            self._outbox.delete_many({"_id": {"$in": [c.commit_id for c in commits]}})
 
     def ping(self) -> None:
         with unavailable_on_failure():
             self._commits.database.command("ping")
+
+    def _version_by_scan(self, stream_id: str) -> int:
+        with unavailable_on_failure():
+            found = self._commits.find({"stream_id": stream_id}, {"last_version": 1})
+            return max((document["last_version"] for document in found), default=0)
+
+    def _raise_head(self, stream_id: str, version: int) -> None:
+        with unavailable_on_failure():
+            try:
+                self._heads.update_one(
+                    {"_id": stream_id}, {"$max": {"version": version}}, upsert=True
+                )
+            except DuplicateKeyError:
+                # Two first upserts raced; the document exists now, so update it.
+                self._heads.update_one({"_id": stream_id}, {"$max": {"version": version}})
+
+    def _find_by_scan(self, key: str) -> Commit | None:
+        """The slow path, after a crash or a race: find the commit by its key and repair."""
+        with unavailable_on_failure():
+            document = self._commits.find_one({"idempotency_key": key})
+            if document is None:
+                return None
+            self._pointers.replace_one(
+                {"_id": key},
+                {"commit": document["_id"], "commit_id": document["commit_id"]},
+                upsert=True,
+            )
+        return _commit(document)
+
+
+def _document(key: str, commit: Commit) -> dict[str, Any]:
+    idem = commit.idempotency
+    return {
+        "_id": key,
+        "commit_id": commit.commit_id,
+        "stream_id": commit.stream_id,
+        "first_version": commit.first_version,
+        "last_version": commit.last_version,
+        "events": commit.events,
+        # Every commit has a key, so a plain unique index works where partial ones don't.
+        "idempotency_key": idem.key if idem else f"commit:{commit.commit_id}",
+        "request_hash": idem.request_hash if idem else None,
+        "outcome": idem.outcome if idem else None,
+    }
 
 
 def _commit(document: dict[str, Any]) -> Commit:
@@ -105,6 +202,6 @@ def _commit(document: dict[str, Any]) -> Commit:
         stream_id=document["stream_id"],
         first_version=document["first_version"],
         events=document["events"],
-        commit_id=document["_id"],
+        commit_id=document["commit_id"],
         idempotency=idempotency,
     )
