@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from shared.bus.base import Message, MessageSource
 from shared.errors import InvalidEvent, Unavailable
@@ -13,6 +14,7 @@ from shared.events.schemas import EventSchemas
 from shared.projection import Projection
 
 log = logging.getLogger(__name__)
+CHECK_SECONDS = 2.0
 
 
 class ConsumerRunner:
@@ -33,11 +35,22 @@ class ConsumerRunner:
             raise
         return len(batch)
 
-    def run_until_stopped(self, stop: threading.Event, idle_seconds: float = 0.2) -> None:
+    def run_until_stopped(
+        self,
+        stop: threading.Event,
+        idle_seconds: float = 0.2,
+        still_current: Callable[[], bool] = lambda: True,
+    ) -> None:
+        """Run until ``stop`` is set or, checked every few seconds, ``still_current`` fails."""
+        checked = time.monotonic()
         while not stop.is_set():
             try:
                 if self.run_once() == 0:
                     stop.wait(idle_seconds)
+                if time.monotonic() - checked > CHECK_SECONDS:
+                    checked = time.monotonic()
+                    if not still_current():
+                        return
             except Unavailable as error:
                 log.warning(
                     "consumer waiting: %s", error, extra={"projection": self.projection.name}

@@ -13,11 +13,13 @@ from shared.backend import Backend, open_backend
 from shared.commands import StreamWriter
 from shared.config import Settings
 from shared.consumer import ConsumerRunner
+from shared.events.schemas import EventSchemas
 from shared.eventstore.base import EventStore
 from shared.http.app import create_service_app
 from shared.logs import configure_logging
 from shared.projection import Projection
 from shared.readmodels.base import ReadModelStore
+from shared.replay import current_generation
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +48,11 @@ class ServiceDefinition:
     projections: Sequence[Callable[[ReadModelStore], Projection]] = ()
     blueprints: Callable[[Parts], Sequence[Blueprint]] = lambda parts: ()
     schedulers: Sequence[Callable[[Parts], Worker]] = field(default_factory=tuple)
+    schemas: Callable[[], EventSchemas] | None = None
 
     def parts(self, settings: Settings | None = None) -> Parts:
         settings = settings or Settings.from_env()
-        backend = open_backend(settings)
+        backend = open_backend(settings, self.schemas() if self.schemas else None)
         parts = Parts(settings, backend, backend.read_models(self.name))
         if self.produces:
             parts.events = backend.event_store(self.name)
@@ -77,17 +80,29 @@ class ServiceDefinition:
 
     def _consumer(self, parts: Parts, build: Callable[[ReadModelStore], Projection]) -> Worker:
         projection = build(parts.read_models)
+        base = projection.collection
 
         def run(stop: threading.Event) -> None:
-            source = _retry(
-                lambda: parts.backend.source(self.name, projection.name, projection.topics), stop
-            )
-            if source is None:
-                return
-            try:
-                ConsumerRunner(source, projection, parts.backend.schemas).run_until_stopped(stop)
-            finally:
-                source.close()
+            # One pass per generation: after a replay, carry on in the new one.
+            while not stop.is_set():
+                generation = current_generation(parts.read_models, projection.name)
+                projection.collection = generation.collection(base)
+                name = generation.consumer(projection.name)
+                source = _retry(
+                    lambda name=name: parts.backend.source(self.name, name, projection.topics),
+                    stop,
+                )
+                if source is None:
+                    return
+                try:
+                    ConsumerRunner(source, projection, parts.backend.schemas).run_until_stopped(
+                        stop,
+                        still_current=lambda generation=generation: (
+                            generation == current_generation(parts.read_models, projection.name)
+                        ),
+                    )
+                finally:
+                    source.close()
 
         return Worker(f"{self.name}.{projection.name}", run)
 

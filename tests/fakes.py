@@ -107,6 +107,9 @@ class ListSource(MessageSource):
     def dead_letter(self, message: Message, reason: str) -> None:
         self.dead.append((message, reason))
 
+    def caught_up(self) -> bool:
+        return self.next >= len(self.messages)
+
     def positions(self):
         return {"fake": {"0": self.committed}}
 

@@ -44,6 +44,10 @@ class MessageSource(abc.ABC):
         """Set a message aside with the reason; returns once it is durably stored."""
 
     @abc.abstractmethod
+    def caught_up(self) -> bool:
+        """True when every message on the bus so far has been polled."""
+
+    @abc.abstractmethod
     def positions(self) -> dict[str, dict[str, int]]:
         """Next offset to read, per topic and partition, as committed."""
 

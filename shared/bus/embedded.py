@@ -69,6 +69,14 @@ class EmbeddedSource(MessageSource):
         }
         self._store.put(DEAD_LETTERS, f"{self._consumer}:{message.position}", letter, 0)
 
+    def caught_up(self) -> bool:
+        for topic, table in self._tables.items():
+            if table.exists():
+                last = table.query("SELECT MAX(position) AS last FROM events")[0]["last"]
+                if last is not None and self._next[topic] <= last:
+                    return False
+        return True
+
     def positions(self) -> dict[str, dict[str, int]]:
         saved = self._saved()
         return {topic: {"0": saved.get(topic, 1)} for topic in self._tables}

@@ -128,11 +128,13 @@ class KafkaSource(MessageSource):
     def positions(self) -> dict[str, dict[str, int]]:
         return {topic: dict(partitions) for topic, partitions in self._committed.items()}
 
-    def end_positions(self) -> dict[tuple[str, int], int]:
-        """The current end of every assigned partition, to know when a replay has caught up."""
+    def caught_up(self) -> bool:
         with unavailable_on_failure():
-            ends = self._consumer.end_offsets(list(self._consumer.assignment()))
-        return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
+            assignment = list(self._consumer.assignment())
+            if not assignment:
+                return False
+            ends = self._consumer.end_offsets(assignment)
+            return all(self._consumer.position(tp) >= end for tp, end in ends.items())
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)

@@ -1,0 +1,38 @@
+"""``./registry replay NAME``: rebuild a projection while its service keeps answering."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+from shared.backend import open_backend
+from shared.config import SERVICES, Settings
+from shared.logs import configure_logging
+from shared.replay import rebuild
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("replay", help="rebuild a projection from the start of the bus")
+    parser.add_argument("name", help="SERVICE (all its projections) or SERVICE.PROJECTION")
+    parser.set_defaults(handler=handle)
+
+
+def handle(arguments, _extra) -> int:
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    service, _, only = arguments.name.partition(".")
+    if service not in SERVICES:
+        print(f"registry replay: no service {service!r}", file=sys.stderr)
+        return 2
+    definition = importlib.import_module(f"services.{service}.bootstrap").SERVICE
+    backend = open_backend(settings)
+    store = backend.read_models(service)
+    chosen = [b for b in definition.projections if not only or b(store).name == only]
+    if not chosen:
+        known = ", ".join(f"{service}.{b(store).name}" for b in definition.projections) or "none"
+        print(f"registry replay: no projection {arguments.name!r}; known: {known}", file=sys.stderr)
+        return 2
+    for build in chosen:
+        generation = rebuild(backend, service, build)
+        print(f"{service}.{build(store).name}: generation {generation.number} is current")
+    return 0
