@@ -24,6 +24,9 @@ from shared.logs import configure_logging
 def add_parser(commands) -> None:
     up = commands.add_parser("up", help="run the four services in the foreground")
     up.set_defaults(handler=handle_up)
+    serve = commands.add_parser("serve", help="run one service's HTTP processes (gunicorn)")
+    serve.add_argument("service", choices=SERVICES)
+    serve.set_defaults(handler=handle_serve)
     worker = commands.add_parser("worker", help="run one service's relay, consumers, schedulers")
     worker.add_argument("service", choices=SERVICES)
     worker.set_defaults(handler=handle_worker)
@@ -58,7 +61,7 @@ def handle_up(_arguments, _extra) -> int:
     load_or_create_private_key(dev_key_path(settings))
     commands = {}
     for service in SERVICES:
-        commands[f"{service} http"] = gunicorn_command(service, settings.ports[service])
+        commands[f"{service} http"] = [sys.executable, "-m", "shared.cli", "serve", service]
         commands[f"{service} worker"] = worker_command(service)
     processes = {name: subprocess.Popen(command) for name, command in commands.items()}
     print(
@@ -90,6 +93,11 @@ def _supervise(processes: dict[str, subprocess.Popen], commands: dict[str, list[
         except subprocess.TimeoutExpired:
             process.kill()
     return 0
+
+
+def handle_serve(arguments, _extra) -> int:
+    command = gunicorn_command(arguments.service, Settings.from_env().ports[arguments.service])
+    os.execv(command[0], command)
 
 
 def handle_worker(arguments, _extra) -> int:
