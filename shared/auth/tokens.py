@@ -124,6 +124,11 @@ def mint_dev_token(
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLE_CLAIMS)}")
     key = load_or_create_private_key(dev_key_path(settings))
     now = int(time.time())
+    given = {name: value for name, value in claims.items() if value is not None}
+    try:
+        principal_from({"role": role, "sub": subject or "dev", **given})
+    except Unauthorized as error:
+        raise ValueError(str(error)) from error
     payload = {
         "iss": settings.token_issuer,
         "aud": settings.token_audience,
@@ -131,7 +136,7 @@ def mint_dev_token(
         "iat": now,
         "exp": now + ttl,
         "role": role,
-        **{name: value for name, value in claims.items() if value is not None},
+        **given,
     }
     headers = {"kid": public_jwk(key)["kid"]}
     return jwt.encode(payload, key, algorithm=algorithm_for(key), headers=headers)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask
@@ -26,7 +26,7 @@ class RegistryExtension:
     settings: Settings
     verifier: TokenVerifier
     rate_limiter: RateLimiter
-    parts: dict[str, Any] = field(default_factory=dict)
+    parts: Any = None
 
 
 def create_service_app(
@@ -34,7 +34,7 @@ def create_service_app(
     settings: Settings,
     checks: Mapping[str, Callable[[], None]],
     blueprints: Iterable[Blueprint] = (),
-    parts: Mapping[str, Any] | None = None,
+    parts: Any = None,
 ) -> Flask:
     app = Flask(f"registry.{service}")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
@@ -44,7 +44,7 @@ def create_service_app(
         settings=settings,
         verifier=TokenVerifier(settings),
         rate_limiter=RateLimiter(settings.public_rate_per_minute),
-        parts=dict(parts or {}),
+        parts=parts,
     )
     metrics = CollectorRegistry()
     instrument(app, service, metrics)

@@ -3,6 +3,7 @@
 import base64
 import json
 import time
+from types import SimpleNamespace
 
 import jwt
 import pytest
@@ -45,7 +46,11 @@ def client(settings, store):
     writer = StreamWriter(store, "testing")
     mint_dev_token(settings, "scheme_owner")  # creates the development key
     app = create_service_app(
-        "testing", settings, {"store": store.ping, "bus": down}, [routes], {"writer": writer}
+        "testing",
+        settings,
+        {"store": store.ping, "bus": down},
+        [routes],
+        SimpleNamespace(writer=writer),
     )
     return app.test_client()
 
