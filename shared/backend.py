@@ -23,6 +23,8 @@ def producer_of(topic: str) -> str:
 
 
 class Backend(abc.ABC):
+    has_relay: bool
+
     def __init__(self, settings: Settings, schemas: EventSchemas | None = None):
         self.settings = settings
         self.schemas = schemas or default_schemas()
@@ -49,6 +51,8 @@ class Backend(abc.ABC):
 
 
 class EmbeddedBackend(Backend):
+    has_relay = False  # the producers' event tables are the bus
+
     def __init__(self, settings: Settings, schemas: EventSchemas | None = None):
         super().__init__(settings, schemas)
         self._stores: dict[tuple[str, str], object] = {}
@@ -91,6 +95,8 @@ class EmbeddedBackend(Backend):
 
 
 class StackBackend(Backend):
+    has_relay = True
+
     def __init__(self, settings: Settings, schemas: EventSchemas | None = None):
         super().__init__(settings, schemas)
         self._publisher: EventPublisher | None = None

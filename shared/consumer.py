@@ -64,6 +64,9 @@ class ConsumerRunner:
         except InvalidEvent as error:
             self._set_aside(message, f"invalid event: {error}")
             return
+        except Exception as error:  # whatever a stranger put on the topic, the consumer goes on
+            self._set_aside(message, f"invalid event: {type(error).__name__}")
+            return
         try:
             self.projection.apply(event)
         except Unavailable:

@@ -30,7 +30,14 @@ class Projection(abc.ABC):
 
     @abc.abstractmethod
     def key_for(self, event: dict[str, Any]) -> str | None:
-        """The document an event belongs to; None when this projection ignores it."""
+        """The document an event belongs to; None only for streams this projection does
+        not follow. An event of a followed stream that changes nothing must still map to
+        its document (``when`` returns it unchanged), or the next one would look like a gap.
+        """
+
+    def dead_letter_key(self, message: Message) -> str | None:
+        """The document a message that could not be read concerns: by default its key."""
+        return message.key
 
     @abc.abstractmethod
     def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
@@ -46,10 +53,11 @@ class Projection(abc.ABC):
 
     def record_dead_letter(self, message: Message, reason: str) -> None:
         """Mark the document the lost message concerned, so nobody is vouched for blindly."""
-        if not message.key:
+        key = self.dead_letter_key(message)
+        if not key:
             return
         problem = {"kind": "dead_letter", "position": message.position, "reason": reason[:200]}
-        self._update(message.key, lambda document: _with_problem(document, problem))
+        self._update(key, lambda document: _with_problem(document, problem))
 
     def _fold(self, document: dict, event: dict, stream: str, version: int) -> dict | None:
         applied = document.get(APPLIED, {}).get(stream, 0)
@@ -57,7 +65,7 @@ class Projection(abc.ABC):
             return None
         if version > applied + 1:
             missing = {"kind": "gap", "stream": stream, "after": applied, "got": version}
-            document = _with_problem(document, missing)
+            document = _with_problem(document, missing) or document
         document = self.when(document, event)
         document[APPLIED] = {**document.get(APPLIED, {}), stream: version}
         return document
@@ -78,5 +86,8 @@ def integrity_problems(document: dict[str, Any]) -> list[dict[str, Any]]:
     return list(document.get(INTEGRITY, []))
 
 
-def _with_problem(document: dict, problem: dict) -> dict:
+def _with_problem(document: dict, problem: dict) -> dict | None:
+    """The document with the problem noted once; None when a redelivery already noted it."""
+    if problem in document.get(INTEGRITY, []):
+        return None
     return {**document, INTEGRITY: [*document.get(INTEGRITY, []), problem]}

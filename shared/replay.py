@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,17 +27,22 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Generation:
     number: int
+    # Each rebuild attempt gets a tag of its own, so one that was interrupted leaves
+    # nothing (no checkpoint, no consumer offsets, no documents) that a retry would reuse.
+    attempt: str = ""
 
     def collection(self, base: str) -> str:
-        return f"{base}_g{self.number}"
+        return f"{base}_g{self.number}{'_' + self.attempt if self.attempt else ''}"
 
     def consumer(self, projection: str) -> str:
-        return f"{projection}.g{self.number}"
+        return f"{projection}.g{self.number}{'.' + self.attempt if self.attempt else ''}"
 
 
 def current_generation(store: ReadModelStore, projection: str) -> Generation:
     stored = store.get(GENERATIONS, projection)
-    return Generation(stored.document["number"] if stored else 1)
+    if stored is None:
+        return Generation(1)
+    return Generation(stored.document["number"], stored.document["attempt"])
 
 
 class CurrentCollection:
@@ -59,21 +65,21 @@ def rebuild(
     service: str,
     build: Callable[[ReadModelStore], Projection],
     timeout_seconds: float = 600,
+    batch: int = 500,
 ) -> Generation:
     """Fill the next generation from the start of the topics, then make it current."""
     store = backend.read_models(service)
     projection = build(store)
     base = projection.collection
-    new = Generation(current_generation(store, projection.name).number + 1)
+    new = Generation(current_generation(store, projection.name).number + 1, uuid.uuid4().hex[:8])
     projection.collection = new.collection(base)
-    store.drop(projection.collection)
     source = backend.source(service, new.consumer(projection.name), projection.topics)
     runner = ConsumerRunner(source, projection, backend.schemas)
     deadline = time.monotonic() + timeout_seconds
     try:
         applied = 0
         while True:
-            applied += runner.run_once(timeout_ms=1000)
+            applied += runner.run_once(batch, timeout_ms=1000)
             if source.caught_up():
                 break
             if time.monotonic() > deadline:
@@ -89,5 +95,6 @@ def _make_current(store: ReadModelStore, projection: str, generation: Generation
     while True:
         stored = store.get(GENERATIONS, projection)
         revision = stored.revision if stored else 0
-        if store.put(GENERATIONS, projection, {"number": generation.number}, revision):
+        document = {"number": generation.number, "attempt": generation.attempt}
+        if store.put(GENERATIONS, projection, document, revision):
             return

@@ -71,7 +71,7 @@ class ServiceDefinition:
         """The relay, consumers and schedulers that run beside the HTTP processes."""
         parts = self.parts(settings)
         workers = [self._consumer(parts, build) for build in self.projections]
-        if self.produces:
+        if self.produces and parts.backend.has_relay:
             workers.append(Worker(f"{self.name}.relay", self._relay(parts)))
         workers.extend(schedule(parts) for schedule in self.schedulers)
         return workers
@@ -83,7 +83,11 @@ class ServiceDefinition:
         def run(stop: threading.Event) -> None:
             # One pass per generation: after a replay, carry on in the new one.
             while not stop.is_set():
-                generation = current_generation(parts.read_models, projection.name)
+                generation = _retry(
+                    lambda: current_generation(parts.read_models, projection.name), stop
+                )
+                if generation is None:
+                    return
                 projection.collection = generation.collection(base)
                 name = generation.consumer(projection.name)
                 source = _retry(
@@ -114,7 +118,7 @@ class ServiceDefinition:
 
 
 def _retry(build: Callable, stop: threading.Event):
-    """Build a bus client, waiting out a broker that is not up yet."""
+    """Build a client or read a setting, waiting out a store or broker that is not up yet."""
     from shared.errors import Unavailable
 
     while not stop.is_set():

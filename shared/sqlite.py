@@ -16,19 +16,21 @@ class SqliteFile:
 
     def __init__(self, path: Path, schema: str = "", read_only: bool = False):
         self.path = Path(path)
+        self._schema = schema
         self._read_only = read_only
         self._local = threading.local()
-        if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with unavailable_on_failure():
-                self.connection().executescript(schema)
+        self._prepared = threading.Lock()
+        self._ready = read_only
 
     def connection(self) -> sqlite3.Connection:
+        """This thread's connection; the first one of the process also creates the schema,
+        so that a service starts (and reports not ready) when its file cannot be opened."""
         connection = getattr(self._local, "connection", None)
         if connection is None:
             if self._read_only:
                 target, uri = f"file:{self.path}?mode=ro", True
             else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
                 target, uri = str(self.path), False
             # isolation_level=None: transactions are opened explicitly with BEGIN IMMEDIATE.
             connection = sqlite3.connect(target, uri=uri, timeout=10, isolation_level=None)
@@ -36,6 +38,10 @@ class SqliteFile:
             if not self._read_only:
                 connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA busy_timeout=10000")
+            with self._prepared:
+                if not self._ready:
+                    connection.executescript(self._schema)
+                    self._ready = True
             self._local.connection = connection
         return connection
 

@@ -38,8 +38,7 @@ class InMemoryEventStore(EventStore):
         return next((c for c in self.commits if c.idempotency and c.idempotency.key == key), None)
 
     def unpublished(self, limit: int) -> list[Commit]:
-        waiting = [c for c in self.commits if c.commit_id not in self.published]
-        return sorted(waiting, key=lambda c: (c.stream_id, c.first_version))[:limit]
+        return [c for c in self.commits if c.commit_id not in self.published][:limit]
 
     def mark_published(self, commits: Sequence[Commit]) -> None:
         self.published.update(c.commit_id for c in commits)

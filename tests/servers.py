@@ -64,14 +64,25 @@ def local_stack() -> Iterator[Servers]:
     from shared import stack
 
     data_dir = ROOT / "var" / "test-stack"
-    addresses = stack.up(data_dir, kafka_port=free_port(), mongo_port=free_port())
+    stack.down(data_dir)  # a run killed before its teardown may have left one behind
+    addresses = stack.up(data_dir, kafka_port=free_port(pair=True), mongo_port=free_port())
     try:
         yield Servers(addresses.kafka_bootstrap, addresses.mongodb_uri, "local stack")
     finally:
         stack.down(data_dir)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_port(pair: bool = False) -> int:
+    """A free port; with ``pair``, the next one is free too (Kafka's controller uses it)."""
+    while True:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+            if not pair:
+                return port
+            with socket.socket() as neighbour:
+                try:
+                    neighbour.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+                return port

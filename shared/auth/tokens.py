@@ -22,7 +22,7 @@ from shared.auth.keys import (
     public_jwk,
 )
 from shared.config import Settings
-from shared.errors import Unauthorized
+from shared.errors import Unauthorized, Unavailable
 
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 ORGANISATION = re.compile(r"^[A-Za-z0-9_:-]{1,64}$")
@@ -58,7 +58,7 @@ class TokenVerifier:
     def __init__(self, settings: Settings):
         self._issuer = settings.token_issuer
         self._audience = settings.token_audience
-        self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+        self._jwks = JwksKeys(settings.jwks_url) if settings.jwks_url else None
         if self._jwks is None:
             path = settings.token_public_key_file or dev_key_path(settings)
             self._key = load_public_key(path) if path.exists() else None
@@ -81,7 +81,7 @@ class TokenVerifier:
 
     def _key_for(self, token: str) -> tuple[Any, str]:
         if self._jwks is not None:
-            signing = self._jwks.get_signing_key_from_jwt(token)
+            signing = self._jwks.signing_key(token)
             algorithm = signing.algorithm_name
             if algorithm not in ASYMMETRIC:
                 raise jwt.InvalidAlgorithmError("the JWKS offers no asymmetric key for it")
@@ -91,6 +91,34 @@ class TokenVerifier:
                 raise jwt.InvalidKeyError("no verification key is configured")
             self._key = load_public_key(self._key_path)
         return self._key, algorithm_for(self._key)
+
+
+class JwksKeys:
+    """Keys from a JWKS URL, cached; a kid it lacks is not asked for again for a minute,
+    so tokens with made-up kids cannot make us hammer the issuer."""
+
+    MISS_SECONDS = 60.0
+
+    def __init__(self, url: str):
+        self._client = jwt.PyJWKClient(url, cache_jwk_set=True, lifespan=300, timeout=5)
+        self._misses: dict[str, float] = {}
+
+    def signing_key(self, token: str) -> jwt.PyJWK:
+        kid = jwt.get_unverified_header(token).get("kid")
+        if not isinstance(kid, str):
+            raise jwt.InvalidTokenError("a token checked against a JWKS needs a kid")
+        missed = self._misses.get(kid)
+        if missed is not None and time.monotonic() - missed < self.MISS_SECONDS:
+            raise jwt.InvalidKeyError("no key with that kid")
+        try:
+            return self._client.get_signing_key(kid)
+        except jwt.PyJWKClientConnectionError as error:
+            raise Unavailable("the token issuer's keys cannot be fetched") from error
+        except jwt.PyJWKClientError:
+            if len(self._misses) > 10_000:
+                self._misses.clear()
+            self._misses[kid] = time.monotonic()
+            raise
 
 
 def principal_from(claims: dict[str, Any]) -> Principal:

@@ -87,8 +87,11 @@ class KafkaSource(MessageSource):
                         partition=record.partition,
                         offset=record.offset,
                         key=record.key.decode(errors="replace") if record.key else None,
-                        value=record.value,
-                        headers={k: v.decode(errors="replace") for k, v in record.headers or []},
+                        # A tombstone (null value) or a null header is still a message to set aside.
+                        value=record.value or b"",
+                        headers={
+                            k: (v or b"").decode(errors="replace") for k, v in record.headers or []
+                        },
                     )
                 )
                 self._polled[(partition.topic, partition.partition)] = record.offset + 1

@@ -112,7 +112,11 @@ def handle_worker(arguments, _extra) -> int:
     for thread in threads:
         thread.start()
     while not stop.wait(0.5):
-        if threads and not any(thread.is_alive() for thread in threads):
+        if not all(thread.is_alive() for thread in threads):
+            # One dead worker means a stalled projection: exit so that `up` restarts us.
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=15)
             return 1
     for thread in threads:
         thread.join(timeout=15)

@@ -104,6 +104,8 @@ def decode(raw: bytes | str) -> dict[str, Any]:
         event = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise InvalidEvent(f"not JSON: {error}") from error
+    except RecursionError as error:
+        raise InvalidEvent("not JSON: nested too deeply") from error
     if not isinstance(event, dict):
         raise InvalidEvent("not a JSON object")
     return event

@@ -10,13 +10,15 @@ costs as few queries as possible, and each would use an index on MongoDB:
   stream read; a stale hint can only cause a collision, which repairs it;
 - ``outbox`` holds each commit's events until Kafka acknowledged them; written before
   the commit, so no commit is ever without its entry, and published only once the
-  commit is confirmed to exist, so an abandoned attempt is never published;
+  commit is confirmed to exist, so an abandoned attempt is never published, and
+  published oldest first, so a recruiter's events keep their order across streams;
 - ``idempotency`` points from an Idempotency-Key to its commit, also written before.
   The commit's own unique ``idempotency_key`` is the guard; the pointer is the fast path.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -25,14 +27,12 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from shared.errors import ConcurrencyError, IdempotencyKeyUsed
+from shared.errors import ConcurrencyError, IdempotencyKeyUsed, Unavailable
 from shared.events.schemas import EventSchemas
 from shared.eventstore.base import Commit, EventStore, Idempotency
 from shared.mongo import unavailable_on_failure
 
-# An outbox entry whose commit never appeared this long after it was written belongs
-# to a writer that lost a race or crashed.
-ABANDONED_AFTER_SECONDS = 60
+log = logging.getLogger(__name__)
 
 
 def commit_key(stream_id: str, first_version: int) -> str:
@@ -46,13 +46,21 @@ class MongoEventStore(EventStore):
         self._heads = database["stream_heads"]
         self._outbox = database["outbox"]
         self._pointers = database["idempotency"]
-        with unavailable_on_failure():
-            self._commits.create_index([("idempotency_key", ASCENDING)], unique=True)
-            self._commits.create_index([("stream_id", ASCENDING)])
+        self._indexed = False
+
+    def _ensure_indexes(self) -> None:
+        # On first use rather than at start, so a service starts (not ready) while the
+        # store is down.
+        if not self._indexed:
+            with unavailable_on_failure():
+                self._commits.create_index([("idempotency_key", ASCENDING)], unique=True)
+                self._commits.create_index([("stream_id", ASCENDING)])
+            self._indexed = True
 
     def _insert(self, commit: Commit) -> None:
         key = commit_key(commit.stream_id, commit.first_version)
         idem = commit.idempotency
+        self._ensure_indexes()
         with unavailable_on_failure():
             self._outbox.insert_one(
                 {
@@ -76,9 +84,14 @@ class MongoEventStore(EventStore):
                     raise IdempotencyKeyUsed(idem.key) from error
                 self._raise_head(commit.stream_id, self._version_by_scan(commit.stream_id))
                 raise ConcurrencyError(commit.stream_id, commit.first_version - 1) from error
+        try:
             self._raise_head(commit.stream_id, commit.last_version)
+        except Unavailable:
+            # The commit is stored: the caller must hear so. A lagging hint repairs itself.
+            log.warning("stream head hint not raised", extra={"stream": commit.stream_id})
 
     def load(self, stream_id: str) -> list[dict[str, Any]]:
+        self._ensure_indexes()
         with unavailable_on_failure():
             commits = list(self._commits.find({"stream_id": stream_id}, {"events": 1}))
         commits.sort(key=lambda c: int(c["_id"].rsplit("@", 1)[1]))
@@ -113,18 +126,17 @@ class MongoEventStore(EventStore):
     def unpublished(self, limit: int) -> list[Commit]:
         with unavailable_on_failure():
             # The whole outbox, so that each stream's earlier commits are always seen first.
-            entries = sorted(
-                self._outbox.find({}), key=lambda e: (e["stream_id"], e["first_version"])
-            )[:limit]
+            entries = in_publish_order(list(self._outbox.find({})))[:limit]
             stored = {
                 document["_id"]: document["commit_id"]
                 for document in self._commits.find(
                     {"_id": {"$in": [entry["commit"] for entry in entries]}}, {"commit_id": 1}
                 )
             }
-            commits, abandoned = [], []
+            commits, lost = [], []
             for entry in entries:
-                if stored.get(entry["commit"]) == entry["_id"]:
+                holder = stored.get(entry["commit"])
+                if holder == entry["_id"]:
                     commits.append(
                         Commit(
                             entry["stream_id"],
@@ -133,10 +145,11 @@ class MongoEventStore(EventStore):
                             entry["_id"],
                         )
                     )
-                elif time.time() - entry["written"] > ABANDONED_AFTER_SECONDS:
-                    abandoned.append(entry["_id"])
-            if abandoned:
-                self._outbox.delete_many({"_id": {"$in": abandoned}})
+                elif holder is not None:
+                    lost.append(entry["_id"])  # another writer's commit holds that version
+            # An entry whose commit has not landed yet is left alone: its writer may be slow.
+            if lost:
+                self._outbox.delete_many({"_id": {"$in": lost}})
         return commits
 
     def mark_published(self, commits: Sequence[Commit]) -> None:
@@ -205,3 +218,18 @@ def _commit(document: dict[str, Any]) -> Commit:
         commit_id=document["commit_id"],
         idempotency=idempotency,
     )
+
+
+def in_publish_order(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Oldest first, so a recruiter's events across streams keep the order they happened;
+    then each stream's own entries put in version order, whatever the clocks said."""
+    entries = sorted(entries, key=lambda e: e["written"])
+    slots: dict[str, list[int]] = {}
+    for index, entry in enumerate(entries):
+        slots.setdefault(entry["stream_id"], []).append(index)
+    ordered = list(entries)
+    for indexes in slots.values():
+        versions = sorted((entries[i] for i in indexes), key=lambda e: e["first_version"])
+        for index, entry in zip(indexes, versions, strict=True):
+            ordered[index] = entry
+    return ordered

@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS commits (
     published INTEGER NOT NULL DEFAULT 0,
     UNIQUE (stream_id, first_version)
 );
-CREATE INDEX IF NOT EXISTS commits_unpublished ON commits (published, stream_id, first_version);
+CREATE INDEX IF NOT EXISTS commits_unpublished ON commits (published);
 CREATE TABLE IF NOT EXISTS events (
     position INTEGER PRIMARY KEY AUTOINCREMENT,
     commit_id TEXT NOT NULL REFERENCES commits (commit_id),
@@ -91,7 +91,8 @@ class SqliteEventStore(EventStore):
 
     def unpublished(self, limit: int) -> list[Commit]:
         rows = self.file.query(
-            "SELECT * FROM commits WHERE published = 0 ORDER BY stream_id, first_version LIMIT ?",
+            # Insertion order: each stream's in version order, and a recruiter's across streams.
+            "SELECT * FROM commits WHERE published = 0 ORDER BY rowid LIMIT ?",
             (limit,),
         )
         return [self._commit(row) for row in rows]

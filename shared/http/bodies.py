@@ -23,6 +23,10 @@ def json_body(schema: Schema) -> dict[str, Any]:
         raise Problem(400, "Malformed JSON", detail) from error
     except UnicodeDecodeError as error:
         raise Problem(400, "Malformed JSON", "the body is not UTF-8 text") from error
+    except RecursionError as error:
+        raise Problem(400, "Malformed JSON", "the body is nested too deeply") from error
+    if not _encodable(data):
+        raise Problem(422, "Invalid request", "text must be valid Unicode (no lone surrogates)")
     if not isinstance(data, dict):
         raise Problem(422, "Invalid request", "the body must be a JSON object")
     try:
@@ -31,3 +35,12 @@ def json_body(schema: Schema) -> dict[str, Any]:
         raise Problem(
             422, "Invalid request", "some fields are missing or wrong", errors=error.messages
         ) from error
+
+
+def _encodable(data: Any) -> bool:
+    """JSON escapes can spell lone surrogates, which no store can keep as UTF-8."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

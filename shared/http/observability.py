@@ -25,6 +25,8 @@ from shared.http.problems import Problem
 from shared.logs import correlation_id, request_id
 
 log = logging.getLogger("registry.http")
+# Label values come from a fixed set, so a client cannot grow the metrics without bound.
+METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 HEADER_SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:")
 
 
@@ -52,7 +54,8 @@ def instrument(app: Flask, service: str, registry: CollectorRegistry) -> None:
     def finish(response: Response) -> Response:
         route = request.url_rule.rule if request.url_rule else "(unmatched)"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        requests.labels(service, request.method, route, str(response.status_code)).inc()
+        method = request.method if request.method in METHODS else "OTHER"
+        requests.labels(service, method, route, str(response.status_code)).inc()
         latency.labels(service, route).observe(elapsed)
         response.headers["X-Request-Id"] = g.get("request_id", "")
         log.info(

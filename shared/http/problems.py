@@ -55,6 +55,10 @@ def from_error(error: errors.RegistryError, if_match_sent: bool = False) -> Prob
         return Problem(404, "Not found", str(error))
     if isinstance(error, errors.Invalid):
         return Problem(422, "Invalid request", str(error), error.errors)
+    if isinstance(error, errors.InvalidEvent):
+        # The request passed its own checks but would make an event its schema refuses.
+        log.warning("command produced an invalid event: %s", error)
+        return Problem(422, "Invalid request", "the request cannot be recorded as it is")
     if isinstance(error, errors.TransitionForbidden):
         return Problem(409, "Transition forbidden", str(error), current_state=error.state)
     if isinstance(error, errors.ConcurrencyError) and if_match_sent:

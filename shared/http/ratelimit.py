@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -12,6 +13,8 @@ from typing import Any
 from flask import current_app, request
 
 from shared.http.problems import Problem
+
+MAX_CLIENTS = 100_000
 
 
 class RateLimiter:
@@ -21,22 +24,21 @@ class RateLimiter:
         self.rate = per_minute / 60.0
         self.burst = max(1.0, per_minute / 6.0)
         self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def wait_needed(self, client: str, cost: float = 1.0) -> float:
         """0 when the request may pass (and is counted), else seconds to wait."""
         now = self._clock()
         with self._lock:
-            tokens, seen = self._buckets.get(client, (self.burst, now))
+            tokens, seen = self._buckets.pop(client, (self.burst, now))
             tokens = min(self.burst, tokens + (now - seen) * self.rate)
-            if tokens >= cost:
-                self._buckets[client] = (tokens - cost, now)
-                return 0.0
-            self._buckets[client] = (tokens, now)
-            if len(self._buckets) > 100_000:
-                self._buckets.clear()
-            return (cost - tokens) / self.rate
+            allowed = tokens >= cost
+            self._buckets[client] = (tokens - cost if allowed else tokens, now)
+            if len(self._buckets) > MAX_CLIENTS:
+                # The least recently seen client goes first; a bucket that old is full anyway.
+                self._buckets.popitem(last=False)
+            return 0.0 if allowed else (cost - tokens) / self.rate
 
 
 def rate_limited(view: Callable) -> Callable:

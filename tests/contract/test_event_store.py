@@ -67,17 +67,17 @@ class EventStoreContract:
             store.append("s2", 0, notice_events("s2"), Idempotency("k1", "hash", outcome))
         assert store.load("s2") == []
 
-    def test_outbox_lists_unpublished_commits_in_stream_order_until_marked(self, store):
+    def test_outbox_lists_unpublished_commits_in_write_order_until_marked(self, store):
         store.append("b", 0, notice_events("b", 1, 2))
         store.append("a", 0, notice_events("a"))
         store.append("b", 2, notice_events("b", 3, 1))
         waiting = store.unpublished(10)
         assert [(c.stream_id, c.first_version, len(c.events)) for c in waiting] == [
-            ("a", 1, 1),
             ("b", 1, 2),
+            ("a", 1, 1),
             ("b", 3, 1),
         ]
-        assert waiting[1].partition_key == "b"
+        assert waiting[0].partition_key == "b"
         store.mark_published(waiting[:2])
         assert [(c.stream_id, c.first_version) for c in store.unpublished(10)] == [("b", 3)]
         assert len(store.unpublished(1)) == 1

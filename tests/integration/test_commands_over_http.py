@@ -5,11 +5,11 @@ import os
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 
 import pytest
 
 from shared.auth.tokens import TokenVerifier, mint_dev_token
-from shared.errors import Unavailable
 from shared.service import ServiceDefinition
 from tests.fixtures.notices import SERVICE, blueprint, schemas
 from tests.servers import ROOT
@@ -75,19 +75,20 @@ def test_racing_amendments_with_the_same_if_match_one_wins(app, settings):
     assert [e["streamversion"] for e in events(app)] == [1, 2]
 
 
-def test_a_store_that_is_down_is_503_with_retry_after(app, settings, monkeypatch):
-    store = app.config["PARTS"].events
-
-    def down(*_args, **_kwargs):
-        raise Unavailable("store down")
-
-    monkeypatch.setattr(store, "load", down)
-    monkeypatch.setattr(store, "stream_version", down)
-    monkeypatch.setattr(store, "_current_version", down)
-    response = app.test_client().post("/v1/notices", json=NOTICE, headers=headers(settings))
+def test_a_store_that_is_down_is_503_with_retry_after(settings):
+    if settings.backend == "stack":
+        down = replace(settings, mongodb_uri="mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=1000")
+    else:
+        down = settings
+        (settings.service_dir(SERVICE) / "events.sqlite3").mkdir(parents=True)
+    app = TESTING.create_app(down)
+    client = app.test_client()
+    response = client.post("/v1/notices", json=NOTICE, headers=headers(settings))
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert response.mimetype == "application/problem+json"
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.json["checks"]["events"] is False
 
 
 def test_registry_token_prints_only_a_token_the_system_accepts(settings):

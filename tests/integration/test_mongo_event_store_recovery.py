@@ -29,24 +29,43 @@ def test_a_head_hint_left_behind_by_a_crash_is_repaired_not_trusted(store):
     assert database(store)["stream_heads"].find_one({"_id": "s"})["version"] == 3
 
 
-def test_an_outbox_entry_whose_commit_never_landed_is_never_published(store):
+def test_an_outbox_entry_is_published_only_with_its_own_commit(store):
     store.append("s", 0, notice_events("s", 1, 1))
     outbox = database(store)["outbox"]
-    for name, written in (("abandoned", time.time() - 3600), ("in-flight", time.time())):
+    entries = {
+        # a writer still on its way, or dead before its commit: kept, never published
+        "slow": ("slow@1", "slow", time.time() - 3600),
+        # a writer that lost the race for s@1 and died before cleaning up: dropped
+        "loser": ("s@1", "s", time.time()),
+    }
+    for name, (commit, stream, written) in entries.items():
         outbox.insert_one(
             {
                 "_id": name,
-                "commit": f"{name}@1",
-                "stream_id": name,
+                "commit": commit,
+                "stream_id": stream,
                 "first_version": 1,
-                "events": notice_events(name, 1, 1),
+                "events": notice_events(stream, 1, 1),
                 "written": written,
             }
         )
     assert [c.stream_id for c in store.unpublished(10)] == ["s"]
     assert {e["_id"] for e in outbox.find({})} - {c.commit_id for c in store.unpublished(10)} == {
-        "in-flight"
+        "slow"
     }
+
+
+def test_publish_order_follows_write_time_but_never_breaks_stream_order():
+    from shared.eventstore.mongo import in_publish_order
+
+    entries = [
+        {"stream_id": "licence-1", "first_version": 2, "written": 1.0},  # clock went back
+        {"stream_id": "recruiter-1", "first_version": 1, "written": 2.0},
+        {"stream_id": "licence-1", "first_version": 1, "written": 3.0},
+        {"stream_id": "licence-1", "first_version": 3, "written": 4.0},
+    ]
+    ordered = [(e["stream_id"], e["first_version"]) for e in in_publish_order(entries)]
+    assert ordered == [("licence-1", 1), ("recruiter-1", 1), ("licence-1", 2), ("licence-1", 3)]
 
 
 def test_an_idempotency_pointer_from_a_failed_attempt_does_not_hide_the_real_commit(store):

@@ -58,3 +58,31 @@ def test_replay_rebuilds_the_same_answers_and_the_live_consumer_follows(settings
     assert board(parts) == before
     parts.events.append("n0", 3, notice_events("n0", 4, 1))
     assert wait_for(lambda: board(parts)["n0"]["amendments"] == 3, timeout=60)
+
+
+def test_an_interrupted_replay_leaves_nothing_a_retry_would_reuse(settings, running):
+    parts = TESTING.parts(settings)
+    for n in range(3):
+        parts.events.append(f"n{n}", 0, notice_events(f"n{n}", 1, 2))
+    assert wait_for(lambda: len(board(parts)) == 3, timeout=60)
+    before = board(parts)
+
+    class Interrupted(BaseException):
+        """Like a kill: nothing in the runner may catch it."""
+
+    class FailsMidway(NoticeBoard):
+        applied = 0
+
+        def apply(self, event):
+            FailsMidway.applied += 1
+            if FailsMidway.applied > 3:
+                raise Interrupted
+            return super().apply(event)
+
+    with pytest.raises(Interrupted):
+        rebuild(parts.backend, SERVICE, FailsMidway, batch=2)
+    assert current_generation(parts.read_models, NoticeBoard.name).number == 1
+
+    generation = rebuild(parts.backend, SERVICE, NoticeBoard)
+    assert generation.number == 2
+    assert board(parts) == before

@@ -92,6 +92,9 @@ def test_a_valid_command_answers_201_with_etag(client, settings, store):
         (json.dumps({**NOTICE, "country": "Kenya"}), "application/json", 422),
         (json.dumps([NOTICE]), "application/json", 422),
         ("x" * (1024 * 1024 + 1), "application/json", 413),
+        ("[" * 100_000 + "]" * 100_000, "application/json", 400),
+        ('{"notice_id": "n1", "title": "\\ud800", "country": "KE"}', "application/json", 422),
+        (b"\xff\xfe{}", "application/json", 400),
     ],
 )
 def test_bad_input_is_a_problem_and_leaves_no_trace(

@@ -86,3 +86,20 @@ def test_runner_rewinds_when_the_store_is_down():
     else:
         raise AssertionError("the outage must surface")
     assert source.committed == 0 and source.next == 0
+
+
+def test_a_redelivered_dead_letter_is_noted_once():
+    board = NoticeBoard(InMemoryReadModelStore())
+    poison = message(1, b"junk")
+    board.record_dead_letter(poison, "invalid event: not JSON")
+    board.record_dead_letter(poison, "invalid event: not JSON")
+    assert len(integrity_problems(board.store.get("notices", "n1").document)) == 1
+
+
+def test_whatever_a_stranger_puts_on_the_topic_is_set_aside():
+    deep = b"[" * 100_000 + b"]" * 100_000
+    source = ListSource([message(0, b""), message(1, deep), message(2, encode(events()[0]))])
+    board = NoticeBoard(InMemoryReadModelStore())
+    assert ConsumerRunner(source, board, schemas()).run_once() == 3
+    assert [m.offset for m, _ in source.dead] == [0, 1]
+    assert board.store.get("notices", "n1").document["status"] == "posted"

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from shared.auth.keys import public_jwk
 from shared.auth.tokens import TokenVerifier, mint_dev_token
 from shared.config import Settings
-from shared.errors import Unauthorized
+from shared.errors import Unauthorized, Unavailable
 
 KEYS = {
     "ES256": lambda: ec.generate_private_key(ec.SECP256R1()),
@@ -58,7 +58,10 @@ def test_a_jwks_url_verifies_by_kid(tmp_path):
     jwks = json.dumps({"keys": [public_jwk(key)]}).encode()
 
     class Handler(BaseHTTPRequestHandler):
+        fetches = 0
+
         def do_GET(self):
+            Handler.fetches += 1
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
@@ -81,8 +84,19 @@ def test_a_jwks_url_verifies_by_kid(tmp_path):
         )
         with pytest.raises(Unauthorized):
             verifier.verify(stranger)
+        fetched = Handler.fetches
+        for _ in range(5):
+            with pytest.raises(Unauthorized):
+                verifier.verify(stranger)
+        assert Handler.fetches == fetched, "an unknown kid must not trigger a fetch each time"
+        for token in attack_tokens(settings, key, kid).values():
+            with pytest.raises(Unauthorized):
+                verifier.verify(token)
     finally:
         server.shutdown()
+        server.server_close()
+    with pytest.raises(Unavailable):
+        TokenVerifier(settings).verify(token)
 
 
 def test_dev_tokens_need_their_role_claims(tmp_path):
@@ -98,3 +112,29 @@ def test_dev_tokens_need_their_role_claims(tmp_path):
         "org-1",
         "monitor/org-1",
     )
+
+
+def attack_tokens(settings, key, kid):
+    """The JWT attack set against a JWKS-configured verifier."""
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    valid = jwt.encode(claims(settings), key, algorithm="ES256", headers={"kid": kid})
+    header, _, signature = valid.split(".")
+    signing_input = f"{b64({'alg': 'HS256', 'kid': kid})}.{b64(claims(settings))}"
+    mac = hmac.new(json.dumps(public_jwk(key)).encode(), signing_input.encode(), hashlib.sha256)
+    return {
+        "none": f"{b64({'alg': 'none', 'kid': kid})}.{b64(claims(settings))}.",
+        "hmac": f"{signing_input}.{base64.urlsafe_b64encode(mac.digest()).rstrip(b'=').decode()}",
+        "expired": jwt.encode(
+            claims(settings, exp=int(time.time()) - 5), key, "ES256", {"kid": kid}
+        ),
+        "audience": jwt.encode(claims(settings, aud="other"), key, "ES256", {"kid": kid}),
+        "issuer": jwt.encode(claims(settings, iss="other"), key, "ES256", {"kid": kid}),
+        "role": jwt.encode(claims(settings, role="ministry_officer"), key, "ES256", {"kid": kid}),
+        "tampered": f"{header}.{b64(claims(settings, sub='someone-else'))}.{signature}",
+    }
