@@ -49,6 +49,10 @@ class Backend(abc.ABC):
     def ping_bus(self) -> None:
         pass
 
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release bus clients; stores' connections close with their processes."""
+
 
 class EmbeddedBackend(Backend):
     has_relay = False  # the producers' event tables are the bus
@@ -84,6 +88,9 @@ class EmbeddedBackend(Backend):
 
     def ping_bus(self) -> None:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    def close(self) -> None:
+        """The embedded bus holds no clients."""
 
     def _events_file(self, service: str):
         return self.settings.service_dir(service) / "events.sqlite3"
@@ -148,6 +155,15 @@ class StackBackend(Backend):
             ensure_topics(
                 self.settings.kafka_bootstrap_servers, every, self.settings.kafka_partitions
             )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._publisher is not None:
+                self._publisher.close()
+                self._publisher = None
+            if self._probe is not None:
+                self._probe.close()
+                self._probe = None
 
     def ping_bus(self) -> None:
         from shared.bus.kafka import KafkaProbe

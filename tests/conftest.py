@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import pytest
@@ -39,8 +40,20 @@ def embedded_settings(tmp_path) -> Settings:
     return Settings(backend="embedded", data_dir=tmp_path)
 
 
-@pytest.fixture(params=["embedded", "stack"])
-def backend(request):
-    """The same assertions against both backends (SPEC §2)."""
-    settings = request.getfixturevalue(f"{request.param}_settings")
-    return open_backend(settings, schemas())
+@pytest.fixture
+def open_backends():
+    """Opens backends for a test and closes their bus clients after it."""
+    opened = []
+
+    def open_one(settings: Settings):
+        opened.append(open_backend(settings, schemas()))
+        return opened[-1]
+
+    yield open_one
+    for backend in opened:
+        backend.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # kafka-python's background threads may still log after pytest closed its streams.
+    logging.getLogger("kafka").disabled = True

@@ -161,3 +161,8 @@ class KafkaProbe:
                     request_timeout_ms=5000,
                 )
             self._admin.list_topics()
+
+    def close(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None

@@ -4,10 +4,9 @@ import time
 
 import pytest
 
-from shared.backend import open_backend
 from shared.events.envelope import decode
 from tests.contract.helpers import notice_events
-from tests.fixtures.notices import SERVICE, TOPIC, schemas
+from tests.fixtures.notices import SERVICE, TOPIC
 
 
 def drain(source, expected: int, timeout: float = 30.0) -> list:
@@ -80,8 +79,8 @@ class BusContract:
 
 class TestEmbeddedBus(BusContract):
     @pytest.fixture
-    def backend(self, embedded_settings):
-        return open_backend(embedded_settings, schemas())
+    def backend(self, embedded_settings, open_backends):
+        return open_backends(embedded_settings)
 
     def dead_letters(self, backend):
         from shared.bus.embedded import DEAD_LETTERS
@@ -92,8 +91,8 @@ class TestEmbeddedBus(BusContract):
 
 class TestKafkaBus(BusContract):
     @pytest.fixture
-    def backend(self, stack_settings):
-        return open_backend(stack_settings, schemas())
+    def backend(self, stack_settings, open_backends):
+        return open_backends(stack_settings)
 
     def dead_letters(self, backend):
         from kafka import KafkaConsumer
