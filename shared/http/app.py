@@ -13,6 +13,7 @@ from shared.auth.tokens import TokenVerifier
 from shared.config import Settings
 from shared.http import problems
 from shared.http.observability import health_blueprint, instrument
+from shared.http.openapi import openapi_document
 from shared.http.ratelimit import RateLimiter
 
 MAX_BODY = 1024 * 1024
@@ -52,4 +53,12 @@ def create_service_app(
     app.register_blueprint(health_blueprint(checks, metrics))
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    document = {}
+
+    @app.get("/openapi.json")
+    def openapi() -> dict:
+        if not document:
+            document.update(openapi_document(app, service))
+        return document
+
     return app

@@ -21,6 +21,7 @@ from prometheus_client import (
 )
 
 from shared.errors import Unavailable
+from shared.http.openapi import documented
 from shared.http.problems import Problem
 from shared.logs import correlation_id, request_id
 
@@ -83,10 +84,12 @@ def health_blueprint(
     blueprint = Blueprint("health", __name__)
 
     @blueprint.get("/healthz")
+    @documented("The process is alive")
     def healthz() -> dict:
         return {"status": "ok"}
 
     @blueprint.get("/readyz")
+    @documented("The store and the bus answer", errors=[503])
     def readyz() -> dict:
         failing = []
         for name, check in checks.items():
@@ -105,6 +108,7 @@ def health_blueprint(
         return {"status": "ready", "checks": {name: True for name in checks}}
 
     @blueprint.get("/metrics")
+    @documented("Prometheus metrics, text format")
     def metrics() -> Response:
         return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 

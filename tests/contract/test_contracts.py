@@ -32,3 +32,13 @@ def test_fixture_schemas_follow_the_same_rules():
     root = Path(__file__).parents[1] / "fixtures" / "contracts"
     for path in root.rglob("*.json"):
         Draft202012Validator.check_schema(json.loads(path.read_text()))
+
+
+def test_committed_openapi_documents_match_the_code():
+    from shared.cli.openapi import DOCUMENTS, generated
+    from shared.config import SERVICES
+
+    for service in SERVICES:
+        committed = (DOCUMENTS / f"{service}.json").read_text()
+        assert committed == generated(service), f"run ./registry openapi ({service} is stale)"
+        assert json.loads(committed)["openapi"] == "3.1.0"

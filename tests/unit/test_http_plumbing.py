@@ -292,3 +292,18 @@ def test_request_log_names_the_route_not_the_path(client, settings, caplog):
     lines = [r for r in caplog.records if r.name == "registry.http"]
     assert lines and lines[-1].route == "/v1/notices/<notice_id>/amend"
     assert all("secret-code-987" not in str(vars(r)) for r in lines)
+
+
+def test_openapi_is_generated_from_routes_and_schemas(client):
+    document = client.get("/openapi.json").json
+    post = document["paths"]["/v1/notices"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/PostNotice"}
+    assert set(document["components"]["schemas"]["PostNotice"]["required"]) == {
+        "notice_id",
+        "title",
+        "country",
+    }
+    assert post["security"] == [{"bearer": []}]
+    assert {"201", "401", "403", "415", "422"} <= set(post["responses"])
+    assert "/v1/notices/{notice_id}/amend" not in document["paths"], "undocumented routes stay out"
