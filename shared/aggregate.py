@@ -16,6 +16,8 @@ class Aggregate:
         self.id = stream_id
         self.version = 0
         self.pending: list[Change] = []
+        # Set by whoever loads the aggregate: when a change with no effective_at takes effect.
+        self.now: datetime | None = None
 
     @classmethod
     def rebuild(cls, stream_id: str, events: list[dict[str, Any]]) -> Self:
@@ -31,8 +33,9 @@ class Aggregate:
         return self.version > 0 or bool(self.pending)
 
     def record(self, name: str, data: dict[str, Any], effective_at: datetime | None = None) -> None:
-        self._mutate(name, data, effective_at)
-        self.pending.append(Change(name, data, effective_at))
+        when = effective_at or self.now
+        self._mutate(name, data, when)
+        self.pending.append(Change(name, data, when))
 
     def _mutate(self, name: str, data: dict[str, Any], effective_at: datetime | None) -> None:
         getattr(self, f"on_{name}")(data, effective_at)

@@ -56,11 +56,24 @@ class StreamWriter:
 
     def load(self, kind: type[A], stream_id: str, context: CommandContext | None = None) -> A:
         aggregate = kind.rebuild(stream_id, self.store.load(stream_id))
+        aggregate.now = self.clock()
         if not aggregate.exists:
             raise NotFound(f"no {kind.__name__.lower()} {stream_id}")
-        expected = context.expected_version if context else None
+        if context is not None:
+            self.check_version(aggregate, context)
+        return aggregate
+
+    @staticmethod
+    def check_version(aggregate: Aggregate, context: CommandContext) -> None:
+        """412 material: the client's If-Match names a version the stream has moved past."""
+        expected = context.expected_version
         if expected is not None and expected != aggregate.version:
-            raise ConcurrencyError(stream_id, expected, aggregate.version)
+            raise ConcurrencyError(aggregate.id, expected, aggregate.version)
+
+    def load_or_new(self, kind: type[A], stream_id: str) -> A:
+        """For streams a command may start, such as a claim on a unique number."""
+        aggregate = kind.rebuild(stream_id, self.store.load(stream_id))
+        aggregate.now = self.clock()
         return aggregate
 
     def save(

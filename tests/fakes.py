@@ -66,6 +66,10 @@ class InMemoryReadModelStore(ReadModelStore):
         def matches(document: dict) -> bool:
             if any(document.get(f) != v for f, v in query.where.items()):
                 return False
+            if query.below:
+                value = document.get(query.below[0])
+                if value is None or not value < query.below[1]:
+                    return False
             return not query.contains or query.contains[1] in document.get(query.contains[0], "")
 
         found = [

@@ -44,3 +44,14 @@ def _encodable(data: Any) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def query_args(schema: Schema) -> dict[str, Any]:
+    """Query-string parameters loaded through ``schema``; values stay plain strings or
+    numbers, so nothing from a URL can reach a store as an operator."""
+    try:
+        return schema.load(request.args.to_dict())
+    except ValidationError as error:
+        raise Problem(
+            422, "Invalid request", "some query parameters are wrong", errors=error.messages
+        ) from error

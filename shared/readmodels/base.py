@@ -34,10 +34,12 @@ class Page:
 
 @dataclass(frozen=True)
 class Query:
-    """Equality on fields, optionally a case-sensitive substring on one (normalise first)."""
+    """Equality on fields, optionally a case-sensitive substring on one (normalise first)
+    and an upper bound (exclusive) on one; a missing or null field is never below."""
 
     where: Mapping[str, Scalar]
     contains: tuple[str, str] | None = None
+    below: tuple[str, str | int | float] | None = None
     order_by: str | None = None
     limit: int = 50
     offset: int = 0
@@ -51,6 +53,10 @@ class Query:
             check_field(self.contains[0])
             if not isinstance(self.contains[1], str):
                 raise TypeError("contains needs a string")
+        if self.below is not None:
+            check_field(self.below[0])
+            if not isinstance(self.below[1], str | int | float):
+                raise TypeError("below needs a string or a number")
         if self.order_by is not None:
             check_field(self.order_by)
         if not (0 < self.limit <= 1000 and self.offset >= 0):

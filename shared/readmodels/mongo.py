@@ -41,6 +41,9 @@ class MongoReadModelStore(ReadModelStore):
         if query.contains:
             field, text = query.contains
             criteria[f"document.{field}"] = {"$regex": re.escape(text)}
+        if query.below:
+            field, bound = query.below
+            criteria[f"document.{field}"] = {"$lt": bound}
         records = self._db[check_name(collection)]
         with unavailable_on_failure():
             cursor = records.find(criteria, {"document": 1})

@@ -36,6 +36,17 @@ class ReadModelContract:
         store.put("things", "nested", {"inner": {"x": 1}, "country": "KE"}, 0)
         assert [d["inner"] for d in store.find("things", Query({"inner.x": 1})).items] == [{"x": 1}]
 
+    def test_below_is_an_exclusive_bound_that_skips_missing_values(self, store):
+        for key, due in (
+            ("a", "2026-01-01"),
+            ("b", "2026-06-30"),
+            ("c", None),
+            ("d", "2027-01-01"),
+        ):
+            store.put("things", key, {"due": due} if due else {}, 0)
+        page = store.find("things", Query({}, below=("due", "2026-07-01"), order_by="due"))
+        assert [d["due"] for d in page.items] == ["2026-01-01", "2026-06-30"]
+
     def test_query_strings_never_act_as_operators(self, store):
         store.put("things", "a", {"name": "x"}, 0)
         with pytest.raises(TypeError):

@@ -1,0 +1,470 @@
+"""The licensing domain: recruiters, their licences and what a ministry records on them.
+
+Pure: no I/O. A recruiter is one aggregate holding its licences, so that "at most one
+licence that is not terminal" is checked inside one stream. Every decision on a licence
+carries ``effective_at``: it may be backdated, may not be more than a year ahead, and may
+not precede the licence's previous decision, so the recorded order is the legal order.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from shared.aggregate import Aggregate
+from shared.clock import rfc3339
+from shared.errors import Conflict, Invalid, NotFound
+from shared.lifecycle import Lifecycle
+
+LICENCE = Lifecycle(
+    "licence",
+    {
+        ("applied", "issue"): "active",
+        ("applied", "deny"): "denied",
+        ("active", "suspend"): "suspended",
+        ("suspended", "reinstate"): "active",
+        ("active", "renew"): "active",
+        ("expired", "renew"): "active",
+        ("active", "expire"): "expired",
+        ("active", "revoke"): "revoked",
+        ("suspended", "revoke"): "revoked",
+        ("active", "cancel"): "cancelled",
+        ("suspended", "cancel"): "cancelled",
+        ("active", "impose_condition"): "active",
+        ("suspended", "impose_condition"): "suspended",
+        ("active", "lift_condition"): "active",
+        ("suspended", "lift_condition"): "suspended",
+    },
+)
+TERMINAL = frozenset({"denied", "revoked", "cancelled"})
+# The event each licence command records.
+RECORDS = {
+    "issue": "licence_issued",
+    "deny": "licence_denied",
+    "suspend": "licence_suspended",
+    "reinstate": "licence_reinstated",
+    "renew": "licence_renewed",
+    "expire": "licence_expired",
+    "revoke": "licence_revoked",
+    "cancel": "licence_cancelled",
+    "impose_condition": "condition_imposed",
+    "lift_condition": "condition_lifted",
+}
+COMMAND_OF = {event: command for command, event in RECORDS.items()}
+DEPOSIT = Lifecycle(
+    "security deposit",
+    {
+        ("none", "lodge"): "held",
+        ("held", "draw"): "held",
+        ("held", "top_up"): "held",
+        ("held", "forfeit"): "forfeited",
+    },
+)
+MAX_AHEAD = timedelta(days=366)
+
+
+def recruiter_id_for(country: str, registration_number: str) -> str:
+    """Opaque, URL-safe, and the same for the same registration: a second registration of
+    one (country, number) lands on the same stream and is refused there."""
+    return "rec-" + _digest(f"{country}:{registration_number.strip().upper()}")
+
+
+def claim_stream(country: str, licence_number: str) -> str:
+    return f"licence-number:{country}:{_digest(licence_number.strip().upper())}"
+
+
+def recruiter_of(licence_id: str) -> str:
+    recruiter_id, separator, number = licence_id.rpartition("-l")
+    if not separator or not number.isdigit() or not recruiter_id.startswith("rec-"):
+        raise NotFound(f"no licence {licence_id}")
+    return recruiter_id
+
+
+def _digest(text: str) -> str:
+    return base64.b32encode(hashlib.sha256(text.encode()).digest()).decode()[:20].lower()
+
+
+@dataclass
+class Licence:
+    licence_id: str
+    licence_number: str
+    status: str = "applied"
+    valid_from: str | None = None
+    valid_until: str | None = None
+    conditions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    last_effective_at: datetime | None = None
+    applied_at: datetime | None = None
+
+    @property
+    def conditions_in_force(self) -> list[dict[str, Any]]:
+        return [c for c in self.conditions.values() if c["lifted_at"] is None]
+
+
+class Recruiter(Aggregate):
+    def __init__(self, stream_id: str):
+        super().__init__(stream_id)
+        self.legal_name = ""
+        self.country = ""
+        self.registration_number = ""
+        self.trade_names: list[str] = []
+        self.address: str | None = None
+        self.registered_at: datetime | None = None
+        self.licences: dict[str, Licence] = {}
+        self.violations: list[dict[str, Any]] = []
+        self.branches: dict[str, dict[str, Any]] = {}
+        self.officers: dict[str, dict[str, Any]] = {}
+        self.deposit_status = "none"
+        self.deposit_currency: str | None = None
+        self.deposit_balance = Decimal(0)
+
+    # --- commands ---------------------------------------------------------------------
+
+    def register(
+        self,
+        legal_name: str,
+        country: str,
+        registration_number: str,
+        trade_names: list[str],
+        address: str | None,
+    ) -> None:
+        if self.exists:
+            raise Conflict(
+                f"a recruiter with registration number {registration_number} in {country} "
+                "is already registered"
+            )
+        self.record(
+            "recruiter_registered",
+            {
+                "recruiter_id": self.id,
+                "legal_name": legal_name,
+                "country": country,
+                "registration_number": registration_number,
+                "trade_names": list(trade_names),
+                "address": address,
+            },
+        )
+
+    def next_licence_id(self) -> str:
+        return f"{self.id}-l{len(self.licences) + 1}"
+
+    def apply_for_licence(self, licence_id: str, licence_number: str) -> None:
+        current = [lic for lic in self.licences.values() if lic.status not in TERMINAL]
+        if current:
+            raise Conflict(
+                f"recruiter already holds licence {current[0].licence_id}, which is "
+                f"{current[0].status}; renew or close it first"
+            )
+        self.record(
+            "licence_applied",
+            {
+                "licence_id": licence_id,
+                "recruiter_id": self.id,
+                "country": self.country,
+                "licence_number": licence_number,
+            },
+        )
+
+    def decide(
+        self,
+        licence_id: str,
+        command: str,
+        now: datetime,
+        effective_at: datetime | None = None,
+        **data: Any,
+    ) -> None:
+        """Any licence decision of the lifecycle table, checked and recorded."""
+        data = {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
+        licence = self.licence(licence_id)
+        LICENCE.next_state(licence.status, command)
+        when = self._effective(licence, effective_at, now)
+        if command == "issue":
+            _ordered(data["valid_from"], data["valid_until"])
+        if command == "renew":
+            _ordered(licence.valid_until, data["valid_until"])
+        if command == "lift_condition":
+            condition = licence.conditions.get(data["condition_id"])
+            if condition is None or condition["lifted_at"] is not None:
+                raise NotFound(f"no condition {data['condition_id']} in force on {licence_id}")
+        if command == "impose_condition":
+            data = {"condition_id": f"c{len(licence.conditions) + 1}", **data}
+        self.record(RECORDS[command], {"licence_id": licence_id, **data}, when)
+
+    def expire_due(self, today: date) -> list[str]:
+        """Record the expiry of every active licence whose last valid day has passed."""
+        expired = []
+        for licence in self.licences.values():
+            if (
+                licence.status == "active"
+                and licence.valid_until
+                and date.fromisoformat(licence.valid_until) < today
+            ):
+                at = datetime.combine(
+                    date.fromisoformat(licence.valid_until) + timedelta(days=1), time(), UTC
+                )
+                self.record(
+                    "licence_expired",
+                    {"licence_id": licence.licence_id, "valid_until": licence.valid_until},
+                    at,
+                )
+                expired.append(licence.licence_id)
+        return expired
+
+    def record_violation(self, description: str, decided_on: date, penalty: dict | None) -> str:
+        violation_id = f"v{len(self.violations) + 1}"
+        self.record(
+            "violation_recorded",
+            {
+                "violation_id": violation_id,
+                "description": description,
+                "decided_on": decided_on.isoformat(),
+                "penalty": penalty,
+            },
+        )
+        return violation_id
+
+    def open_branch(self, name: str, address: str, country: str) -> str:
+        branch_id = f"b{len(self.branches) + 1}"
+        self.record(
+            "branch_opened",
+            {"branch_id": branch_id, "name": name, "address": address, "country": country},
+        )
+        return branch_id
+
+    def close_branch(self, branch_id: str, reason: str | None) -> None:
+        branch = self.branches.get(branch_id)
+        if branch is None or branch["closed_at"] is not None:
+            raise NotFound(f"no open branch {branch_id}")
+        self.record("branch_closed", {"branch_id": branch_id, "reason": reason})
+
+    def appoint_officer(self, name: str, position: str) -> str:
+        officer_id = f"o{len(self.officers) + 1}"
+        self.record(
+            "officer_appointed", {"officer_id": officer_id, "name": name, "position": position}
+        )
+        return officer_id
+
+    def remove_officer(self, officer_id: str) -> None:
+        officer = self.officers.get(officer_id)
+        if officer is None or officer["removed_at"] is not None:
+            raise NotFound(f"no serving officer {officer_id}")
+        self.record("officer_removed", {"officer_id": officer_id})
+
+    def move_deposit(
+        self, command: str, amount: Decimal | None, currency: str | None, **data: Any
+    ) -> None:
+        DEPOSIT.next_state(self.deposit_status, command)
+        if command != "forfeit":
+            if self.deposit_currency and currency != self.deposit_currency:
+                raise Invalid(
+                    "the deposit is held in another currency",
+                    {"currency": [f"must be {self.deposit_currency}"]},
+                )
+            if command == "draw" and amount > self.deposit_balance:
+                raise Invalid(
+                    "cannot draw more than the deposit holds",
+                    {"amount": [f"at most {self.deposit_balance}"]},
+                )
+        name = {
+            "lodge": "deposit_lodged",
+            "draw": "deposit_drawn",
+            "top_up": "deposit_topped_up",
+            "forfeit": "deposit_forfeited",
+        }[command]
+        if command == "forfeit":
+            amount, currency = self.deposit_balance, self.deposit_currency
+        self.record(name, {"amount": _amount(amount), "currency": currency, **data})
+
+    def licence(self, licence_id: str) -> Licence:
+        try:
+            return self.licences[licence_id]
+        except KeyError:
+            raise NotFound(f"no licence {licence_id}") from None
+
+    def _effective(
+        self, licence: Licence, effective_at: datetime | None, now: datetime
+    ) -> datetime:
+        when = effective_at or now
+        if when > now + MAX_AHEAD:
+            raise Invalid(
+                "effective_at may be at most a year ahead",
+                {"effective_at": ["more than a year ahead"]},
+            )
+        if licence.last_effective_at and when < licence.last_effective_at:
+            raise Invalid(
+                "effective_at may not precede the licence's previous decision",
+                {"effective_at": [f"before {rfc3339(licence.last_effective_at)}"]},
+            )
+        return when
+
+    # --- state changes ----------------------------------------------------------------
+
+    def on_recruiter_registered(self, data: dict, at: datetime | None) -> None:
+        self.legal_name, self.country = data["legal_name"], data["country"]
+        self.registration_number = data["registration_number"]
+        self.trade_names, self.address = data["trade_names"], data["address"]
+        self.registered_at = at
+
+    def on_licence_applied(self, data: dict, at: datetime | None) -> None:
+        self.licences[data["licence_id"]] = Licence(
+            data["licence_id"], data["licence_number"], applied_at=at
+        )
+
+    def _decided(self, data: dict, at: datetime | None, name: str) -> Licence:
+        licence = self.licences[data["licence_id"]]
+        licence.status = LICENCE.next_state(licence.status, COMMAND_OF[name])
+        licence.last_effective_at = at
+        return licence
+
+    def on_licence_issued(self, data: dict, at: datetime | None) -> None:
+        licence = self._decided(data, at, "licence_issued")
+        licence.valid_from, licence.valid_until = data["valid_from"], data["valid_until"]
+
+    def on_licence_renewed(self, data: dict, at: datetime | None) -> None:
+        self._decided(data, at, "licence_renewed").valid_until = data["valid_until"]
+
+    def on_licence_denied(self, data: dict, at: datetime | None) -> None:
+        self._decided(data, at, "licence_denied")
+
+    def on_licence_suspended(self, data: dict, at: datetime | None) -> None:
+        self._decided(data, at, "licence_suspended")
+
+    def on_licence_reinstated(self, data: dict, at: datetime | None) -> None:
+        self._decided(data, at, "licence_reinstated")
+
+    def on_licence_revoked(self, data: dict, at: datetime | None) -> None:
+        self._decided(data, at, "licence_revoked")
+
+    def on_licence_cancelled(self, data: dict, at: datetime | None) -> None:
+        self._decided(data, at, "licence_cancelled")
+
+    def on_licence_expired(self, data: dict, at: datetime | None) -> None:
+        self._decided(data, at, "licence_expired")
+
+    def on_condition_imposed(self, data: dict, at: datetime | None) -> None:
+        licence = self._decided(data, at, "condition_imposed")
+        licence.conditions[data["condition_id"]] = {
+            "condition_id": data["condition_id"],
+            "text": data["text"],
+            "imposed_at": _instant(at),
+            "lifted_at": None,
+        }
+
+    def on_condition_lifted(self, data: dict, at: datetime | None) -> None:
+        licence = self._decided(data, at, "condition_lifted")
+        licence.conditions[data["condition_id"]]["lifted_at"] = _instant(at)
+
+    def on_violation_recorded(self, data: dict, at: datetime | None) -> None:
+        self.violations.append({**data, "recorded_at": _instant(at)})
+
+    def on_branch_opened(self, data: dict, at: datetime | None) -> None:
+        self.branches[data["branch_id"]] = {**data, "opened_at": _instant(at), "closed_at": None}
+
+    def on_branch_closed(self, data: dict, at: datetime | None) -> None:
+        self.branches[data["branch_id"]]["closed_at"] = _instant(at)
+
+    def on_officer_appointed(self, data: dict, at: datetime | None) -> None:
+        self.officers[data["officer_id"]] = {
+            **data,
+            "appointed_at": _instant(at),
+            "removed_at": None,
+        }
+
+    def on_officer_removed(self, data: dict, at: datetime | None) -> None:
+        self.officers[data["officer_id"]]["removed_at"] = _instant(at)
+
+    def on_deposit_lodged(self, data: dict, at: datetime | None) -> None:
+        self.deposit_status = DEPOSIT.next_state(self.deposit_status, "lodge")
+        self.deposit_currency, self.deposit_balance = data["currency"], Decimal(data["amount"])
+
+    def on_deposit_drawn(self, data: dict, at: datetime | None) -> None:
+        self.deposit_balance -= Decimal(data["amount"])
+
+    def on_deposit_topped_up(self, data: dict, at: datetime | None) -> None:
+        self.deposit_balance += Decimal(data["amount"])
+
+    def on_deposit_forfeited(self, data: dict, at: datetime | None) -> None:
+        self.deposit_status = DEPOSIT.next_state(self.deposit_status, "forfeit")
+        self.deposit_balance = Decimal(0)
+
+
+class LicenceNumberClaim(Aggregate):
+    """Holds a licence number for one licence, so that no two share it in a country."""
+
+    recruiter_id: str | None = None
+    licence_id: str | None = None
+
+    def claim(self, country: str, licence_number: str, recruiter_id: str, licence_id: str) -> None:
+        self.record(
+            "licence_number_claimed",
+            {
+                "country": country,
+                "licence_number": licence_number,
+                "recruiter_id": recruiter_id,
+                "licence_id": licence_id,
+            },
+        )
+
+    def on_licence_number_claimed(self, data: dict, at: datetime | None) -> None:
+        self.recruiter_id, self.licence_id = data["recruiter_id"], data["licence_id"]
+
+
+def _ordered(first: str, last: str) -> None:
+    if last <= first:
+        raise Invalid(
+            "valid_until must come after the licence's start or current end",
+            {"valid_until": [f"must be after {first}"]},
+        )
+
+
+def _amount(amount: Decimal | None) -> str:
+    return format(amount.normalize(), "f") if amount is not None else "0"
+
+
+def _instant(at: datetime | None) -> str | None:
+    return rfc3339(at) if at else None
+
+
+REFERRAL = Lifecycle(
+    "referral",
+    {
+        ("referred", "acknowledge"): "acknowledged",
+        ("referred", "close"): "closed",
+        ("acknowledged", "close"): "closed",
+    },
+)
+
+
+class Referral(Aggregate):
+    """A worker's report a monitor referred to this ministry: the ministry's side of it.
+
+    Its stream starts with the ministry's first answer; until then it is ``referred``."""
+
+    status = "referred"
+
+    def acknowledge(self, referral: dict[str, Any]) -> None:
+        REFERRAL.next_state(self.status, "acknowledge")
+        self.record("referral_acknowledged", _referral_ids(referral))
+
+    def close(self, referral: dict[str, Any], outcome: str, note: str | None) -> None:
+        REFERRAL.next_state(self.status, "close")
+        self.record(
+            "referral_closed", {**_referral_ids(referral), "outcome": outcome, "note": note}
+        )
+
+    def on_referral_acknowledged(self, data: dict, at: datetime | None) -> None:
+        self.status = REFERRAL.next_state(self.status, "acknowledge")
+
+    def on_referral_closed(self, data: dict, at: datetime | None) -> None:
+        self.status = REFERRAL.next_state(self.status, "close")
+
+
+def referral_stream(referral_id: str) -> str:
+    return f"referral-{referral_id}"
+
+
+def _referral_ids(referral: dict[str, Any]) -> dict[str, Any]:
+    return {key: referral[key] for key in ("referral_id", "report_id", "country")}

@@ -1,0 +1,88 @@
+"""Automatic expiry: an active licence whose last valid day has passed is recorded expired.
+
+Safe to run in several processes at once: each expiry is appended at the recruiter
+stream's expected version, so of two schedulers racing on one licence exactly one
+succeeds; the other reloads, finds it expired, and records nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from services.licensing.domain import Recruiter
+from services.licensing.projections import LicenceRegister
+from services.licensing.views import recruiter_view
+from shared.clock import Clock, utc_now
+from shared.commands import CommandContext, StreamWriter
+from shared.errors import ConcurrencyError, NotFound, Unavailable
+from shared.events.envelope import Provenance
+from shared.readmodels.base import Query, ReadModelStore
+from shared.replay import CurrentCollection
+from shared.service import Parts, Worker
+
+log = logging.getLogger(__name__)
+ACTOR = "system/licence-expiry"
+
+
+def expire_due_licences(
+    writer: StreamWriter, register: ReadModelStore, collection: str, clock: Clock = utc_now
+) -> int:
+    """Record every expiry now due; the number of licences expired."""
+    today = clock().date()
+    expired = 0
+    while True:
+        due = register.find(
+            collection, Query({}, below=("next_expiry", today.isoformat()), limit=200)
+        )
+        progressed = 0
+        for document in due.items:
+            progressed += _expire(writer, document["recruiter_id"], today)
+        expired += progressed
+        # Stop when this pass changed nothing: the register may lag behind the store.
+        if progressed == 0 or due.total <= len(due.items):
+            return expired
+
+
+def _expire(writer: StreamWriter, recruiter_id: str, today) -> int:
+    for _ in range(3):
+        try:
+            recruiter = writer.load(Recruiter, recruiter_id)
+        except NotFound:
+            return 0
+        licences = recruiter.expire_due(today)
+        if not licences:
+            return 0
+        try:
+            context = CommandContext(Provenance(ACTOR))
+            writer.save(
+                recruiter,
+                context,
+                recruiter_view,
+                partition_key=recruiter.id,
+                recruiter_id=recruiter.id,
+            )
+            log.info("licences expired", extra={"recruiter_id": recruiter.id, "licences": licences})
+            return len(licences)
+        except ConcurrencyError:
+            continue  # someone else wrote first: look again
+    return 0
+
+
+def expiry_worker(parts: Parts) -> Worker:
+    interval = float(os.environ.get("REGISTRY_EXPIRY_INTERVAL_SECONDS", "60"))
+    collection = CurrentCollection(
+        parts.read_models, LicenceRegister.name, LicenceRegister.collection
+    )
+
+    def run(stop: threading.Event) -> None:
+        while not stop.wait(interval):
+            try:
+                expire_due_licences(
+                    parts.writer, parts.read_models, collection(), parts.writer.clock
+                )
+            except Unavailable as error:
+                log.warning("expiry waiting: %s", error)
+
+    return Worker("licensing.expiry", run)

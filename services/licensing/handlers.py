@@ -1,0 +1,266 @@
+"""Licensing commands in, events out: each handler loads, decides, saves.
+
+``country`` is the country of the officer's token: a ministry acts only on its own
+country's recruiters, checked after loading and before anything is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from services.licensing.domain import (
+    LicenceNumberClaim,
+    Recruiter,
+    Referral,
+    claim_stream,
+    recruiter_id_for,
+    recruiter_of,
+    referral_stream,
+)
+from services.licensing.views import licence_view, recruiter_view
+from shared.commands import CommandContext, Outcome, StreamWriter
+from shared.errors import ConcurrencyError, Conflict, Forbidden
+
+
+def register_recruiter(
+    writer: StreamWriter, context: CommandContext, country: str, body: dict[str, Any]
+) -> Outcome:
+    _same_country(country, body["country"])
+    recruiter = writer.load_or_new(
+        Recruiter, recruiter_id_for(body["country"], body["registration_number"])
+    )
+    recruiter.register(
+        body["legal_name"],
+        body["country"],
+        body["registration_number"],
+        body.get("trade_names", []),
+        body.get("address"),
+    )
+    return _save(writer, recruiter, context, recruiter_view, status=201)
+
+
+def apply_for_licence(
+    writer: StreamWriter,
+    context: CommandContext,
+    country: str,
+    recruiter_id: str,
+    licence_number: str,
+) -> Outcome:
+    recruiter = _load(writer, recruiter_id, context, country)
+    claim = writer.load_or_new(LicenceNumberClaim, claim_stream(recruiter.country, licence_number))
+    if claim.exists and claim.recruiter_id != recruiter.id:
+        raise Conflict(f"licence number {licence_number} is already held in {recruiter.country}")
+    licence_id = claim.licence_id if claim.exists else recruiter.next_licence_id()
+    if licence_id in recruiter.licences:
+        raise Conflict(f"licence number {licence_number} was already applied for as {licence_id}")
+    recruiter.apply_for_licence(licence_id, licence_number)
+    if not claim.exists:
+        claim.claim(recruiter.country, licence_number, recruiter.id, licence_id)
+        # The claim is its own commit; the caller's key and version belong to the licence.
+        bare = replace(context, idempotency_key=None, request_hash=None, expected_version=None)
+        try:
+            writer.save(
+                claim, bare, lambda _: {}, partition_key=recruiter.id, recruiter_id=recruiter.id
+            )
+        except ConcurrencyError as error:
+            raise Conflict(f"licence number {licence_number} was just claimed") from error
+    return _save(writer, recruiter, context, lambda r: licence_view(r, licence_id), status=201)
+
+
+def decide_licence(
+    writer: StreamWriter,
+    context: CommandContext,
+    country: str,
+    licence_id: str,
+    command: str,
+    effective_at: datetime | None = None,
+    status: int = 200,
+    **data: Any,
+) -> Outcome:
+    """issue, deny, renew, suspend, reinstate, revoke, cancel, impose or lift a condition."""
+    recruiter = _load(writer, recruiter_of(licence_id), context, country)
+    recruiter.decide(licence_id, command, writer.clock(), effective_at, **data)
+    return _save(writer, recruiter, context, lambda r: licence_view(r, licence_id), status=status)
+
+
+def record_violation(
+    writer: StreamWriter,
+    context: CommandContext,
+    country: str,
+    recruiter_id: str,
+    description: str,
+    decided_on: date,
+    penalty: dict | None = None,
+) -> Outcome:
+    recruiter = _load(writer, recruiter_id, context, country)
+    if penalty is not None:
+        amount = penalty.get("amount")
+        penalty = {
+            "description": penalty["description"],
+            "amount": format(amount.normalize(), "f") if amount is not None else None,
+            "currency": penalty.get("currency"),
+        }
+    violation_id = recruiter.record_violation(description, decided_on, penalty)
+    return _save(
+        writer,
+        recruiter,
+        context,
+        lambda r: {**recruiter_view(r, detail=True), "violation_id": violation_id},
+        status=201,
+    )
+
+
+def open_branch(
+    writer: StreamWriter,
+    context: CommandContext,
+    country: str,
+    recruiter_id: str,
+    name: str,
+    address: str,
+    branch_country: str | None = None,
+) -> Outcome:
+    recruiter = _load(writer, recruiter_id, context, country)
+    branch_id = recruiter.open_branch(name, address, branch_country or recruiter.country)
+    return _save(
+        writer,
+        recruiter,
+        context,
+        lambda r: {**recruiter_view(r, detail=True), "branch_id": branch_id},
+        status=201,
+    )
+
+
+def close_branch(
+    writer: StreamWriter,
+    context: CommandContext,
+    country: str,
+    recruiter_id: str,
+    branch_id: str,
+    reason: str | None = None,
+) -> Outcome:
+    recruiter = _load(writer, recruiter_id, context, country)
+    recruiter.close_branch(branch_id, reason)
+    return _save(writer, recruiter, context, lambda r: recruiter_view(r, detail=True))
+
+
+def appoint_officer(
+    writer: StreamWriter,
+    context: CommandContext,
+    country: str,
+    recruiter_id: str,
+    name: str,
+    position: str,
+) -> Outcome:
+    recruiter = _load(writer, recruiter_id, context, country)
+    officer_id = recruiter.appoint_officer(name, position)
+    return _save(
+        writer,
+        recruiter,
+        context,
+        lambda r: {**recruiter_view(r, detail=True), "officer_id": officer_id},
+        status=201,
+    )
+
+
+def remove_officer(
+    writer: StreamWriter, context: CommandContext, country: str, recruiter_id: str, officer_id: str
+) -> Outcome:
+    recruiter = _load(writer, recruiter_id, context, country)
+    recruiter.remove_officer(officer_id)
+    return _save(writer, recruiter, context, lambda r: recruiter_view(r, detail=True))
+
+
+def move_deposit(
+    writer: StreamWriter,
+    context: CommandContext,
+    country: str,
+    recruiter_id: str,
+    command: str,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+    **data: Any,
+) -> Outcome:
+    """lodge, draw, top_up or forfeit the recruiter's security deposit."""
+    recruiter = _load(writer, recruiter_id, context, country)
+    recruiter.move_deposit(command, amount, currency, **data)
+    return _save(writer, recruiter, context, lambda r: recruiter_view(r, detail=True))
+
+
+def show_recruiter(writer: StreamWriter, country: str, recruiter_id: str) -> Outcome:
+    recruiter = _load(writer, recruiter_id, None, country)
+    return Outcome(200, recruiter_view(recruiter, detail=True), recruiter.version)
+
+
+def show_licence(writer: StreamWriter, country: str, licence_id: str) -> Outcome:
+    recruiter = _load(writer, recruiter_of(licence_id), None, country)
+    recruiter.licence(licence_id)
+    return Outcome(200, licence_view(recruiter, licence_id), recruiter.version)
+
+
+def _load(
+    writer: StreamWriter, recruiter_id: str, context: CommandContext | None, country: str
+) -> Recruiter:
+    recruiter = writer.load(Recruiter, recruiter_id)
+    _same_country(country, recruiter.country)
+    if context is not None:
+        writer.check_version(recruiter, context)
+    return recruiter
+
+
+def _same_country(token_country: str, country: str) -> None:
+    if token_country != country:
+        raise Forbidden(f"your token covers {token_country}, not {country}")
+
+
+def _save(
+    writer: StreamWriter, recruiter: Recruiter, context: CommandContext, render, status: int = 200
+) -> Outcome:
+    return writer.save(
+        recruiter,
+        context,
+        render,
+        partition_key=recruiter.id,
+        recruiter_id=recruiter.id,
+        status=status,
+    )
+
+
+def acknowledge_referral(
+    writer: StreamWriter, context: CommandContext, country: str, referral: dict[str, Any]
+) -> Outcome:
+    return _answer_referral(writer, context, country, referral, lambda r: r.acknowledge(referral))
+
+
+def close_referral(
+    writer: StreamWriter,
+    context: CommandContext,
+    country: str,
+    referral: dict[str, Any],
+    outcome: str,
+    note: str | None,
+) -> Outcome:
+    return _answer_referral(
+        writer, context, country, referral, lambda r: r.close(referral, outcome, note)
+    )
+
+
+def _answer_referral(writer, context, country, referral, decide) -> Outcome:
+    _same_country(country, referral["country"])
+    answer = writer.load_or_new(Referral, referral_stream(referral["referral_id"]))
+    writer.check_version(answer, context)
+    decide(answer)
+    key = referral.get("recruiter_id") or referral["report_id"]
+    return writer.save(
+        answer,
+        context,
+        lambda r: {**referral_view(referral), "status": r.status},
+        partition_key=key,
+        recruiter_id=referral.get("recruiter_id"),
+    )
+
+
+def referral_view(referral: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in referral.items() if not key.startswith("_")}

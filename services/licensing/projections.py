@@ -1,0 +1,102 @@
+"""The licensing service's own read models, built from the bus.
+
+- ``licence_register``: per recruiter, its licences' status and the earliest day an active
+  licence runs out, which the expiry scheduler queries.
+- ``referral_inbox``: reports monitors referred to a ministry (``monitoring.events``) and
+  the ministry's answers (``licensing.events``), one document per report. The monitoring
+  service's report stream id is the report_id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.projection import Projection
+
+LICENSING = "licensing.events"
+MONITORING = "monitoring.events"
+
+
+def _kind(event: dict[str, Any]) -> str:
+    return event["type"].split(".")[2]
+
+
+class LicenceRegister(Projection):
+    name = "licence_register"
+    collection = "licence_register"
+    topics = (LICENSING,)
+
+    def key_for(self, event: dict[str, Any]) -> str | None:
+        if event["subject"].startswith("referral-"):
+            return None
+        return event.get("recruiterid")
+
+    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        data, kind = event["data"], _kind(event)
+        licences = dict(document.get("licences", {}))
+        if kind == "recruiter_registered":
+            document = {
+                **document,
+                "recruiter_id": data["recruiter_id"],
+                "country": data["country"],
+            }
+        elif kind == "licence_applied":
+            licences[data["licence_id"]] = {"status": "applied", "valid_until": None}
+        elif kind.startswith("licence_") and data.get("licence_id") in licences:
+            licence = dict(licences[data["licence_id"]])
+            licence["status"] = STATUS_AFTER.get(kind, licence["status"])
+            licence["valid_until"] = data.get("valid_until", licence["valid_until"])
+            licences[data["licence_id"]] = licence
+        due = [
+            lic["valid_until"]
+            for lic in licences.values()
+            if lic["status"] == "active" and lic["valid_until"]
+        ]
+        return {**document, "licences": licences, "next_expiry": min(due) if due else None}
+
+
+STATUS_AFTER = {
+    "licence_issued": "active",
+    "licence_denied": "denied",
+    "licence_renewed": "active",
+    "licence_suspended": "suspended",
+    "licence_reinstated": "active",
+    "licence_revoked": "revoked",
+    "licence_cancelled": "cancelled",
+    "licence_expired": "expired",
+}
+
+
+class ReferralInbox(Projection):
+    name = "referral_inbox"
+    collection = "referral_inbox"
+    topics = (MONITORING, LICENSING)
+
+    def key_for(self, event: dict[str, Any]) -> str | None:
+        if event["source"] == "/monitoring":
+            return event["subject"]
+        if event["subject"].startswith("referral-"):
+            return event["data"]["report_id"]
+        return None
+
+    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        data, kind, at = event["data"], _kind(event), event["effectiveat"]
+        if kind == "report_referred":
+            return {
+                **document,
+                "referral_id": data["referral_id"],
+                "report_id": data["report_id"],
+                "country": data["country"],
+                "recruiter_id": data["recruiter_id"],
+                "categories": data["categories"],
+                "status": "referred",
+                "outcome": None,
+                "referred_at": at,
+                "acknowledged_at": None,
+                "closed_at": None,
+            }
+        if kind == "referral_acknowledged":
+            return {**document, "status": "acknowledged", "acknowledged_at": at}
+        if kind == "referral_closed":
+            return {**document, "status": "closed", "outcome": data["outcome"], "closed_at": at}
+        return document

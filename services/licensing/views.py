@@ -1,0 +1,58 @@
+"""What a ministry sees of a recruiter and a licence: plain dicts for the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.licensing.domain import Licence, Recruiter
+from shared.clock import rfc3339
+
+
+def recruiter_view(recruiter: Recruiter, detail: bool = True) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "recruiter_id": recruiter.id,
+        "legal_name": recruiter.legal_name,
+        "country": recruiter.country,
+        "registration_number": recruiter.registration_number,
+        "trade_names": recruiter.trade_names,
+        "address": recruiter.address,
+        "registered_at": rfc3339(recruiter.registered_at) if recruiter.registered_at else None,
+        "licences": [_licence(lic) for lic in recruiter.licences.values()],
+        "version": recruiter.version + len(recruiter.pending),
+    }
+    if detail:
+        view |= {
+            "violations": recruiter.violations,
+            "branches": list(recruiter.branches.values()),
+            "officers": list(recruiter.officers.values()),
+            "deposit": {
+                "status": recruiter.deposit_status,
+                "currency": recruiter.deposit_currency,
+                "balance": format(recruiter.deposit_balance.normalize(), "f"),
+            },
+        }
+    return view
+
+
+def licence_view(recruiter: Recruiter, licence_id: str) -> dict[str, Any]:
+    return {
+        **_licence(recruiter.licence(licence_id)),
+        "recruiter_id": recruiter.id,
+        "country": recruiter.country,
+        "version": recruiter.version + len(recruiter.pending),
+    }
+
+
+def _licence(licence: Licence) -> dict[str, Any]:
+    return {
+        "licence_id": licence.licence_id,
+        "licence_number": licence.licence_number,
+        "status": licence.status,
+        "valid_from": licence.valid_from,
+        "valid_until": licence.valid_until,
+        "conditions": list(licence.conditions.values()),
+        "conditions_in_force": len(licence.conditions_in_force),
+        "last_decision_effective_at": rfc3339(licence.last_effective_at)
+        if licence.last_effective_at
+        else None,
+    }
