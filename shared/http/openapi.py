@@ -98,7 +98,7 @@ def openapi_document(app: Flask, service: str) -> dict[str, Any]:
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
         parameters = [
             {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
-            for name in rule.arguments
+            for name in re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule.rule)
         ]
         spec.path(
             path=path,
