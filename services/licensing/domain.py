@@ -55,6 +55,8 @@ RECORDS = {
     "lift_condition": "condition_lifted",
 }
 COMMAND_OF = {event: command for command, event in RECORDS.items()}
+# Fields a command may leave out, which its event still states (as null).
+OPTIONAL = {"reinstate": {"reason": None}, "cancel": {"reason": None}}
 DEPOSIT = Lifecycle(
     "security deposit",
     {
@@ -177,6 +179,7 @@ class Recruiter(Aggregate):
         **data: Any,
     ) -> None:
         """Any licence decision of the lifecycle table, checked and recorded."""
+        data = {**OPTIONAL.get(command, {}), **data}
         data = {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
         licence = self.licence(licence_id)
         LICENCE.next_state(licence.status, command)

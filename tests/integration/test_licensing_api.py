@@ -1,0 +1,316 @@
+"""The licensing API on both backends: bad input leaves no trace, races give one winner,
+scopes hold, and the referral inbox fills from monitoring events (SPEC §4, §7, §11)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from services.licensing.bootstrap import SERVICE
+from shared.consumer import wait_for
+from shared.events.envelope import Change, Provenance, wrap
+from tests.licensing_helpers import Ministry, stored_events
+
+
+@pytest.fixture(params=["embedded", "stack"])
+def settings(request):
+    return request.getfixturevalue(f"{request.param}_settings")
+
+
+@pytest.fixture
+def app(settings):
+    return SERVICE.create_app(settings)
+
+
+@pytest.fixture
+def parts(app):
+    return app.extensions["registry"].parts
+
+
+@pytest.fixture
+def kenya(app, settings):
+    return Ministry(app.test_client(), settings, "KE")
+
+
+def test_a_licence_goes_through_its_lifecycle_with_etags(kenya):
+    recruiter_id, licence_id = kenya.licensed()
+    suspended = kenya.post(f"/v1/licences/{licence_id}/suspend", {"reason": "fees charged"})
+    assert suspended.status_code == 200 and suspended.json["status"] == "suspended"
+    version = suspended.headers["ETag"]
+    reinstated = kenya.post(f"/v1/licences/{licence_id}/reinstate", {}, **{"If-Match": version})
+    assert reinstated.status_code == 200 and reinstated.json["status"] == "active"
+    shown = kenya.get(f"/v1/recruiters/{recruiter_id}")
+    assert shown.headers["ETag"] == reinstated.headers["ETag"]
+    assert [lic["status"] for lic in shown.json["licences"]] == ["active"]
+
+
+def bad_requests(kenya, recruiter_id, licence_id):
+    """(name, response, expected status): every case of SPEC §7 for this service."""
+    post = kenya.post
+    raw = kenya.client.post
+    h = kenya.headers
+    return [
+        (
+            "malformed json",
+            raw("/v1/recruiters", data="{bad", content_type="application/json", headers=h),
+            400,
+        ),
+        (
+            "wrong content type",
+            raw("/v1/recruiters", data="x", content_type="text/plain", headers=h),
+            415,
+        ),
+        (
+            "oversize",
+            raw(
+                "/v1/recruiters",
+                data="x" * (1024 * 1024 + 1),
+                content_type="application/json",
+                headers=h,
+            ),
+            413,
+        ),
+        (
+            "unknown field",
+            post(
+                "/v1/recruiters",
+                {"legal_name": "A", "country": "KE", "registration_number": "9", "boss": "x"},
+            ),
+            422,
+        ),
+        ("missing field", post("/v1/recruiters", {"legal_name": "A", "country": "KE"}), 422),
+        (
+            "bad country",
+            post(
+                "/v1/recruiters", {"legal_name": "A", "country": "XX", "registration_number": "9"}
+            ),
+            422,
+        ),
+        (
+            "lower-case country",
+            post(
+                "/v1/recruiters", {"legal_name": "A", "country": "ke", "registration_number": "9"}
+            ),
+            422,
+        ),
+        (
+            "dates in the wrong order",
+            post(f"/v1/licences/{licence_id}/renew", {"valid_until": "2019-01-01"}),
+            422,
+        ),
+        (
+            "effective_at over a year ahead",
+            post(
+                f"/v1/licences/{licence_id}/suspend",
+                {"reason": "x", "effective_at": "2099-01-01T00:00:00Z"},
+            ),
+            422,
+        ),
+        (
+            "effective_at without offset",
+            post(
+                f"/v1/licences/{licence_id}/suspend",
+                {"reason": "x", "effective_at": "2026-01-01T00:00:00"},
+            ),
+            422,
+        ),
+        (
+            "duplicate registration",
+            post(
+                "/v1/recruiters",
+                {"legal_name": "Other", "country": "KE", "registration_number": "C.1/2020"},
+            ),
+            409,
+        ),
+        (
+            "stale If-Match",
+            post(f"/v1/licences/{licence_id}/suspend", {"reason": "x"}, **{"If-Match": '"1"'}),
+            412,
+        ),
+        (
+            "forbidden transition",
+            post(
+                f"/v1/licences/{licence_id}/issue",
+                {"valid_from": "2026-01-01", "valid_until": "2027-01-01"},
+            ),
+            409,
+        ),
+        ("unknown licence", post(f"/v1/licences/{recruiter_id}-l9/suspend", {"reason": "x"}), 404),
+        (
+            "bad currency",
+            post(f"/v1/recruiters/{recruiter_id}/deposit/lodge", {"amount": 10, "currency": "KSH"}),
+            422,
+        ),
+        (
+            "negative amount",
+            post(f"/v1/recruiters/{recruiter_id}/deposit/lodge", {"amount": -5, "currency": "KES"}),
+            422,
+        ),
+        (
+            "operator as value",
+            post("/v1/licences", {"recruiter_id": {"$gt": ""}, "licence_number": "x"}),
+            422,
+        ),
+        ("bad query", kenya.client.get("/v1/referrals?per_page=0", headers=h), 422),
+        ("no token", kenya.client.post("/v1/recruiters", json={}), 401),
+    ]
+
+
+def test_bad_input_is_a_clear_problem_and_records_nothing(kenya, parts):
+    recruiter_id, licence_id = kenya.licensed()
+    before = stored_events(parts)
+    for name, response, status in bad_requests(kenya, recruiter_id, licence_id):
+        assert response.status_code == status, (name, response.get_json())
+        assert response.mimetype == "application/problem+json", name
+        assert response.json["status"] == status and response.json["detail"], name
+    assert stored_events(parts) == before
+    transition = kenya.post(
+        f"/v1/licences/{licence_id}/issue",
+        {"valid_from": "2026-01-01", "valid_until": "2027-01-01"},
+    )
+    assert transition.json["current_state"] == "active"
+
+
+def test_another_country_or_role_is_403_and_records_nothing(app, settings, kenya, parts):
+    recruiter_id, licence_id = kenya.licensed()
+    before = stored_events(parts)
+    philippines = Ministry(app.test_client(), settings, "PH")
+    assert (
+        philippines.post(f"/v1/licences/{licence_id}/suspend", {"reason": "x"}).status_code == 403
+    )
+    assert (
+        philippines.post(
+            f"/v1/recruiters/{recruiter_id}/violations",
+            {"description": "x", "decided_on": "2026-01-01"},
+        ).status_code
+        == 403
+    )
+    assert (
+        philippines.post(
+            "/v1/recruiters", {"legal_name": "A", "country": "KE", "registration_number": "77"}
+        ).status_code
+        == 403
+    )
+    assert philippines.get(f"/v1/recruiters/{recruiter_id}").status_code == 403
+    from shared.auth.tokens import mint_dev_token
+
+    monitor = {"Authorization": f"Bearer {mint_dev_token(settings, 'monitor', org_id='ngo-1')}"}
+    assert (
+        app.test_client()
+        .post(f"/v1/licences/{licence_id}/suspend", json={"reason": "x"}, headers=monitor)
+        .status_code
+        == 403
+    )
+    assert stored_events(parts) == before
+
+
+def test_two_concurrent_suspends_exactly_one_succeeds(app, settings, kenya, parts):
+    _, licence_id = kenya.licensed()
+    barrier, statuses = threading.Barrier(2), []
+
+    def suspend():
+        officer = Ministry(app.test_client(), settings, "KE")
+        barrier.wait()
+        statuses.append(
+            officer.post(f"/v1/licences/{licence_id}/suspend", {"reason": "race"}).status_code
+        )
+
+    threads = [threading.Thread(target=suspend) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409]
+    events = parts.events.load(licence_id.rsplit("-l", 1)[0])
+    assert [e["type"] for e in events].count("registry.licensing.licence_suspended.v1") == 1
+
+
+def test_licence_numbers_are_unique_within_a_country(kenya):
+    kenya.licensed("C.1/2020", "RA/1")
+    other = kenya.register("C.2/2020")
+    taken = kenya.post("/v1/licences", {"recruiter_id": other, "licence_number": "ra/1"})
+    assert taken.status_code == 409
+    assert (
+        kenya.post("/v1/licences", {"recruiter_id": other, "licence_number": "RA/2"}).status_code
+        == 201
+    )
+
+
+def referred(report_id: str, country: str, recruiter_id: str | None) -> list[dict]:
+    data = {
+        "report_id": report_id,
+        "referral_id": f"ref-{report_id}",
+        "country": country,
+        "recruiter_id": recruiter_id,
+        "categories": ["fees_charged"],
+    }
+    return wrap(
+        "monitoring",
+        report_id,
+        1,
+        [Change("report_referred", data)],
+        Provenance("monitor/ngo-1"),
+        __import__("datetime").datetime.now(__import__("datetime").UTC),
+        recruiter_id or report_id,
+        recruiter_id,
+    )
+
+
+@pytest.fixture
+def workers(settings):
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=w.run, args=(stop,), daemon=True) for w in SERVICE.workers(settings)
+    ]
+    for thread in threads:
+        thread.start()
+    yield
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=20)
+
+
+def test_referrals_reach_only_their_ministry_and_answers_flow_back(
+    app, settings, kenya, parts, workers
+):
+    recruiter_id = kenya.register()
+    monitoring = parts.backend.event_store("monitoring")
+    monitoring.append("rep-1", 0, referred("rep-1", "KE", recruiter_id))
+    monitoring.append("rep-2", 0, referred("rep-2", "PH", None))
+    relay = parts.backend.relay("monitoring")
+    if relay is not None:
+        relay.relay_once()
+    philippines = Ministry(app.test_client(), settings, "PH")
+
+    def inbox(ministry):
+        return ministry.get("/v1/referrals").json["items"]
+
+    assert wait_for(lambda: len(inbox(kenya)) == 1 and len(inbox(philippines)) == 1, timeout=60)
+    [mine] = inbox(kenya)
+    assert (mine["referral_id"], mine["status"], mine["recruiter_id"]) == (
+        "ref-rep-1",
+        "referred",
+        recruiter_id,
+    )
+    assert philippines.post("/v1/referrals/ref-rep-1/acknowledge").status_code == 403
+    assert kenya.post("/v1/referrals/ref-rep-1/acknowledge").status_code == 200
+    assert kenya.post("/v1/referrals/ref-rep-1/acknowledge").status_code == 409
+    closed = kenya.post("/v1/referrals/ref-rep-1/close", {"outcome": "sanctioned"})
+    assert closed.status_code == 200 and closed.json["status"] == "closed"
+    assert kenya.post("/v1/referrals/ref-rep-1/close", {"outcome": "maybe"}).status_code == 422
+    answers = parts.events.load("referral-ref-rep-1")
+    assert [e["type"].split(".")[2] for e in answers] == [
+        "referral_acknowledged",
+        "referral_closed",
+    ]
+    assert answers[1]["data"] == {
+        "referral_id": "ref-rep-1",
+        "report_id": "rep-1",
+        "country": "KE",
+        "outcome": "sanctioned",
+        "note": None,
+    }
+    assert answers[1]["partitionkey"] == recruiter_id
+    assert wait_for(lambda: inbox(kenya)[0]["status"] == "closed", timeout=60)
+    assert kenya.get("/v1/referrals?status=referred").json["items"] == []
