@@ -43,7 +43,11 @@ class Ministry:
         licence_id = applied.json["licence_id"]
         issued = self.post(
             f"/v1/licences/{licence_id}/issue",
-            {"valid_from": "2020-01-01", "valid_until": valid_until},
+            {
+                "valid_from": "2020-01-01",
+                "valid_until": valid_until,
+                "effective_at": "2020-01-01T00:00:00Z",
+            },
         )
         assert issued.status_code == 200, issued.json
         return recruiter_id, licence_id

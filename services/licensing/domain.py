@@ -205,9 +205,12 @@ class Recruiter(Aggregate):
                 and licence.valid_until
                 and date.fromisoformat(licence.valid_until) < today
             ):
-                at = datetime.combine(
+                lapsed = datetime.combine(
                     date.fromisoformat(licence.valid_until) + timedelta(days=1), time(), UTC
                 )
+                # Never before the licence's previous decision: recorded order is legal order.
+                last = licence.last_effective_at
+                at = max(lapsed, last) if last else lapsed
                 self.record(
                     "licence_expired",
                     {"licence_id": licence.licence_id, "valid_until": licence.valid_until},

@@ -51,7 +51,7 @@ class WithOptionalReason(Decision):
     reason = Text(allow_none=True)
 
 
-class DenyLicence(Schema):
+class DenyLicence(Decision):
     reason = Text(required=True)
 
 

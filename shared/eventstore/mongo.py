@@ -5,7 +5,7 @@ and answers every query, even one by ``_id``, by scanning the collection. So a c
 costs as few queries as possible, and each would use an index on MongoDB:
 
 - a commit's ``_id`` is ``<stream>@<first version>``: two writers racing for the same
-  version collide on it; a stream loads with one query on ``stream_id``;
+  version collide on it, and a stream loads by following its commits' ``_id``s;
 - ``stream_heads`` holds each stream's last version as a hint, so an append needs no
   stream read; a stale hint can only cause a collision, which repairs it;
 - ``outbox`` holds each commit's events until Kafka acknowledged them; written before
@@ -91,20 +91,29 @@ class MongoEventStore(EventStore):
             log.warning("stream head hint not raised", extra={"stream": commit.stream_id})
 
     def load(self, stream_id: str) -> list[dict[str, Any]]:
-        self._ensure_indexes()
-        with unavailable_on_failure():
-            commits = list(self._commits.find({"stream_id": stream_id}, {"events": 1}))
-        commits.sort(key=lambda c: int(c["_id"].rsplit("@", 1)[1]))
-        return [event for commit in commits for event in commit["events"]]
+        """Follow the stream's commits by ``_id`` up to the head hint: no scan, no miss.
+
+        A hint left behind by a crash gives an older state; the command built on it then
+        collides with the commit it did not see, which repairs the hint."""
+        hint = self._hint(stream_id)
+        events: list[dict[str, Any]] = []
+        version = 1
+        while True:
+            with unavailable_on_failure():
+                document = self._commits.find_one({"_id": commit_key(stream_id, version)})
+            if document is None:
+                return events
+            events.extend(document["events"])
+            version = document["last_version"] + 1
+            if version > hint:
+                return events
 
     def stream_version(self, stream_id: str) -> int:
         return self._version_by_scan(stream_id)
 
     def _current_version(self, stream_id: str, expected_version: int) -> int:
         """The head hint when it agrees; it lags only if a writer died before raising it."""
-        with unavailable_on_failure():
-            head = self._heads.find_one({"_id": stream_id})
-        hint = head["version"] if head else 0
+        hint = self._hint(stream_id)
         if hint == expected_version:
             return hint
         exact = self._version_by_scan(stream_id)
@@ -159,6 +168,11 @@ class MongoEventStore(EventStore):
     def ping(self) -> None:
         with unavailable_on_failure():
             self._commits.database.command("ping")
+
+    def _hint(self, stream_id: str) -> int:
+        with unavailable_on_failure():
+            head = self._heads.find_one({"_id": stream_id})
+        return head["version"] if head else 0
 
     def _version_by_scan(self, stream_id: str) -> int:
         with unavailable_on_failure():
