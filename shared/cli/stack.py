@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
-from shared.config import SERVICES, Settings
-
-TOPICS = [f"{service}.events" for service in SERVICES if service != "verification"]
+from shared.cli.contracts import TOPICS
+from shared.config import Settings
 
 
 def add_parser(commands) -> None:
