@@ -23,21 +23,95 @@ OFFICER = ["ministry_officer"]
 LICENCE_OUT = schemas.LicenceOut()
 RECRUITER_OUT = schemas.RecruiterOut()
 WRITE_ERRORS = [404, 409, 412, 503]
-# Licence decisions: path, command, body schema, summary.
+# Licence decisions: path under the licence, command, body, summary, status.
 DECISIONS = [
-    ("issue", "issue", schemas.IssueLicence, "Issue a licence applied for"),
-    ("deny", "deny", schemas.DenyLicence, "Deny a licence application"),
-    ("renew", "renew", schemas.RenewLicence, "Renew an active or expired licence"),
-    ("suspend", "suspend", schemas.WithReason, "Suspend an active licence"),
-    ("reinstate", "reinstate", schemas.WithOptionalReason, "Reinstate a suspended licence"),
-    ("revoke", "revoke", schemas.WithReason, "Revoke a licence"),
-    ("cancel", "cancel", schemas.WithOptionalReason, "Cancel a licence the recruiter surrendered"),
+    ("issue", "issue", schemas.IssueLicence, "Issue a licence applied for", 200),
+    ("deny", "deny", schemas.DenyLicence, "Deny a licence application", 200),
+    ("renew", "renew", schemas.RenewLicence, "Renew an active or expired licence", 200),
+    ("suspend", "suspend", schemas.WithReason, "Suspend an active licence", 200),
+    ("reinstate", "reinstate", schemas.WithOptionalReason, "Reinstate a suspended licence", 200),
+    ("revoke", "revoke", schemas.WithReason, "Revoke a licence", 200),
+    ("cancel", "cancel", schemas.WithOptionalReason, "Cancel a surrendered licence", 200),
+    ("conditions", "impose_condition", schemas.ImposeCondition, "Impose a condition", 201),
+    ("conditions/<condition_id>/lift", "lift_condition", schemas.Decision, "Lift a condition", 200),
 ]
-DEPOSIT = [
-    ("lodge", "lodge", schemas.Money, "Lodge the security deposit"),
-    ("draw", "draw", schemas.DrawDeposit, "Draw on the deposit to pay workers' claims"),
-    ("top-up", "top_up", schemas.Money, "Top the deposit up"),
-    ("forfeit", "forfeit", schemas.ForfeitDeposit, "Forfeit the deposit"),
+# What else a ministry records on a recruiter: path under the recruiter, body, summary,
+# the change (recruiter, body, path ids) -> id of what it created, that id's name, status.
+AMENDMENTS = [
+    (
+        "violations",
+        schemas.RecordViolation,
+        "Record a violation and its penalty",
+        lambda r, b: r.record_violation(b["description"], b["decided_on"], b.get("penalty")),
+        "violation_id",
+        201,
+    ),
+    (
+        "branches",
+        schemas.OpenBranch,
+        "Open a branch",
+        lambda r, b: r.open_branch(b["name"], b["address"], b.get("country") or r.country),
+        "branch_id",
+        201,
+    ),
+    (
+        "branches/<branch_id>/close",
+        schemas.CloseBranch,
+        "Close a branch",
+        lambda r, b, branch_id: r.close_branch(branch_id, b.get("reason")),
+        None,
+        200,
+    ),
+    (
+        "officers",
+        schemas.AppointOfficer,
+        "Appoint an officer of the recruiter",
+        lambda r, b: r.appoint_officer(b["name"], b["position"]),
+        "officer_id",
+        201,
+    ),
+    (
+        "officers/<officer_id>/remove",
+        schemas.Empty,
+        "Remove an officer",
+        lambda r, b, officer_id: r.remove_officer(officer_id),
+        None,
+        200,
+    ),
+    (
+        "deposit/lodge",
+        schemas.Money,
+        "Lodge the security deposit",
+        lambda r, b: r.move_deposit("lodge", b["amount"], b["currency"]),
+        None,
+        200,
+    ),
+    (
+        "deposit/draw",
+        schemas.DrawDeposit,
+        "Draw on the deposit to pay workers' claims",
+        lambda r, b: r.move_deposit(
+            "draw", b["amount"], b["currency"], claim_reference=b["claim_reference"]
+        ),
+        None,
+        200,
+    ),
+    (
+        "deposit/top-up",
+        schemas.Money,
+        "Top the deposit up",
+        lambda r, b: r.move_deposit("top_up", b["amount"], b["currency"]),
+        None,
+        200,
+    ),
+    (
+        "deposit/forfeit",
+        schemas.ForfeitDeposit,
+        "Forfeit the deposit",
+        lambda r, b: r.move_deposit("forfeit", None, None, reason=b["reason"]),
+        None,
+        200,
+    ),
 ]
 
 
@@ -96,111 +170,10 @@ def blueprint(parts: Parts) -> Blueprint:
     def show_licence(licence_id: str):
         return respond(handlers.show_licence(writer, g.principal.country, licence_id))
 
-    for path, name, schema, summary in DECISIONS:
-        _licence_route(routes, command, path, name, schema, summary)
-
-    @routes.post("/v1/licences/<licence_id>/conditions")
-    @documented(
-        "Impose a condition on a licence",
-        body=schemas.ImposeCondition(),
-        response=LICENCE_OUT,
-        status=201,
-        roles=OFFICER,
-        errors=WRITE_ERRORS,
-    )
-    @requires(*OFFICER)
-    def impose_condition(licence_id: str):
-        body = json_body(schemas.ImposeCondition())
-        return command(handlers.decide_licence, licence_id, "impose_condition", status=201, **body)
-
-    @routes.post("/v1/licences/<licence_id>/conditions/<condition_id>/lift")
-    @documented(
-        "Lift a condition",
-        body=schemas.Decision(),
-        response=LICENCE_OUT,
-        roles=OFFICER,
-        errors=WRITE_ERRORS,
-    )
-    @requires(*OFFICER)
-    def lift_condition(licence_id: str, condition_id: str):
-        body = json_body(schemas.Decision())
-        return command(
-            handlers.decide_licence, licence_id, "lift_condition", condition_id=condition_id, **body
-        )
-
-    @routes.post("/v1/recruiters/<recruiter_id>/violations")
-    @documented(
-        "Record a violation and its penalty",
-        body=schemas.RecordViolation(),
-        response=RECRUITER_OUT,
-        status=201,
-        roles=OFFICER,
-        errors=WRITE_ERRORS,
-    )
-    @requires(*OFFICER)
-    def record_violation(recruiter_id: str):
-        return command(
-            handlers.record_violation, recruiter_id, **json_body(schemas.RecordViolation())
-        )
-
-    @routes.post("/v1/recruiters/<recruiter_id>/branches")
-    @documented(
-        "Open a branch",
-        body=schemas.OpenBranch(),
-        response=RECRUITER_OUT,
-        status=201,
-        roles=OFFICER,
-        errors=WRITE_ERRORS,
-    )
-    @requires(*OFFICER)
-    def open_branch(recruiter_id: str):
-        body = json_body(schemas.OpenBranch())
-        return command(
-            handlers.open_branch, recruiter_id, body["name"], body["address"], body.get("country")
-        )
-
-    @routes.post("/v1/recruiters/<recruiter_id>/branches/<branch_id>/close")
-    @documented(
-        "Close a branch",
-        body=schemas.CloseBranch(),
-        response=RECRUITER_OUT,
-        roles=OFFICER,
-        errors=WRITE_ERRORS,
-    )
-    @requires(*OFFICER)
-    def close_branch(recruiter_id: str, branch_id: str):
-        body = json_body(schemas.CloseBranch())
-        return command(handlers.close_branch, recruiter_id, branch_id, body.get("reason"))
-
-    @routes.post("/v1/recruiters/<recruiter_id>/officers")
-    @documented(
-        "Appoint an officer of the recruiter",
-        body=schemas.AppointOfficer(),
-        response=RECRUITER_OUT,
-        status=201,
-        roles=OFFICER,
-        errors=WRITE_ERRORS,
-    )
-    @requires(*OFFICER)
-    def appoint_officer(recruiter_id: str):
-        body = json_body(schemas.AppointOfficer())
-        return command(handlers.appoint_officer, recruiter_id, body["name"], body["position"])
-
-    @routes.post("/v1/recruiters/<recruiter_id>/officers/<officer_id>/remove")
-    @documented(
-        "Remove an officer",
-        body=schemas.Empty(),
-        response=RECRUITER_OUT,
-        roles=OFFICER,
-        errors=WRITE_ERRORS,
-    )
-    @requires(*OFFICER)
-    def remove_officer(recruiter_id: str, officer_id: str):
-        json_body(schemas.Empty())
-        return command(handlers.remove_officer, recruiter_id, officer_id)
-
-    for path, name, schema, summary in DEPOSIT:
-        _deposit_route(routes, command, path, name, schema, summary)
+    for path, name, schema, summary, status in DECISIONS:
+        _licence_route(routes, command, path, name, schema, summary, status)
+    for path, schema, summary, change, created, status in AMENDMENTS:
+        _recruiter_route(routes, command, path, schema, summary, change, created, status)
 
     @routes.get("/v1/referrals")
     @documented(
@@ -256,25 +229,41 @@ def blueprint(parts: Parts) -> Blueprint:
     return routes
 
 
-def _licence_route(routes: Blueprint, command, path: str, name: str, schema, summary: str) -> None:
-    def decide(licence_id: str):
-        return command(handlers.decide_licence, licence_id, name, **json_body(schema()))
+def _licence_route(routes, command, path, name, schema, summary, status) -> None:
+    def decide(licence_id: str, **ids: str):
+        body = json_body(schema())
+        return command(handlers.decide_licence, licence_id, name, status=status, **ids, **body)
 
     decide.__name__ = f"{name}_licence"
     view = documented(
-        summary, body=schema(), response=LICENCE_OUT, roles=OFFICER, errors=WRITE_ERRORS
+        summary,
+        body=schema(),
+        response=LICENCE_OUT,
+        status=status,
+        roles=OFFICER,
+        errors=WRITE_ERRORS,
     )(requires(*OFFICER)(decide))
     routes.add_url_rule(f"/v1/licences/<licence_id>/{path}", view_func=view, methods=["POST"])
 
 
-def _deposit_route(routes: Blueprint, command, path: str, name: str, schema, summary: str) -> None:
-    def move(recruiter_id: str):
-        return command(handlers.move_deposit, recruiter_id, name, **json_body(schema()))
+def _recruiter_route(routes, command, path, schema, summary, change, created, status) -> None:
+    def amend(recruiter_id: str, **ids: str):
+        body = json_body(schema())
+        return command(
+            handlers.amend_recruiter,
+            recruiter_id,
+            lambda r: change(r, body, **ids),
+            created,
+            status,
+        )
 
-    move.__name__ = f"{name}_deposit"
+    amend.__name__ = path.replace("/", "_").replace("<", "").replace(">", "").replace("-", "_")
     view = documented(
-        summary, body=schema(), response=RECRUITER_OUT, roles=OFFICER, errors=WRITE_ERRORS
-    )(requires(*OFFICER)(move))
-    routes.add_url_rule(
-        f"/v1/recruiters/<recruiter_id>/deposit/{path}", view_func=view, methods=["POST"]
-    )
+        summary,
+        body=schema(),
+        response=RECRUITER_OUT,
+        status=status,
+        roles=OFFICER,
+        errors=WRITE_ERRORS,
+    )(requires(*OFFICER)(amend))
+    routes.add_url_rule(f"/v1/recruiters/<recruiter_id>/{path}", view_func=view, methods=["POST"])

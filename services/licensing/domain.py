@@ -221,6 +221,13 @@ class Recruiter(Aggregate):
 
     def record_violation(self, description: str, decided_on: date, penalty: dict | None) -> str:
         violation_id = f"v{len(self.violations) + 1}"
+        if penalty is not None:
+            amount = penalty.get("amount")
+            penalty = {
+                "description": penalty["description"],
+                "amount": _amount(amount) if amount is not None else None,
+                "currency": penalty.get("currency"),
+            }
         self.record(
             "violation_recorded",
             {

@@ -6,9 +6,9 @@ country's recruiters, checked after loading and before anything is recorded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from services.licensing.domain import (
@@ -86,107 +86,21 @@ def decide_licence(
     return _save(writer, recruiter, context, lambda r: licence_view(r, licence_id), status=status)
 
 
-def record_violation(
+def amend_recruiter(
     writer: StreamWriter,
     context: CommandContext,
     country: str,
     recruiter_id: str,
-    description: str,
-    decided_on: date,
-    penalty: dict | None = None,
+    change: Callable[[Recruiter], str | None],
+    created: str | None = None,
+    status: int = 200,
 ) -> Outcome:
+    """Violations, branches, officers, deposit: ``change`` records it on the recruiter and
+    returns the id of what it created, answered under the name ``created``."""
     recruiter = _load(writer, recruiter_id, context, country)
-    if penalty is not None:
-        amount = penalty.get("amount")
-        penalty = {
-            "description": penalty["description"],
-            "amount": format(amount.normalize(), "f") if amount is not None else None,
-            "currency": penalty.get("currency"),
-        }
-    violation_id = recruiter.record_violation(description, decided_on, penalty)
-    return _save(
-        writer,
-        recruiter,
-        context,
-        lambda r: {**recruiter_view(r, detail=True), "violation_id": violation_id},
-        status=201,
-    )
-
-
-def open_branch(
-    writer: StreamWriter,
-    context: CommandContext,
-    country: str,
-    recruiter_id: str,
-    name: str,
-    address: str,
-    branch_country: str | None = None,
-) -> Outcome:
-    recruiter = _load(writer, recruiter_id, context, country)
-    branch_id = recruiter.open_branch(name, address, branch_country or recruiter.country)
-    return _save(
-        writer,
-        recruiter,
-        context,
-        lambda r: {**recruiter_view(r, detail=True), "branch_id": branch_id},
-        status=201,
-    )
-
-
-def close_branch(
-    writer: StreamWriter,
-    context: CommandContext,
-    country: str,
-    recruiter_id: str,
-    branch_id: str,
-    reason: str | None = None,
-) -> Outcome:
-    recruiter = _load(writer, recruiter_id, context, country)
-    recruiter.close_branch(branch_id, reason)
-    return _save(writer, recruiter, context, lambda r: recruiter_view(r, detail=True))
-
-
-def appoint_officer(
-    writer: StreamWriter,
-    context: CommandContext,
-    country: str,
-    recruiter_id: str,
-    name: str,
-    position: str,
-) -> Outcome:
-    recruiter = _load(writer, recruiter_id, context, country)
-    officer_id = recruiter.appoint_officer(name, position)
-    return _save(
-        writer,
-        recruiter,
-        context,
-        lambda r: {**recruiter_view(r, detail=True), "officer_id": officer_id},
-        status=201,
-    )
-
-
-def remove_officer(
-    writer: StreamWriter, context: CommandContext, country: str, recruiter_id: str, officer_id: str
-) -> Outcome:
-    recruiter = _load(writer, recruiter_id, context, country)
-    recruiter.remove_officer(officer_id)
-    return _save(writer, recruiter, context, lambda r: recruiter_view(r, detail=True))
-
-
-def move_deposit(
-    writer: StreamWriter,
-    context: CommandContext,
-    country: str,
-    recruiter_id: str,
-    command: str,
-    amount: Decimal | None = None,
-    currency: str | None = None,
-    **data: Any,
-) -> Outcome:
-    """lodge, draw, top_up or forfeit the recruiter's security deposit."""
-    recruiter = _load(writer, recruiter_id, context, country)
-    recruiter.move_deposit(command, amount, currency, **data)
-    return _save(writer, recruiter, context, lambda r: recruiter_view(r, detail=True))
+    made = change(recruiter)
+    extra = {created: made} if created else {}
+    return _save(writer, recruiter, context, lambda r: {**recruiter_view(r), **extra}, status)
 
 
 def show_recruiter(writer: StreamWriter, country: str, recruiter_id: str) -> Outcome:

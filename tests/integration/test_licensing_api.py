@@ -314,3 +314,46 @@ def test_referrals_reach_only_their_ministry_and_answers_flow_back(
     assert answers[1]["partitionkey"] == recruiter_id
     assert wait_for(lambda: inbox(kenya)[0]["status"] == "closed", timeout=60)
     assert kenya.get("/v1/referrals?status=referred").json["items"] == []
+
+
+def test_violations_branches_officers_and_deposit_are_recorded(kenya):
+    recruiter_id = kenya.register()
+    base = f"/v1/recruiters/{recruiter_id}"
+    violation = kenya.post(
+        f"{base}/violations",
+        {
+            "description": "Charged placement fees",
+            "decided_on": "2026-03-01",
+            "penalty": {"description": "fine", "amount": "5000.50", "currency": "KES"},
+        },
+    )
+    assert violation.status_code == 201 and violation.json["violation_id"] == "v1"
+    assert violation.json["violations"][0]["penalty"]["amount"] == "5000.5"
+    branch = kenya.post(f"{base}/branches", {"name": "Mombasa", "address": "Moi Avenue 1"})
+    assert branch.status_code == 201 and branch.json["branches"][0]["country"] == "KE"
+    assert kenya.post(f"{base}/branches/b1/close", {"reason": "moved"}).status_code == 200
+    assert kenya.post(f"{base}/branches/b1/close", {}).status_code == 404
+    officer = kenya.post(f"{base}/officers", {"name": "A. Director", "position": "director"})
+    assert officer.status_code == 201 and officer.json["officer_id"] == "o1"
+    assert kenya.post(f"{base}/officers/o1/remove").status_code == 200
+    assert (
+        kenya.post(
+            f"{base}/deposit/draw", {"amount": 1, "currency": "KES", "claim_reference": "c"}
+        ).status_code
+        == 409
+    )
+    assert (
+        kenya.post(f"{base}/deposit/lodge", {"amount": 1000, "currency": "KES"}).status_code == 200
+    )
+    overdrawn = kenya.post(
+        f"{base}/deposit/draw", {"amount": 2000, "currency": "KES", "claim_reference": "c"}
+    )
+    assert overdrawn.status_code == 422 and "amount" in overdrawn.json["errors"]
+    assert (
+        kenya.post(f"{base}/deposit/top-up", {"amount": "500", "currency": "KES"}).status_code
+        == 200
+    )
+    forfeited = kenya.post(f"{base}/deposit/forfeit", {"reason": "unpaid claims"})
+    assert forfeited.json["deposit"] == {"status": "forfeited", "currency": "KES", "balance": "0"}
+    shown = kenya.get(base).json
+    assert shown["branches"][0]["closed_at"] and shown["officers"][0]["removed_at"]
