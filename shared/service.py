@@ -46,6 +46,9 @@ class ServiceDefinition:
     name: str
     produces: bool
     projections: Sequence[Callable[[ReadModelStore], Projection]] = ()
+    # Consumers that act (record commands) on what they read. Not rebuilt by a replay,
+    # which must never act twice; the domain makes a redelivered message a no-op.
+    reactions: Sequence[Callable[[Parts], Projection]] = ()
     blueprints: Callable[[Parts], Sequence[Blueprint]] = lambda parts: ()
     schedulers: Sequence[Callable[[Parts], Worker]] = field(default_factory=tuple)
     schemas: Callable[[], EventSchemas] | None = None
@@ -71,6 +74,7 @@ class ServiceDefinition:
         """The relay, consumers and schedulers that run beside the HTTP processes."""
         parts = self.parts(settings)
         workers = [self._consumer(parts, build) for build in self.projections]
+        workers += [self._consumer(parts, lambda _, r=react: r(parts)) for react in self.reactions]
         if self.produces and parts.backend.has_relay:
             workers.append(Worker(f"{self.name}.relay", self._relay(parts)))
         workers.extend(schedule(parts) for schedule in self.schedulers)

@@ -1,0 +1,98 @@
+"""Certification commands in, events out: each handler loads, checks who acts, decides, saves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from services.certification.domain import Certification, CertificationBody, new_id
+from services.certification.projections import licence_active
+from services.certification.views import body_view, certification_view
+from shared.commands import CommandContext, Outcome, StreamWriter
+from shared.errors import Forbidden, NotFound
+from shared.readmodels.base import ReadModelStore
+
+
+def accredit_body(
+    writer: StreamWriter, context: CommandContext, name: str, accreditation_number: str
+) -> Outcome:
+    body = writer.load_or_new(CertificationBody, new_id("cb"))
+    body.accredit(name, accreditation_number)
+    return writer.save(body, context, body_view, partition_key=body.id, status=201)
+
+
+def decide_body(
+    writer: StreamWriter, context: CommandContext, cb_id: str, command: str, reason: str | None
+) -> Outcome:
+    body = writer.load(CertificationBody, cb_id, context)
+    body.decide(command, reason)
+    return writer.save(body, context, body_view, partition_key=body.id)
+
+
+def apply_for_certification(
+    writer: StreamWriter,
+    context: CommandContext,
+    cb_id: str,
+    recruiter_id: str,
+    licences: dict[str, Any] | None,
+) -> Outcome:
+    _accredited(writer, cb_id)
+    certification = writer.load_or_new(Certification, new_id("cert"))
+    certification.apply(recruiter_id, cb_id, licence_active(licences))
+    return _save(writer, certification, context, status=201)
+
+
+def act_on_certification(
+    writer: StreamWriter,
+    context: CommandContext,
+    cb_id: str,
+    certification_id: str,
+    change: Callable[[Certification], Any],
+    created: str | None = None,
+    status: int = 200,
+) -> Outcome:
+    """Audits, corrective actions, closures and decisions: only by the accredited owner."""
+    _accredited(writer, cb_id)
+    certification = writer.load(Certification, certification_id)
+    certification.ensure_owned_by(cb_id)
+    writer.check_version(certification, context)
+    made = change(certification)
+    extra = {created: made} if created else {}
+    return _save(writer, certification, context, status, extra)
+
+
+def show_certification(writer: StreamWriter, cb_id: str, certification_id: str) -> Outcome:
+    certification = writer.load(Certification, certification_id)
+    certification.ensure_owned_by(cb_id)
+    return Outcome(200, certification_view(certification), certification.version)
+
+
+def licences_of(store: ReadModelStore, collection: str, recruiter_id: str) -> dict[str, Any] | None:
+    stored = store.get(collection, recruiter_id)
+    return stored.document if stored else None
+
+
+def today(writer: StreamWriter) -> date:
+    return writer.clock().date()
+
+
+def _accredited(writer: StreamWriter, cb_id: str) -> CertificationBody:
+    try:
+        body = writer.load(CertificationBody, cb_id)
+    except NotFound as error:
+        raise Forbidden(f"certification body {cb_id} is not accredited") from error
+    body.ensure_may_act()
+    return body
+
+
+def _save(writer, certification: Certification, context, status: int = 200, extra=None) -> Outcome:
+    render = lambda c: {**certification_view(c), **(extra or {})}  # noqa: E731
+    return writer.save(
+        certification,
+        context,
+        render,
+        partition_key=certification.recruiter_id,
+        recruiter_id=certification.recruiter_id,
+        status=status,
+    )

@@ -1,0 +1,139 @@
+"""Policies the certification service runs itself, each event caused by another.
+
+- When a recruiter's licence leaves ``active``, its granted certificates are suspended
+  with cause "licence"; the event's ``causationid`` is the licensing event's id. A later
+  reinstatement of the licence does not lift them: the body decides.
+- On a clock: a suspension older than 180 days becomes a withdrawal; no surveillance
+  audit 12 months after the grant or the last audit is flagged; a certificate past its
+  validity expires.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from services.certification.domain import Certification
+from services.certification.projections import (
+    LEAVES_ACTIVE,
+    LICENSING,
+    CertificationRegister,
+    kind,
+)
+from services.certification.views import certification_view
+from shared.clock import Clock
+from shared.commands import CommandContext, StreamWriter
+from shared.errors import ConcurrencyError, NotFound, Unavailable
+from shared.events.envelope import Provenance
+from shared.projection import Projection
+from shared.readmodels.base import Query, ReadModelStore
+from shared.replay import CurrentCollection
+from shared.service import Parts, Worker
+
+log = logging.getLogger(__name__)
+ACTOR = "system/certification-policy"
+
+
+def act(
+    writer: StreamWriter,
+    certification_id: str,
+    change: Callable[[Certification], bool],
+    causation_id: str | None = None,
+) -> bool:
+    """Apply a policy to one certification; False when there was nothing to do."""
+    for _ in range(3):
+        try:
+            certification = writer.load(Certification, certification_id)
+        except NotFound:
+            return False
+        if not change(certification):
+            return False
+        context = CommandContext(Provenance(ACTOR, causation_id=causation_id))
+        try:
+            writer.save(
+                certification,
+                context,
+                certification_view,
+                partition_key=certification.recruiter_id,
+                recruiter_id=certification.recruiter_id,
+            )
+            return True
+        except ConcurrencyError:
+            continue
+    return False
+
+
+class LicencePolicy(Projection):
+    """Reacts to licensing events; its documents only remember what it has handled."""
+
+    name = "licence_policy"
+    collection = "licence_policy"
+    topics = (LICENSING,)
+
+    def __init__(self, parts: Parts):
+        super().__init__(parts.read_models)
+        self.writer = parts.writer
+        self.register = CurrentCollection(
+            parts.read_models, CertificationRegister.name, CertificationRegister.collection
+        )
+
+    def key_for(self, event: dict[str, Any]) -> str | None:
+        return event.get("recruiterid")
+
+    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        if kind(event) in LEAVES_ACTIVE:
+            certified = self.store.find(
+                self.register(),
+                Query({"recruiter_id": event["recruiterid"], "status": "certified"}, limit=100),
+            )
+            for certification in certified.items:
+                act(
+                    self.writer,
+                    certification["certification_id"],
+                    lambda c: c.suspend_for_licence(),
+                    causation_id=event["id"],
+                )
+        return {**document, "recruiter_id": event["recruiterid"]}
+
+
+def run_clock_policies(
+    writer: StreamWriter, store: ReadModelStore, collection: str, clock: Clock
+) -> int:
+    """Withdraw long suspensions, flag overdue surveillance, expire certificates: how many acted."""
+    now: datetime = clock()
+    acted = 0
+    offset = 0
+    while True:
+        page = store.find(collection, Query({"watch": True}, limit=200, offset=offset))
+        for document in page.items:
+            certification_id = document["certification_id"]
+            acted += act(writer, certification_id, lambda c: c.withdraw_long_suspension(now))
+            acted += act(
+                writer, certification_id, lambda c: c.flag_overdue_surveillance(now.date())
+            )
+            acted += act(writer, certification_id, lambda c: c.expire_due(now.date()))
+        offset += len(page.items)
+        if offset >= page.total or not page.items:
+            return acted
+
+
+def clock_policy_worker(parts: Parts) -> Worker:
+    interval = float(os.environ.get("REGISTRY_POLICY_INTERVAL_SECONDS", "60"))
+    collection = CurrentCollection(
+        parts.read_models, CertificationRegister.name, CertificationRegister.collection
+    )
+
+    def run(stop: threading.Event) -> None:
+        while not stop.wait(interval):
+            try:
+                run_clock_policies(
+                    parts.writer, parts.read_models, collection(), parts.writer.clock
+                )
+            except Unavailable as error:
+                log.warning("policies waiting: %s", error)
+
+    return Worker("certification.policies", run)
