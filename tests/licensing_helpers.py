@@ -54,5 +54,8 @@ class Ministry:
 
 
 def stored_events(parts) -> int:
-    """Every event in the service's store (no relay runs in these tests)."""
-    return sum(len(commit.events) for commit in parts.events.unpublished(100_000))
+    """Every event in the service's store, published or not."""
+    store = parts.events
+    if hasattr(store, "file"):
+        return store.file.query("SELECT COUNT(*) AS n FROM events")[0]["n"]
+    return sum(len(commit["events"]) for commit in store._commits.find({}, {"events": 1}))

@@ -51,7 +51,7 @@ RECORDS = {
     "expire": "certificate_expired",
 }
 COMMAND_OF = {event: command for command, event in RECORDS.items()}
-MAX_VALIDITY = timedelta(days=3 * 365 + 1)
+VALIDITY_YEARS = 3
 SUSPENSION_LIMIT = timedelta(days=180)
 SURVEILLANCE_INTERVAL = timedelta(days=365)
 
@@ -221,7 +221,7 @@ class Certification(Aggregate):
             problems["valid_until"] = ["required to grant or renew"]
         elif valid_until <= today:
             problems["valid_until"] = ["must be in the future"]
-        elif valid_until > today + MAX_VALIDITY:
+        elif valid_until > _years_after(today, VALIDITY_YEARS):
             problems["valid_until"] = ["at most 3 years ahead"]
         if not data.get("certificate_number"):
             problems["certificate_number"] = ["required to grant or renew"]
@@ -242,7 +242,7 @@ class Certification(Aggregate):
         return [
             a
             for a in self.audits
-            if granted is None or (a["recorded_at"] and a["recorded_at"] >= granted)
+            if granted is None or (a["recorded_at"] and a["recorded_at"] > granted)
         ]
 
     def _open_finding(self, finding_id: str) -> Finding:
@@ -362,3 +362,10 @@ class Certification(Aggregate):
 
     def on_surveillance_overdue(self, data: dict, at: datetime | None) -> None:
         self.overdue_since = data["due_since"]
+
+
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)

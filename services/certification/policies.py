@@ -22,6 +22,7 @@ from services.certification.projections import (
     LEAVES_ACTIVE,
     LICENSING,
     CertificationRegister,
+    LicenceStatus,
     kind,
 )
 from services.certification.views import certification_view
@@ -86,9 +87,9 @@ class LicencePolicy(Projection):
 
     def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         if kind(event) in LEAVES_ACTIVE:
+            # Any status: the register may not have seen the grant yet; the aggregate has.
             certified = self.store.find(
-                self.register(),
-                Query({"recruiter_id": event["recruiterid"], "status": "certified"}, limit=100),
+                self.register(), Query({"recruiter_id": event["recruiterid"]}, limit=100)
             )
             for certification in certified.items:
                 act(
@@ -101,9 +102,11 @@ class LicencePolicy(Projection):
 
 
 def run_clock_policies(
-    writer: StreamWriter, store: ReadModelStore, collection: str, clock: Clock
+    writer: StreamWriter, store: ReadModelStore, collection: str, licences: str, clock: Clock
 ) -> int:
-    """Withdraw long suspensions, flag overdue surveillance, expire certificates: how many acted."""
+    """Withdraw long suspensions, flag overdue surveillance, expire certificates, and
+    suspend a certificate granted while its licence's suspension was on the way (the
+    licence policy may have run before the grant reached the register): how many acted."""
     now: datetime = clock()
     acted = 0
     offset = 0
@@ -111,6 +114,10 @@ def run_clock_policies(
         page = store.find(collection, Query({"watch": True}, limit=200, offset=offset))
         for document in page.items:
             certification_id = document["certification_id"]
+            licence = store.get(licences, document["recruiter_id"])
+            cause = licence.document.get("left_active_event") if licence else None
+            if cause and document["status"] == "certified":
+                acted += act(writer, certification_id, lambda c: c.suspend_for_licence(), cause)
             acted += act(writer, certification_id, lambda c: c.withdraw_long_suspension(now))
             acted += act(
                 writer, certification_id, lambda c: c.flag_overdue_surveillance(now.date())
@@ -126,12 +133,13 @@ def clock_policy_worker(parts: Parts) -> Worker:
     collection = CurrentCollection(
         parts.read_models, CertificationRegister.name, CertificationRegister.collection
     )
+    licences = CurrentCollection(parts.read_models, LicenceStatus.name, LicenceStatus.collection)
 
     def run(stop: threading.Event) -> None:
         while not stop.wait(interval):
             try:
                 run_clock_policies(
-                    parts.writer, parts.read_models, collection(), parts.writer.clock
+                    parts.writer, parts.read_models, collection(), licences(), parts.writer.clock
                 )
             except Unavailable as error:
                 log.warning("policies waiting: %s", error)
