@@ -4,59 +4,20 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import urllib.error
-import urllib.request
 
 from kafka import KafkaConsumer
 
 from shared.auth.tokens import mint_dev_token
 from shared.consumer import wait_for
 from shared.events.schemas import EventSchemas
-from tests.e2e.test_outbox_pipeline import environment
-from tests.servers import ROOT, free_port
-
-
-def call(base: str, path: str, token: str, body: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(
-        base + path,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        method="POST" if body is not None else "GET",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
-
-
-def ready(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(base + "/readyz", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
+from tests.e2e.services import Running, call
 
 
 def test_a_licence_issued_over_http_is_on_kafka_keyed_by_recruiter(stack_settings):
     settings = stack_settings
-    port = free_port()
-    env = {
-        **environment(settings),
-        "REGISTRY_LICENSING_PORT": str(port),
-        "REGISTRY_HTTP_WORKERS": "1",
-    }
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", command, "licensing"], cwd=ROOT, env=env
-        )
-        for command in ("serve", "worker")
-    ]
+    running = Running(settings, ["licensing"])
     try:
-        base = f"http://127.0.0.1:{port}"
-        assert wait_for(lambda: ready(base), timeout=60)
+        base = running.url("licensing")
         token = mint_dev_token(settings, "ministry_officer", country="PH")
         status, recruiter = call(
             base,
@@ -112,7 +73,4 @@ def test_a_licence_issued_over_http_is_on_kafka_keyed_by_recruiter(stack_setting
         assert event["actor"] == "ministry_officer/PH"
         assert event["dataschema"] == "contracts/events/licensing/licence_issued.v1.json"
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+        running.stop()

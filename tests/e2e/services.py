@@ -1,0 +1,72 @@
+"""Running services as separate processes for end-to-end tests, and talking to them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+
+from shared.consumer import wait_for
+from tests.e2e.test_outbox_pipeline import environment
+from tests.servers import ROOT, free_port
+
+
+class Running:
+    """Each named service's gunicorn and worker, on free ports, with one settings."""
+
+    def __init__(self, settings, services: list[str]):
+        self.ports = {service: free_port() for service in services}
+        env = {
+            **environment(settings),
+            "REGISTRY_HTTP_WORKERS": "1",
+            "REGISTRY_POLICY_INTERVAL_SECONDS": "2",
+            "REGISTRY_EXPIRY_INTERVAL_SECONDS": "2",
+        }
+        env |= {f"REGISTRY_{s.upper()}_PORT": str(p) for s, p in self.ports.items()}
+        self.processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "shared.cli", command, service], cwd=ROOT, env=env
+            )
+            for service in services
+            for command in ("serve", "worker")
+        ]
+        for service in services:
+            assert wait_for(lambda s=service: ready(self.url(s)), timeout=60), service
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait(timeout=30)
+
+
+def call(
+    base: str, path: str, token: str | None = None, body: dict | None = None
+) -> tuple[int, dict]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(
+        base + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers=headers,
+        method="POST" if body is not None else "GET",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def ready(base: str) -> bool:
+    try:
+        with urllib.request.urlopen(base + "/readyz", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
