@@ -29,6 +29,11 @@ class Aggregate:
         return aggregate
 
     @property
+    def next_version(self) -> int:
+        """The stream's version once the pending changes are stored."""
+        return self.version + len(self.pending)
+
+    @property
     def exists(self) -> bool:
         return self.version > 0 or bool(self.pending)
 

@@ -85,7 +85,7 @@ class StreamWriter:
         recruiter_id: str | None = None,
         status: int = 200,
     ) -> Outcome:
-        version = aggregate.version + len(aggregate.pending)
+        version = aggregate.next_version
         outcome = Outcome(status, render(aggregate), version)
         events = wrap(
             self.service,

@@ -18,18 +18,14 @@ from datetime import datetime
 from typing import Any
 
 from services.certification.domain import Certification
-from services.certification.projections import (
-    LEAVES_ACTIVE,
-    LICENSING,
-    CertificationRegister,
-    LicenceStatus,
-    kind,
-)
+from services.certification.projections import LICENSING, CertificationRegister, LicenceStatus
 from services.certification.views import certification_view
 from shared.clock import Clock
 from shared.commands import CommandContext, StreamWriter
 from shared.errors import ConcurrencyError, NotFound, Unavailable
 from shared.events.envelope import Provenance
+from shared.events.envelope import event_name as kind
+from shared.events.licensing import LEAVES_ACTIVE
 from shared.projection import Projection
 from shared.readmodels.base import Query, ReadModelStore
 from shared.replay import CurrentCollection

@@ -9,26 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.events.envelope import event_name as kind
+from shared.events.licensing import LICENCE_STATUS_AFTER
 from shared.projection import Projection
 
 LICENSING = "licensing.events"
 CERTIFICATION = "certification.events"
-LICENCE_STATUS_AFTER = {
-    "licence_applied": "applied",
-    "licence_issued": "active",
-    "licence_denied": "denied",
-    "licence_renewed": "active",
-    "licence_suspended": "suspended",
-    "licence_reinstated": "active",
-    "licence_revoked": "revoked",
-    "licence_cancelled": "cancelled",
-    "licence_expired": "expired",
-}
-LEAVES_ACTIVE = {"licence_suspended", "licence_revoked", "licence_cancelled", "licence_expired"}
-
-
-def kind(event: dict[str, Any]) -> str:
-    return event["type"].split(".")[2]
 
 
 class LicenceStatus(Projection):

@@ -22,7 +22,7 @@ def certification_view(certification: Certification) -> dict[str, Any]:
             {k: v for k, v in audit.items() if k != "recorded_at"} for audit in certification.audits
         ],
         "surveillance_overdue_since": certification.overdue_since,
-        "version": certification.version + len(certification.pending),
+        "version": certification.next_version,
     }
 
 
@@ -32,5 +32,5 @@ def body_view(body: CertificationBody) -> dict[str, Any]:
         "name": body.name,
         "accreditation_number": body.accreditation_number,
         "status": body.status,
-        "version": body.version + len(body.pending),
+        "version": body.next_version,
     }

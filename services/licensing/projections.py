@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.events.envelope import event_name
+from shared.events.licensing import LICENCE_STATUS_AFTER
 from shared.projection import Projection
 
 LICENSING = "licensing.events"
 MONITORING = "monitoring.events"
-
-
-def _kind(event: dict[str, Any]) -> str:
-    return event["type"].split(".")[2]
 
 
 class LicenceRegister(Projection):
@@ -32,7 +30,7 @@ class LicenceRegister(Projection):
         return event.get("recruiterid")
 
     def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        data, kind = event["data"], _kind(event)
+        data, kind = event["data"], event_name(event)
         licences = dict(document.get("licences", {}))
         if kind == "recruiter_registered":
             document = {
@@ -44,7 +42,7 @@ class LicenceRegister(Projection):
             licences[data["licence_id"]] = {"status": "applied", "valid_until": None}
         elif kind.startswith("licence_") and data.get("licence_id") in licences:
             licence = dict(licences[data["licence_id"]])
-            licence["status"] = STATUS_AFTER.get(kind, licence["status"])
+            licence["status"] = LICENCE_STATUS_AFTER.get(kind, licence["status"])
             licence["valid_until"] = data.get("valid_until", licence["valid_until"])
             licences[data["licence_id"]] = licence
         due = [
@@ -53,18 +51,6 @@ class LicenceRegister(Projection):
             if lic["status"] == "active" and lic["valid_until"]
         ]
         return {**document, "licences": licences, "next_expiry": min(due) if due else None}
-
-
-STATUS_AFTER = {
-    "licence_issued": "active",
-    "licence_denied": "denied",
-    "licence_renewed": "active",
-    "licence_suspended": "suspended",
-    "licence_reinstated": "active",
-    "licence_revoked": "revoked",
-    "licence_cancelled": "cancelled",
-    "licence_expired": "expired",
-}
 
 
 class ReferralInbox(Projection):
@@ -80,7 +66,7 @@ class ReferralInbox(Projection):
         return None
 
     def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        data, kind, at = event["data"], _kind(event), event["effectiveat"]
+        data, kind, at = event["data"], event_name(event), event["effectiveat"]
         if kind == "report_referred":
             return {
                 **document,

@@ -18,7 +18,7 @@ def recruiter_view(recruiter: Recruiter, detail: bool = True) -> dict[str, Any]:
         "address": recruiter.address,
         "registered_at": rfc3339(recruiter.registered_at) if recruiter.registered_at else None,
         "licences": [_licence(lic) for lic in recruiter.licences.values()],
-        "version": recruiter.version + len(recruiter.pending),
+        "version": recruiter.next_version,
     }
     if detail:
         view |= {
@@ -39,7 +39,7 @@ def licence_view(recruiter: Recruiter, licence_id: str) -> dict[str, Any]:
         **_licence(recruiter.licence(licence_id)),
         "recruiter_id": recruiter.id,
         "country": recruiter.country,
-        "version": recruiter.version + len(recruiter.pending),
+        "version": recruiter.next_version,
     }
 
 

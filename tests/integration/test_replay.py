@@ -64,7 +64,10 @@ def test_an_interrupted_replay_leaves_nothing_a_retry_would_reuse(settings, runn
     parts = TESTING.parts(settings)
     for n in range(3):
         parts.events.append(f"n{n}", 0, notice_events(f"n{n}", 1, 2))
-    assert wait_for(lambda: len(board(parts)) == 3, timeout=60)
+    assert wait_for(
+        lambda: len(board(parts)) == 3 and all(d["amendments"] == 1 for d in board(parts).values()),
+        timeout=60,
+    )
     before = board(parts)
 
     class Interrupted(BaseException):
