@@ -29,10 +29,16 @@ class Currency(fields.String):
 
 
 class Instant(fields.AwareDateTime):
-    """RFC 3339 with an offset; a bare local time is refused."""
+    """RFC 3339 with an offset; a bare local time, or one outside 1900-9998, is refused."""
 
     def __init__(self, **kwargs):
         super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        instant = super()._deserialize(value, attr, data, **kwargs)
+        if not 1900 <= instant.year <= 9998:
+            raise ValidationError("an instant between the years 1900 and 9998")
+        return instant
 
 
 def Text(maximum: int = 2000, **kwargs) -> fields.String:  # noqa: N802 (reads as a field type)

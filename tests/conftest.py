@@ -18,6 +18,8 @@ def servers():
     """The real Kafka broker and MongoDB-compatible server, started once per session."""
     with real_servers() as found:
         yield found
+        # Background kafka-python threads outlive their tests; the broker is about to go.
+        logging.getLogger("kafka").disabled = True
 
 
 @pytest.fixture

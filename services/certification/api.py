@@ -92,7 +92,9 @@ def blueprint(parts: Parts) -> Blueprint:
         body = json_body(schemas.RecordAudit())
         return _act(
             certification_id,
-            lambda c: c.record_audit(body["type"], body["conducted_on"], body["findings"]),
+            lambda c: c.record_audit(
+                body["type"], body["conducted_on"], body["findings"], handlers.today(writer)
+            ),
             created="audit_id",
             status=201,
         )
@@ -128,7 +130,10 @@ def blueprint(parts: Parts) -> Blueprint:
     @requires(*BODY)
     def close_finding(certification_id: str, finding_id: str):
         body = json_body(schemas.CloseFinding())
-        return _act(certification_id, lambda c: c.close_finding(finding_id, body["verified_on"]))
+        return _act(
+            certification_id,
+            lambda c: c.close_finding(finding_id, body["verified_on"], handlers.today(writer)),
+        )
 
     @routes.post("/v1/certifications/<certification_id>/decisions")
     @documented(

@@ -40,6 +40,7 @@ CERTIFICATION = Lifecycle(
         ("applied", "withdraw"): "withdrawn",
         ("certified", "renew"): "certified",
         ("certified", "expire"): "expired",
+        ("suspended", "expire"): "expired",
     },
 )
 RECORDS = {
@@ -149,8 +150,11 @@ class Certification(Aggregate):
         if self.cb_id != cb_id:
             raise Forbidden(f"certification {self.id} belongs to another body")
 
-    def record_audit(self, type_: str, conducted_on: date, findings: list[dict]) -> str:
+    def record_audit(
+        self, type_: str, conducted_on: date, findings: list[dict], today: date | None = None
+    ) -> str:
         CERTIFICATION.next_state(self.status, "audit")
+        _not_after(conducted_on, today, "conducted_on")
         audit_id = new_id("aud")
         numbered = [
             {
@@ -187,8 +191,14 @@ class Certification(Aggregate):
             },
         )
 
-    def close_finding(self, finding_id: str, verified_on: date) -> None:
-        self._open_finding(finding_id)
+    def close_finding(self, finding_id: str, verified_on: date, today: date | None = None) -> None:
+        finding = self._open_finding(finding_id)
+        _not_after(verified_on, today, "verified_on")
+        audited = next(a["conducted_on"] for a in self.audits if a["audit_id"] == finding.audit_id)
+        if verified_on.isoformat() < audited:
+            raise Invalid(
+                "a finding is verified after its audit", {"verified_on": [f"before {audited}"]}
+            )
         self.record(
             "finding_closed",
             {
@@ -205,12 +215,17 @@ class Certification(Aggregate):
             raise Invalid(f"a reason is needed to {command}", {"reason": ["required"]})
         if command in ("grant", "renew"):
             self._check_grant(command, today, licence_active, data)
-            data["valid_until"] = data["valid_until"].isoformat()
+            data = {
+                "certificate_number": data["certificate_number"],
+                "valid_until": data["valid_until"].isoformat(),
+            }
         if command == "suspend":
             data = {"reason": data["reason"], "cause": data.get("cause", "body")}
         if command == "withdraw":
             data = {"reason": data["reason"], "cause": data.get("cause", "body")}
         if command == "reinstate":
+            if not licence_active:
+                raise Conflict(f"recruiter {self.recruiter_id} has no active licence")
             data = {"reason": data.get("reason")}
         self.record(RECORDS[command], {"certification_id": self.id, **data})
 
@@ -227,6 +242,8 @@ class Certification(Aggregate):
             problems["certificate_number"] = ["required to grant or renew"]
         if problems:
             raise Invalid(f"cannot {command} the certificate", problems)
+        if not self.audits:
+            raise Conflict("a certificate is granted after an audit")
         if self.open_major_findings:
             raise Conflict(f"{self.open_major_findings} major finding(s) still open")
         if not licence_active:
@@ -300,7 +317,7 @@ class Certification(Aggregate):
 
     def expire_due(self, today: date) -> bool:
         if (
-            self.status != "certified"
+            self.status not in ("certified", "suspended")
             or not self.valid_until
             or date.fromisoformat(self.valid_until) >= today
         ):
@@ -369,3 +386,8 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February in a year that has none
         return day.replace(year=day.year + years, day=28)
+
+
+def _not_after(day: date, today: date | None, field: str) -> None:
+    if today is not None and day > today:
+        raise Invalid(f"{field} cannot be in the future", {field: ["after today"]})

@@ -18,14 +18,14 @@ from datetime import datetime
 from typing import Any
 
 from services.certification.domain import Certification
-from services.certification.projections import LICENSING, CertificationRegister, LicenceStatus
+from services.certification.projections import CERTIFICATION, LICENSING, CertificationRegister
 from services.certification.views import certification_view
 from shared.clock import Clock
 from shared.commands import CommandContext, StreamWriter
 from shared.errors import ConcurrencyError, NotFound, Unavailable
 from shared.events.envelope import Provenance
 from shared.events.envelope import event_name as kind
-from shared.events.licensing import LEAVES_ACTIVE
+from shared.events.licensing import LEAVES_ACTIVE, LICENCE_STATUS_AFTER
 from shared.projection import Projection
 from shared.readmodels.base import Query, ReadModelStore
 from shared.replay import CurrentCollection
@@ -65,44 +65,59 @@ def act(
 
 
 class LicencePolicy(Projection):
-    """Reacts to licensing events; its documents only remember what it has handled."""
+    """Joins a recruiter's licence status and certifications, whichever arrives first.
+
+    A licence leaving active suspends every certification it knows of; a certificate
+    granted or reinstated while the licence is not active is suspended on arrival. Both
+    cite the licensing event that took the licence away. The document is the policy's
+    memory: licence statuses and certification ids, per recruiter."""
 
     name = "licence_policy"
     collection = "licence_policy"
-    topics = (LICENSING,)
+    topics = (LICENSING, CERTIFICATION)
 
     def __init__(self, parts: Parts):
         super().__init__(parts.read_models)
         self.writer = parts.writer
-        self.register = CurrentCollection(
-            parts.read_models, CertificationRegister.name, CertificationRegister.collection
-        )
 
     def key_for(self, event: dict[str, Any]) -> str | None:
         return event.get("recruiterid")
 
     def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        if kind(event) in LEAVES_ACTIVE:
-            # Any status: the register may not have seen the grant yet; the aggregate has.
-            certified = self.store.find(
-                self.register(), Query({"recruiter_id": event["recruiterid"]}, limit=100)
-            )
-            for certification in certified.items:
-                act(
-                    self.writer,
-                    certification["certification_id"],
-                    lambda c: c.suspend_for_licence(),
-                    causation_id=event["id"],
-                )
-        return {**document, "recruiter_id": event["recruiterid"]}
+        document = {**document, "recruiter_id": event["recruiterid"]}
+        if event["source"] == "/licensing":
+            return self._licence_changed(document, event)
+        if not event["subject"].startswith("cert-"):
+            return document
+        document["certifications"] = sorted({*document.get("certifications", []), event["subject"]})
+        cause = document.get("left_active_event")
+        if kind(event) in ("certificate_granted", "certificate_reinstated") and cause:
+            act(self.writer, event["subject"], lambda c: c.suspend_for_licence(), cause)
+        return document
+
+    def _licence_changed(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        status = LICENCE_STATUS_AFTER.get(kind(event))
+        if status is None:
+            return document
+        licences = {**document.get("licences", {}), event["data"]["licence_id"]: status}
+        active = "active" in licences.values()
+        left = kind(event) in LEAVES_ACTIVE and not active
+        document |= {
+            "licences": licences,
+            "left_active_event": event["id"]
+            if left
+            else (None if active else document.get("left_active_event")),
+        }
+        if left:
+            for certification_id in document.get("certifications", []):
+                act(self.writer, certification_id, lambda c: c.suspend_for_licence(), event["id"])
+        return document
 
 
 def run_clock_policies(
-    writer: StreamWriter, store: ReadModelStore, collection: str, licences: str, clock: Clock
+    writer: StreamWriter, store: ReadModelStore, collection: str, clock: Clock
 ) -> int:
-    """Withdraw long suspensions, flag overdue surveillance, expire certificates, and
-    suspend a certificate granted while its licence's suspension was on the way (the
-    licence policy may have run before the grant reached the register): how many acted."""
+    """Withdraw long suspensions, flag overdue surveillance, expire certificates: how many acted."""
     now: datetime = clock()
     acted = 0
     offset = 0
@@ -110,10 +125,6 @@ def run_clock_policies(
         page = store.find(collection, Query({"watch": True}, limit=200, offset=offset))
         for document in page.items:
             certification_id = document["certification_id"]
-            licence = store.get(licences, document["recruiter_id"])
-            cause = licence.document.get("left_active_event") if licence else None
-            if cause and document["status"] == "certified":
-                acted += act(writer, certification_id, lambda c: c.suspend_for_licence(), cause)
             acted += act(writer, certification_id, lambda c: c.withdraw_long_suspension(now))
             acted += act(
                 writer, certification_id, lambda c: c.flag_overdue_surveillance(now.date())
@@ -129,13 +140,12 @@ def clock_policy_worker(parts: Parts) -> Worker:
     collection = CurrentCollection(
         parts.read_models, CertificationRegister.name, CertificationRegister.collection
     )
-    licences = CurrentCollection(parts.read_models, LicenceStatus.name, LicenceStatus.collection)
 
     def run(stop: threading.Event) -> None:
         while not stop.wait(interval):
             try:
                 run_clock_policies(
-                    parts.writer, parts.read_models, collection(), licences(), parts.writer.clock
+                    parts.writer, parts.read_models, collection(), parts.writer.clock
                 )
             except Unavailable as error:
                 log.warning("policies waiting: %s", error)

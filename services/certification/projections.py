@@ -30,15 +30,11 @@ class LicenceStatus(Projection):
         if status is None:
             return {**document, "recruiter_id": event["recruiterid"]}
         licences = {**document.get("licences", {}), event["data"]["licence_id"]: status}
-        active = "active" in licences.values()
-        left = event["id"] if document.get("licence_active") and not active else None
         return {
             **document,
             "recruiter_id": event["recruiterid"],
             "licences": licences,
-            "licence_active": active,
-            # The event that took the last active licence away: the cause policies cite.
-            "left_active_event": None if active else (left or document.get("left_active_event")),
+            "licence_active": "active" in licences.values(),
         }
 
 

@@ -51,13 +51,17 @@ def apply_for_licence(
 ) -> Outcome:
     recruiter = _load(writer, recruiter_id, context, country)
     claim = writer.load_or_new(LicenceNumberClaim, claim_stream(recruiter.country, licence_number))
-    if claim.exists and claim.recruiter_id != recruiter.id:
+    held = claim.exists and not _stale(writer, claim, recruiter, licence_number)
+    if held and claim.recruiter_id != recruiter.id:
         raise Conflict(f"licence number {licence_number} is already held in {recruiter.country}")
-    licence_id = claim.licence_id if claim.exists else recruiter.next_licence_id()
-    if licence_id in recruiter.licences:
-        raise Conflict(f"licence number {licence_number} was already applied for as {licence_id}")
+    if held and claim.licence_id in recruiter.licences:
+        raise Conflict(
+            f"licence number {licence_number} was already applied for as {claim.licence_id}"
+        )
+    # A claim of ours whose licence never landed (a crash in between) is taken up again.
+    licence_id = claim.licence_id if held else recruiter.next_licence_id()
     recruiter.apply_for_licence(licence_id, licence_number)
-    if not claim.exists:
+    if not held:
         claim.claim(recruiter.country, licence_number, recruiter.id, licence_id)
         # The claim is its own commit; the caller's key and version belong to the licence.
         bare = replace(context, idempotency_key=None, request_hash=None, expected_version=None)
@@ -68,6 +72,19 @@ def apply_for_licence(
         except ConcurrencyError as error:
             raise Conflict(f"licence number {licence_number} was just claimed") from error
     return _save(writer, recruiter, context, lambda r: licence_view(r, licence_id), status=201)
+
+
+def _stale(
+    writer: StreamWriter, claim: LicenceNumberClaim, recruiter: Recruiter, number: str
+) -> bool:
+    """A claim left by an application that lost a race: its licence id went to another number."""
+    holder = (
+        recruiter
+        if claim.recruiter_id == recruiter.id
+        else writer.load(Recruiter, claim.recruiter_id)
+    )
+    licence = holder.licences.get(claim.licence_id)
+    return licence is not None and licence.licence_number.strip().upper() != number.strip().upper()
 
 
 def decide_licence(

@@ -68,6 +68,16 @@ class ReferralInbox(Projection):
     def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         data, kind, at = event["data"], event_name(event), event["effectiveat"]
         if kind == "report_referred":
+            answered = document.get("referral_id") == data["referral_id"] and document.get("status")
+            if answered in ("acknowledged", "closed"):
+                # A replay may read the ministry's answer before the referral: keep it.
+                return {
+                    **document,
+                    "categories": data["categories"],
+                    "referred_at": at,
+                    "recruiter_id": data["recruiter_id"],
+                    "report_id": data["report_id"],
+                }
             return {
                 **document,
                 "referral_id": data["referral_id"],
@@ -82,7 +92,21 @@ class ReferralInbox(Projection):
                 "closed_at": None,
             }
         if kind == "referral_acknowledged":
-            return {**document, "status": "acknowledged", "acknowledged_at": at}
+            status = "closed" if document.get("status") == "closed" else "acknowledged"
+            return {
+                **document,
+                "status": status,
+                "acknowledged_at": at,
+                "referral_id": data["referral_id"],
+                "country": data["country"],
+            }
         if kind == "referral_closed":
-            return {**document, "status": "closed", "outcome": data["outcome"], "closed_at": at}
+            return {
+                **document,
+                "status": "closed",
+                "outcome": data["outcome"],
+                "closed_at": at,
+                "referral_id": data["referral_id"],
+                "country": data["country"],
+            }
         return document

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date, timedelta
 
 from kafka import KafkaConsumer
 
@@ -116,7 +117,7 @@ def test_licence_suspension_suspends_the_certificate_across_services(stack_setti
             {
                 "decision": "grant",
                 "certificate_number": "IRIS-NP-0001",
-                "valid_until": "2028-11-01",
+                "valid_until": (date.today() + timedelta(days=730)).isoformat(),
             },
         )
         assert status == 200 and granted["status"] == "certified", granted

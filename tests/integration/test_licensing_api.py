@@ -45,7 +45,7 @@ def test_a_licence_goes_through_its_lifecycle_with_etags(kenya):
     assert [lic["status"] for lic in shown.json["licences"]] == ["active"]
 
 
-def bad_requests(kenya, recruiter_id, licence_id):
+def bad_requests(kenya, recruiter_id, licence_id, applied_id):
     """(name, response, expected status): every case of SPEC §7 for this service."""
     post = kenya.post
     raw = kenya.client.post
@@ -96,6 +96,14 @@ def bad_requests(kenya, recruiter_id, licence_id):
         ),
         (
             "dates in the wrong order",
+            post(
+                f"/v1/licences/{applied_id}/issue",
+                {"valid_from": "2026-05-01", "valid_until": "2026-01-01"},
+            ),
+            422,
+        ),
+        (
+            "renewal ending before the current end",
             post(f"/v1/licences/{licence_id}/renew", {"valid_until": "2019-01-01"}),
             422,
         ),
@@ -159,8 +167,12 @@ def bad_requests(kenya, recruiter_id, licence_id):
 
 def test_bad_input_is_a_clear_problem_and_records_nothing(kenya, parts):
     recruiter_id, licence_id = kenya.licensed()
+    other = kenya.register("C.5/2020")
+    applied = kenya.post("/v1/licences", {"recruiter_id": other, "licence_number": "RA/5"})
     before = stored_events(parts)
-    for name, response, status in bad_requests(kenya, recruiter_id, licence_id):
+    for name, response, status in bad_requests(
+        kenya, recruiter_id, licence_id, applied.json["licence_id"]
+    ):
         assert response.status_code == status, (name, response.get_json())
         assert response.mimetype == "application/problem+json", name
         assert response.json["status"] == status and response.json["detail"], name
@@ -357,3 +369,34 @@ def test_violations_branches_officers_and_deposit_are_recorded(kenya):
     assert forfeited.json["deposit"] == {"status": "forfeited", "currency": "KES", "balance": "0"}
     shown = kenya.get(base).json
     assert shown["branches"][0]["closed_at"] and shown["officers"][0]["removed_at"]
+
+
+def test_a_claim_left_by_a_lost_race_does_not_block_its_number(kenya, parts):
+    """Two applications raced: both claimed a number for licence -l1, one lost. The loser's
+    number must stay usable."""
+    from services.licensing.domain import LicenceNumberClaim, claim_stream
+
+    recruiter_id = kenya.register()
+    lost = parts.writer.load_or_new(LicenceNumberClaim, claim_stream("KE", "RA/2"))
+    lost.claim("KE", "RA/2", recruiter_id, f"{recruiter_id}-l1")
+    from shared.commands import CommandContext
+    from shared.events.envelope import Provenance
+
+    parts.writer.save(
+        lost,
+        CommandContext(Provenance("ministry_officer/KE")),
+        lambda _: {},
+        partition_key=recruiter_id,
+        recruiter_id=recruiter_id,
+    )
+    won = kenya.post("/v1/licences", {"recruiter_id": recruiter_id, "licence_number": "RA/1"})
+    assert won.status_code == 201 and won.json["licence_id"] == f"{recruiter_id}-l1"
+    kenya.post(f"/v1/licences/{recruiter_id}-l1/deny", {"reason": "incomplete file"})
+    again = kenya.post("/v1/licences", {"recruiter_id": recruiter_id, "licence_number": "RA/2"})
+    assert again.status_code == 201, again.json
+    assert again.json["licence_id"] == f"{recruiter_id}-l2"
+    other = kenya.register("C.2/2020")
+    assert (
+        kenya.post("/v1/licences", {"recruiter_id": other, "licence_number": "RA/2"}).status_code
+        == 409
+    )

@@ -46,9 +46,16 @@ def applied(stream_id: str = "cert-1") -> Certification:
     return certification
 
 
+def audited(stream_id: str = "cert-1") -> Certification:
+    """Applied, and audited once without findings: a grant comes after an audit."""
+    certification = applied(stream_id)
+    certification.record_audit("initial", TODAY, [])
+    return certification
+
+
 def certification_in(state: str) -> Certification:
     """A certification in ``state``; granted ones were granted at NOW until VALID_UNTIL."""
-    certification = applied()
+    certification = audited()
     if state == "withdrawn":
         certification.decide("withdraw", TODAY, True, **DATA["withdraw"])
     elif state != "applied":
@@ -195,10 +202,10 @@ def test_minor_findings_and_observations_do_not_block_the_grant():
 
 
 def test_grant_needs_an_active_licence():
-    certification = applied()
+    certification = audited()
     with pytest.raises(Conflict):
         certification.decide("grant", TODAY, False, **GRANT)
-    assert len(certification.pending) == 1
+    assert len(certification.pending) == 2
     assert certification.status == "applied"
 
 
@@ -214,11 +221,11 @@ def test_grant_needs_an_active_licence():
     ],
 )
 def test_grant_refuses_bad_validity_or_number(data, field):
-    certification = applied()
+    certification = audited()
     with pytest.raises(Invalid) as error:
         certification.decide("grant", TODAY, True, **data)
     assert field in error.value.errors
-    assert len(certification.pending) == 1
+    assert len(certification.pending) == 2
     assert certification.status == "applied"
     assert certification.certificate_number is None
 
@@ -227,7 +234,7 @@ def test_grant_refuses_bad_validity_or_number(data, field):
 def test_valid_until_at_most_three_years_ahead(today):
     """Exactly three calendar years is allowed, one day more is not, leap day or no."""
     limit = today.replace(year=today.year + 3)
-    certification = applied()
+    certification = audited()
     with pytest.raises(Invalid) as error:
         certification.decide("grant", today, True, **{**GRANT, "valid_until": limit + timedelta(1)})
     assert "valid_until" in error.value.errors
@@ -317,10 +324,11 @@ def test_findings_are_numbered_per_audit_and_closed_once():
 @pytest.mark.parametrize("audit", [None, "surveillance", "recertification_before_grant"])
 def test_renew_needs_a_recertification_audit_after_the_grant(audit):
     certification = applied()
+    certification.now = NOW - timedelta(days=1)
+    certification.record_audit("initial", TODAY, [])
     if audit == "recertification_before_grant":
-        certification.now = NOW - timedelta(days=1)
         certification.record_audit("recertification", TODAY, [])
-        certification.now = NOW
+    certification.now = NOW
     certification.decide("grant", TODAY, True, **GRANT)
     if audit == "surveillance":
         certification.now = LATER
@@ -595,3 +603,35 @@ def test_rebuild_a_body_from_schema_valid_events(state):
         "ACC/1",
     )
     assert rebuilt.version == len(body.pending)
+
+
+def test_a_grant_needs_an_audit_and_audit_dates_cannot_be_in_the_future():
+    certification = applied()
+    with pytest.raises(Conflict, match="after an audit"):
+        certification.decide("grant", TODAY, True, **GRANT)
+    with pytest.raises(Invalid):
+        certification.record_audit("initial", TODAY + timedelta(days=1), [], today=TODAY)
+    audit = certification.record_audit("initial", TODAY - timedelta(days=5), [MAJOR], today=TODAY)
+    with pytest.raises(Invalid):
+        certification.close_finding(f"{audit}-f1", TODAY - timedelta(days=6), today=TODAY)
+    with pytest.raises(Invalid):
+        certification.close_finding(f"{audit}-f1", TODAY + timedelta(days=1), today=TODAY)
+    certification.close_finding(f"{audit}-f1", TODAY, today=TODAY)
+
+
+def test_reinstatement_needs_an_active_licence_and_a_suspended_certificate_expires():
+    certification = certification_in("suspended")
+    with pytest.raises(Conflict, match="no active licence"):
+        certification.decide("reinstate", TODAY, False)
+    assert certification.expire_due(AFTER_EXPIRY)
+    assert certification.status == "expired"
+
+
+def test_grant_keeps_only_its_own_fields():
+    certification = audited()
+    certification.decide("grant", TODAY, True, **GRANT, reason="clean audit")
+    assert set(certification.pending[-1].data) == {
+        "certification_id",
+        "certificate_number",
+        "valid_until",
+    }

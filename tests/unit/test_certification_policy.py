@@ -1,0 +1,96 @@
+"""The licence policy joins licence status and certifications, whichever comes first."""
+
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from services.certification.domain import Certification
+from services.certification.policies import LicencePolicy
+from shared.commands import CommandContext, StreamWriter
+from shared.events.envelope import Change, Provenance, wrap
+from shared.events.schemas import EventSchemas
+from tests.fakes import InMemoryEventStore, InMemoryReadModelStore
+
+NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
+
+
+@pytest.fixture
+def world():
+    writer = StreamWriter(InMemoryEventStore(EventSchemas()), "certification", lambda: NOW)
+    policy = LicencePolicy(SimpleNamespace(read_models=InMemoryReadModelStore(), writer=writer))
+    return writer, policy
+
+
+def licence_event(name: str, version: int, data: dict) -> dict:
+    data = {"licence_id": "rec-1-l1", **data}
+    [event] = wrap(
+        "licensing",
+        "rec-1",
+        version,
+        [Change(name, data)],
+        Provenance("ministry_officer/KE"),
+        NOW,
+        "rec-1",
+        "rec-1",
+    )
+    return event
+
+
+ISSUED = licence_event(
+    "licence_issued", 2, {"valid_from": "2026-01-01", "valid_until": "2028-01-01"}
+)
+SUSPENDED = licence_event("licence_suspended", 3, {"reason": "fees"})
+REINSTATED = licence_event("licence_reinstated", 4, {"reason": None})
+
+
+def granted_certification(writer: StreamWriter) -> list[dict]:
+    """Events of a certification granted while the body believed the licence active."""
+    certification = writer.load_or_new(Certification, "cert-1")
+    certification.apply("rec-1", "cb-1", licence_active=True)
+    certification.record_audit("initial", date(2026, 11, 1), [])
+    certification.decide(
+        "grant",
+        NOW.date(),
+        True,
+        certificate_number="C-1",
+        valid_until=NOW.date() + timedelta(days=700),
+    )
+    writer.save(
+        certification,
+        CommandContext(Provenance("certification_body/cb-1")),
+        lambda c: {},
+        partition_key="rec-1",
+        recruiter_id="rec-1",
+    )
+    return writer.store.load("cert-1")
+
+
+def last_event(writer: StreamWriter) -> dict:
+    return writer.store.load("cert-1")[-1]
+
+
+def test_licence_suspended_after_the_grant_was_seen(world):
+    writer, policy = world
+    policy.apply(ISSUED)
+    for event in granted_certification(writer):
+        policy.apply(event)
+    policy.apply(SUSPENDED)
+    assert last_event(writer)["type"].endswith("certificate_suspended.v1")
+    assert last_event(writer)["causationid"] == SUSPENDED["id"]
+
+
+def test_grant_seen_after_the_licence_suspension(world):
+    writer, policy = world
+    events = granted_certification(writer)
+    policy.apply(ISSUED)
+    policy.apply(SUSPENDED)
+    assert last_event(writer)["type"].endswith("certificate_granted.v1")
+    for event in events:
+        policy.apply(event)
+    assert last_event(writer)["type"].endswith("certificate_suspended.v1")
+    assert last_event(writer)["causationid"] == SUSPENDED["id"]
+    suspended = last_event(writer)
+    policy.apply(suspended)
+    policy.apply(REINSTATED)
+    assert last_event(writer) == suspended, "reinstating the licence does not lift it"
