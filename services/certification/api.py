@@ -150,9 +150,13 @@ def blueprint(parts: Parts) -> Blueprint:
 
         def change(certification):
             found = handlers.licences_of(parts.read_models, licences(), certification.recruiter_id)
-            return certification.decide(
-                command, handlers.today(writer), bool(found and found.get("licence_active")), **body
-            )
+            active = bool(found and found.get("licence_active"))
+            certification.decide(command, handlers.today(writer), active, **body)
+            # Claimed only once the decision passed its checks: a refusal stores nothing.
+            if command in ("grant", "renew"):
+                handlers.claim_certificate_number(
+                    writer, g.principal.actor, certification, body["certificate_number"]
+                )
 
         return _act(certification_id, change)
 

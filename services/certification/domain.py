@@ -8,6 +8,7 @@ The policies the service runs itself are functions of a certification and a cloc
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -272,10 +273,12 @@ class Certification(Aggregate):
 
     # --- policies (clock-driven) --------------------------------------------------------
 
-    def suspend_for_licence(self) -> bool:
-        """The recruiter's licence left active: a granted certificate is suspended."""
+    def suspend_for_licence(self, effective_at: datetime | None = None) -> bool:
+        """The recruiter's licence left active: a granted certificate is suspended, taking
+        effect when the licence's decision did, though never before the grant."""
         if self.status != "certified":
             return False
+        when = max(filter(None, [effective_at, self.granted_at]), default=None)
         self.record(
             "certificate_suspended",
             {
@@ -283,6 +286,7 @@ class Certification(Aggregate):
                 "reason": "the recruiter's licence is no longer active",
                 "cause": "licence",
             },
+            when,
         )
         return True
 
@@ -391,3 +395,23 @@ def _years_after(day: date, years: int) -> date:
 def _not_after(day: date, today: date | None, field: str) -> None:
     if today is not None and day > today:
         raise Invalid(f"{field} cannot be in the future", {field: ["after today"]})
+
+
+class CertificateNumberClaim(Aggregate):
+    """Holds a certificate number for one certification: numbers are unique (SPEC §3)."""
+
+    certification_id: str | None = None
+
+    def claim(self, certificate_number: str, certification_id: str) -> None:
+        self.record(
+            "certificate_number_claimed",
+            {"certificate_number": certificate_number, "certification_id": certification_id},
+        )
+
+    def on_certificate_number_claimed(self, data: dict, at: datetime | None) -> None:
+        self.certification_id = data["certification_id"]
+
+
+def certificate_number_stream(certificate_number: str) -> str:
+    digest = hashlib.sha256(certificate_number.strip().upper().encode()).hexdigest()[:24]
+    return f"certificate-number:{digest}"

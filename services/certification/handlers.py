@@ -6,11 +6,18 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from services.certification.domain import Certification, CertificationBody, new_id
+from services.certification.domain import (
+    CertificateNumberClaim,
+    Certification,
+    CertificationBody,
+    certificate_number_stream,
+    new_id,
+)
 from services.certification.projections import licence_active
 from services.certification.views import body_view, certification_view
 from shared.commands import CommandContext, Outcome, StreamWriter
-from shared.errors import Forbidden, NotFound
+from shared.errors import ConcurrencyError, Conflict, Forbidden, NotFound
+from shared.events.envelope import Provenance
 from shared.readmodels.base import ReadModelStore
 
 
@@ -96,3 +103,28 @@ def _save(writer, certification: Certification, context, status: int = 200, extr
         recruiter_id=certification.recruiter_id,
         status=status,
     )
+
+
+def claim_certificate_number(
+    writer: StreamWriter, actor: str, certification: Certification, number: str
+) -> None:
+    """Claim ``number`` for ``certification``; 409 when another certificate carries it. A
+    claim whose holder ended up with another number (a grant that failed) is taken over."""
+    claim = writer.load_or_new(CertificateNumberClaim, certificate_number_stream(number))
+    if claim.exists and claim.certification_id == certification.id:
+        return
+    if claim.exists:
+        holder = writer.load(Certification, claim.certification_id)
+        if (holder.certificate_number or "").strip().upper() == number.strip().upper():
+            raise Conflict(f"certificate number {number} is already in use")
+    claim.claim(number, certification.id)
+    try:
+        writer.save(
+            claim,
+            CommandContext(Provenance(actor)),
+            lambda _: {},
+            partition_key=certification.recruiter_id,
+            recruiter_id=certification.recruiter_id,
+        )
+    except ConcurrencyError as error:
+        raise Conflict(f"certificate number {number} was just claimed") from error

@@ -20,7 +20,7 @@ from typing import Any
 from services.certification.domain import Certification
 from services.certification.projections import CERTIFICATION, LICENSING, CertificationRegister
 from services.certification.views import certification_view
-from shared.clock import Clock
+from shared.clock import Clock, parse_instant
 from shared.commands import CommandContext, StreamWriter
 from shared.errors import ConcurrencyError, NotFound, Unavailable
 from shared.events.envelope import Provenance
@@ -92,7 +92,8 @@ class LicencePolicy(Projection):
         document["certifications"] = sorted({*document.get("certifications", []), event["subject"]})
         cause = document.get("left_active_event")
         if kind(event) in ("certificate_granted", "certificate_reinstated") and cause:
-            act(self.writer, event["subject"], lambda c: c.suspend_for_licence(), cause)
+            since = parse_instant(document["left_active_at"])
+            act(self.writer, event["subject"], lambda c: c.suspend_for_licence(since), cause)
         return document
 
     def _licence_changed(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
@@ -102,15 +103,21 @@ class LicencePolicy(Projection):
         licences = {**document.get("licences", {}), event["data"]["licence_id"]: status}
         active = "active" in licences.values()
         left = kind(event) in LEAVES_ACTIVE and not active
+        keep = None if active else document.get("left_active_event")
         document |= {
             "licences": licences,
-            "left_active_event": event["id"]
-            if left
-            else (None if active else document.get("left_active_event")),
+            "left_active_event": event["id"] if left else keep,
+            "left_active_at": event["effectiveat"] if left else document.get("left_active_at"),
         }
         if left:
+            since = parse_instant(event["effectiveat"])
             for certification_id in document.get("certifications", []):
-                act(self.writer, certification_id, lambda c: c.suspend_for_licence(), event["id"])
+                act(
+                    self.writer,
+                    certification_id,
+                    lambda c: c.suspend_for_licence(since),
+                    event["id"],
+                )
         return document
 
 

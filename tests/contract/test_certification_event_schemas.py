@@ -39,6 +39,10 @@ SAMPLES = {
         {**BODY, "reason": "Accreditation lapsed"},
         [{"reason": None}, {"cb_id": ""}],
     ),
+    "certification/certificate_number_claimed": (
+        {"certificate_number": "IRIS-1", **CERTIFICATION},
+        [{"certificate_number": ""}, {"certification_id": None}],
+    ),
     "certification/certification_applied": (
         {**CERTIFICATION, "recruiter_id": "rec-1", **BODY},
         [{"recruiter_id": "rec/1"}, {"cb_id": None}, {"certification_id": "x" * 65}],

@@ -258,3 +258,20 @@ def test_replaying_licensing_events_gives_the_same_licence_status(world):
         d["recruiter_id"]: d["licences"] for d in store.find(after, Query({}, limit=1000)).items
     }
     assert view_after == view_before and view_after[recruiter_id][licence_id] == "suspended"
+
+
+def test_certificate_numbers_are_unique(world):
+    body = world.body()
+    _, _, first, _ = certified(world, body, "C.1/2020")
+    recruiter_id, _ = world.kenya.licensed("C.2/2020", "RA-C.2")
+    assert wait_for(lambda: world.licence_active(recruiter_id), timeout=60)
+    second = world.post("/v1/certifications", {"recruiter_id": recruiter_id}, body).json
+    path = f"/v1/certifications/{second['certification_id']}"
+    world.post(f"{path}/audits", {"type": "initial", "conducted_on": "2026-11-01"}, body)
+    taken = {"decision": "grant", "certificate_number": "iris-c.1/20", "valid_until": IN_TWO_YEARS}
+    before = stored_events(world.parts)
+    refused = world.post(f"{path}/decisions", taken, body)
+    assert refused.status_code == 409 and "already in use" in refused.json["detail"]
+    assert stored_events(world.parts) == before
+    fresh = world.post(f"{path}/decisions", {**taken, "certificate_number": "IRIS-C.2/2"}, body)
+    assert fresh.status_code == 200 and fresh.json["certificate_number"] == "IRIS-C.2/2"

@@ -94,3 +94,56 @@ def test_grant_seen_after_the_licence_suspension(world):
     policy.apply(suspended)
     policy.apply(REINSTATED)
     assert last_event(writer) == suspended, "reinstating the licence does not lift it"
+
+
+def test_the_suspension_takes_effect_with_the_licence_decision_never_before_the_grant(world):
+    writer, policy = world
+    policy.apply(ISSUED)
+    for event in granted_certification(writer):
+        policy.apply(event)
+    later = NOW + timedelta(days=30)
+    [future] = wrap(
+        "licensing",
+        "rec-1",
+        3,
+        [
+            Change(
+                "licence_suspended",
+                {"licence_id": "rec-1-l1", "reason": "fees"},
+                effective_at=later,
+            )
+        ],
+        Provenance("ministry_officer/KE"),
+        NOW,
+        "rec-1",
+        "rec-1",
+    )
+    policy.apply(future)
+    assert last_event(writer)["effectiveat"] == future["effectiveat"]
+
+
+def test_a_backdated_licence_suspension_dates_the_certificate_from_its_grant(world):
+    writer, policy = world
+    events = granted_certification(writer)
+    policy.apply(ISSUED)
+    [backdated] = wrap(
+        "licensing",
+        "rec-1",
+        3,
+        [
+            Change(
+                "licence_suspended",
+                {"licence_id": "rec-1-l1", "reason": "fees"},
+                effective_at=NOW - timedelta(days=90),
+            )
+        ],
+        Provenance("ministry_officer/KE"),
+        NOW,
+        "rec-1",
+        "rec-1",
+    )
+    policy.apply(backdated)
+    for event in events:
+        policy.apply(event)
+    granted = next(e for e in events if e["type"].endswith("certificate_granted.v1"))
+    assert last_event(writer)["effectiveat"] == granted["effectiveat"]
