@@ -18,6 +18,8 @@ class Aggregate:
         self.pending: list[Change] = []
         # Set by whoever loads the aggregate: when a change with no effective_at takes effect.
         self.now: datetime | None = None
+        # The id of the latest stored event of each name: what a later policy cites as cause.
+        self.latest: dict[str, str] = {}
 
     @classmethod
     def rebuild(cls, stream_id: str, events: list[dict[str, Any]]) -> Self:
@@ -26,6 +28,7 @@ class Aggregate:
             name = EVENT_TYPE.match(event["type"]).group(2)
             aggregate._mutate(name, event["data"], parse_instant(event["effectiveat"]))
             aggregate.version = event["streamversion"]
+            aggregate.latest[name] = event["id"]
         return aggregate
 
     @property

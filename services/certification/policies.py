@@ -40,16 +40,19 @@ def act(
     certification_id: str,
     change: Callable[[Certification], bool],
     causation_id: str | None = None,
+    cause: Callable[[Certification], str | None] | None = None,
 ) -> bool:
-    """Apply a policy to one certification; False when there was nothing to do."""
+    """Apply a policy to one certification; False when there was nothing to do. The new
+    event cites ``causation_id``, or the event ``cause`` finds in the certification."""
     for _ in range(3):
         try:
             certification = writer.load(Certification, certification_id)
         except NotFound:
             return False
+        cited = cause(certification) if cause else causation_id
         if not change(certification):
             return False
-        context = CommandContext(Provenance(ACTOR, causation_id=causation_id))
+        context = CommandContext(Provenance(ACTOR, causation_id=cited))
         try:
             writer.save(
                 certification,
@@ -132,14 +135,39 @@ def run_clock_policies(
         page = store.find(collection, Query({"watch": True}, limit=200, offset=offset))
         for document in page.items:
             certification_id = document["certification_id"]
-            acted += act(writer, certification_id, lambda c: c.withdraw_long_suspension(now))
             acted += act(
-                writer, certification_id, lambda c: c.flag_overdue_surveillance(now.date())
+                writer,
+                certification_id,
+                lambda c: c.withdraw_long_suspension(now),
+                cause=lambda c: c.latest.get("certificate_suspended"),
             )
-            acted += act(writer, certification_id, lambda c: c.expire_due(now.date()))
+            acted += act(
+                writer,
+                certification_id,
+                lambda c: c.flag_overdue_surveillance(now.date()),
+                cause=_last_surveillance_basis,
+            )
+            acted += act(
+                writer, certification_id, lambda c: c.expire_due(now.date()), cause=_validity_basis
+            )
         offset += len(page.items)
         if offset >= page.total or not page.items:
             return acted
+
+
+def _last_surveillance_basis(certification: Certification) -> str | None:
+    """The audit or grant the twelve months run from, whichever came last."""
+    granted = certification.granted_at.date().isoformat() if certification.granted_at else ""
+    if (certification.last_audit_on or "") > granted:
+        return certification.latest.get("audit_recorded")
+    return _validity_basis(certification)
+
+
+def _validity_basis(certification: Certification) -> str | None:
+    """The grant or renewal that set the certificate's validity."""
+    return certification.latest.get("certificate_renewed") or certification.latest.get(
+        "certificate_granted"
+    )
 
 
 def clock_policy_worker(parts: Parts) -> Worker:

@@ -147,3 +147,57 @@ def test_a_backdated_licence_suspension_dates_the_certificate_from_its_grant(wor
         policy.apply(event)
     granted = next(e for e in events if e["type"].endswith("certificate_granted.v1"))
     assert last_event(writer)["effectiveat"] == granted["effectiveat"]
+
+
+def test_clock_policies_cite_the_event_they_follow_from():
+    from services.certification.policies import run_clock_policies
+    from services.certification.projections import CertificationRegister
+
+    times = {"now": NOW}
+    writer = StreamWriter(InMemoryEventStore(EventSchemas()), "certification", lambda: times["now"])
+    register = CertificationRegister(InMemoryReadModelStore())
+    granted_certification(writer)
+    certification = writer.load(Certification, "cert-1")
+    certification.decide("suspend", NOW.date(), True, reason="complaints")
+    writer.save(
+        certification,
+        CommandContext(Provenance("certification_body/cb-1")),
+        lambda c: {},
+        partition_key="rec-1",
+        recruiter_id="rec-1",
+    )
+    for event in writer.store.load("cert-1"):
+        register.apply(event)
+    suspended = writer.store.load("cert-1")[-1]
+
+    times["now"] = NOW + timedelta(days=179)
+    assert (
+        run_clock_policies(writer, register.store, register.collection, lambda: times["now"]) == 0
+    )
+    times["now"] = NOW + timedelta(days=181)
+    assert (
+        run_clock_policies(writer, register.store, register.collection, lambda: times["now"]) == 1
+    )
+    withdrawn = writer.store.load("cert-1")[-1]
+    assert withdrawn["type"].endswith("certificate_withdrawn.v1")
+    assert withdrawn["data"]["cause"] == "policy"
+    assert withdrawn["causationid"] == suspended["id"]
+
+
+def test_overdue_surveillance_cites_the_grant():
+    from services.certification.policies import run_clock_policies
+    from services.certification.projections import CertificationRegister
+
+    times = {"now": NOW}
+    writer = StreamWriter(InMemoryEventStore(EventSchemas()), "certification", lambda: times["now"])
+    register = CertificationRegister(InMemoryReadModelStore())
+    events = granted_certification(writer)
+    for event in events:
+        register.apply(event)
+    times["now"] = NOW + timedelta(days=400)
+    run_clock_policies(writer, register.store, register.collection, lambda: times["now"])
+    flagged = [
+        e for e in writer.store.load("cert-1") if e["type"].endswith("surveillance_overdue.v1")
+    ]
+    granted = next(e for e in events if e["type"].endswith("certificate_granted.v1"))
+    assert len(flagged) == 1 and flagged[0]["causationid"] == granted["id"]
