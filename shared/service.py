@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -119,6 +120,23 @@ class ServiceDefinition:
                 relay.run_until_stopped(stop)
 
         return run
+
+
+def periodic(name: str, interval_variable: str, tick: Callable[[], object]) -> Worker:
+    """A worker that runs ``tick`` every N seconds (N from the environment, default 60),
+    waiting out a store that is down."""
+    from shared.errors import Unavailable
+
+    interval = float(os.environ.get(interval_variable, "60"))
+
+    def run(stop: threading.Event) -> None:
+        while not stop.wait(interval):
+            try:
+                tick()
+            except Unavailable as error:
+                log.warning("%s waiting: %s", name, error)
+
+    return Worker(name, run)
 
 
 def _retry(build: Callable, stop: threading.Event):

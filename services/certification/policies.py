@@ -10,9 +10,6 @@
 
 from __future__ import annotations
 
-import logging
-import os
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -22,16 +19,15 @@ from services.certification.projections import CERTIFICATION, LICENSING, Certifi
 from services.certification.views import certification_view
 from shared.clock import Clock, parse_instant
 from shared.commands import CommandContext, StreamWriter
-from shared.errors import ConcurrencyError, NotFound, Unavailable
+from shared.errors import ConcurrencyError, NotFound
 from shared.events.envelope import Provenance
 from shared.events.envelope import event_name as kind
 from shared.events.licensing import LEAVES_ACTIVE, LICENCE_STATUS_AFTER
 from shared.projection import Projection
 from shared.readmodels.base import Query, ReadModelStore
 from shared.replay import CurrentCollection
-from shared.service import Parts, Worker
+from shared.service import Parts, Worker, periodic
 
-log = logging.getLogger(__name__)
 ACTOR = "system/certification-policy"
 
 
@@ -171,18 +167,11 @@ def _validity_basis(certification: Certification) -> str | None:
 
 
 def clock_policy_worker(parts: Parts) -> Worker:
-    interval = float(os.environ.get("REGISTRY_POLICY_INTERVAL_SECONDS", "60"))
-    collection = CurrentCollection(
+    register = CurrentCollection(
         parts.read_models, CertificationRegister.name, CertificationRegister.collection
     )
-
-    def run(stop: threading.Event) -> None:
-        while not stop.wait(interval):
-            try:
-                run_clock_policies(
-                    parts.writer, parts.read_models, collection(), parts.writer.clock
-                )
-            except Unavailable as error:
-                log.warning("policies waiting: %s", error)
-
-    return Worker("certification.policies", run)
+    return periodic(
+        "certification.policies",
+        "REGISTRY_POLICY_INTERVAL_SECONDS",
+        lambda: run_clock_policies(parts.writer, parts.read_models, register(), parts.writer.clock),
+    )

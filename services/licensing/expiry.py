@@ -8,19 +8,17 @@ succeeds; the other reloads, finds it expired, and records nothing.
 from __future__ import annotations
 
 import logging
-import os
-import threading
 
 from services.licensing.domain import Recruiter
 from services.licensing.projections import LicenceRegister
 from services.licensing.views import recruiter_view
 from shared.clock import Clock, utc_now
 from shared.commands import CommandContext, StreamWriter
-from shared.errors import ConcurrencyError, NotFound, Unavailable
+from shared.errors import ConcurrencyError, NotFound
 from shared.events.envelope import Provenance
 from shared.readmodels.base import Query, ReadModelStore
 from shared.replay import CurrentCollection
-from shared.service import Parts, Worker
+from shared.service import Parts, Worker, periodic
 
 log = logging.getLogger(__name__)
 ACTOR = "system/licence-expiry"
@@ -71,18 +69,13 @@ def _expire(writer: StreamWriter, recruiter_id: str, today) -> int:
 
 
 def expiry_worker(parts: Parts) -> Worker:
-    interval = float(os.environ.get("REGISTRY_EXPIRY_INTERVAL_SECONDS", "60"))
-    collection = CurrentCollection(
+    register = CurrentCollection(
         parts.read_models, LicenceRegister.name, LicenceRegister.collection
     )
-
-    def run(stop: threading.Event) -> None:
-        while not stop.wait(interval):
-            try:
-                expire_due_licences(
-                    parts.writer, parts.read_models, collection(), parts.writer.clock
-                )
-            except Unavailable as error:
-                log.warning("expiry waiting: %s", error)
-
-    return Worker("licensing.expiry", run)
+    return periodic(
+        "licensing.expiry",
+        "REGISTRY_EXPIRY_INTERVAL_SECONDS",
+        lambda: expire_due_licences(
+            parts.writer, parts.read_models, register(), parts.writer.clock
+        ),
+    )

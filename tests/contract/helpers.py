@@ -15,3 +15,12 @@ def notice_events(stream: str, first: int = 1, count: int = 1) -> list[dict]:
         else:
             changes.append(Change("notice_amended", {"title": f"title {n}"}))
     return wrap("testing", stream, first, changes, Provenance("ministry_officer/KE"), NOW, stream)
+
+
+def assert_refuses_variants(check, valid: dict, overrides: list[dict]) -> None:
+    """A schema names exactly the sample's fields and refuses the sample without any one
+    of them, with an extra field, or with any of the overrides."""
+    assert set(valid) == set(check.schema["required"]) == set(check.schema["properties"])
+    missing = [{k: v for k, v in valid.items() if k != key} for key in valid]
+    for data in [*missing, {**valid, "unexpected": 1}, *({**valid, **o} for o in overrides)]:
+        assert not check.is_valid(data), data
