@@ -19,7 +19,7 @@ def servers():
     with real_servers() as found:
         yield found
         # Background kafka-python threads outlive their tests; the broker is about to go.
-        logging.getLogger("kafka").disabled = True
+        logging.getLogger("kafka").setLevel(logging.CRITICAL + 1)
 
 
 @pytest.fixture
@@ -58,4 +58,4 @@ def open_backends():
 
 def pytest_sessionfinish(session, exitstatus):
     # kafka-python's background threads may still log after pytest closed its streams.
-    logging.getLogger("kafka").disabled = True
+    logging.getLogger("kafka").setLevel(logging.CRITICAL + 1)
