@@ -82,6 +82,9 @@ class InMemoryReadModelStore(ReadModelStore):
     def ensure_index(self, collection: str, fields, unique: bool = False) -> None:
         pass
 
+    def delete(self, collection: str, key: str) -> None:
+        self.collections.get(collection, {}).pop(key, None)
+
     def drop(self, collection: str) -> None:
         self.collections.pop(collection, None)
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.monitoring.api import blueprint
+from services.monitoring.reactions import ReferralAnswers
 from shared.config import Settings
 from shared.service import ServiceDefinition, Worker
 
-SERVICE = ServiceDefinition(name="monitoring", produces=True)
+SERVICE = ServiceDefinition(
+    name="monitoring",
+    produces=True,
+    reactions=(ReferralAnswers,),
+    blueprints=lambda parts: [blueprint(parts)],
+)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

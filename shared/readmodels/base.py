@@ -81,6 +81,10 @@ class ReadModelStore(abc.ABC):
         pass
 
     @abc.abstractmethod
+    def delete(self, collection: str, key: str) -> None:
+        """Remove one document; nothing happens when it is not there."""
+
+    @abc.abstractmethod
     def drop(self, collection: str) -> None:
         pass
 

@@ -62,6 +62,10 @@ class MongoReadModelStore(ReadModelStore):
         with unavailable_on_failure():
             self._db[check_name(collection)].create_index(keys, unique=unique)
 
+    def delete(self, collection: str, key: str) -> None:
+        with unavailable_on_failure():
+            self._db[check_name(collection)].delete_one({"_id": str(key)})
+
     def drop(self, collection: str) -> None:
         with unavailable_on_failure():
             self._db.drop_collection(check_name(collection))

@@ -80,6 +80,11 @@ class SqliteReadModelStore(ReadModelStore):
         with self.file.transaction() as connection:
             connection.execute(f"CREATE {kind} IF NOT EXISTS {name} ON {table} ({columns})")
 
+    def delete(self, collection: str, key: str) -> None:
+        table = self._table(collection)
+        with self.file.transaction() as connection:
+            connection.execute(f"DELETE FROM {table} WHERE key = ?", (str(key),))  # noqa: S608
+
     def drop(self, collection: str) -> None:
         table = f"rm_{check_name(collection)}"
         with self.file.transaction() as connection:

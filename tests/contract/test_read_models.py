@@ -62,6 +62,13 @@ class ReadModelContract:
         assert not store.put("things", "b", {"country": "KE", "number": "1"}, 0)
         assert store.put("things", "c", {"country": "PH", "number": "1"}, 0)
 
+    def test_delete_removes_one_document(self, store):
+        store.put("things", "a", {"n": 1}, 0)
+        store.put("things", "b", {"n": 2}, 0)
+        store.delete("things", "a")
+        store.delete("things", "missing")
+        assert store.get("things", "a") is None and store.get("things", "b") is not None
+
     def test_drop_empties_a_collection(self, store):
         store.put("things", "a", {}, 0)
         store.drop("things")

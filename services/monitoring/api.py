@@ -1,0 +1,143 @@
+"""The monitoring API: monitors' triage, anonymous intake, and workers' tracking."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, g
+
+from services.monitoring import handlers, schemas
+from services.monitoring.crypto import Vault, master_key
+from shared.commands import StreamWriter
+from shared.http.auth import requires
+from shared.http.bodies import json_body
+from shared.http.commands import respond, run_command
+from shared.http.openapi import documented
+from shared.http.ratelimit import rate_limited
+from shared.service import Parts
+
+MONITOR = ["monitor"]
+WRITE_ERRORS = [404, 409, 412, 503]
+# Triage commands: path, command, body, summary.
+TRIAGE = [
+    ("review", "review", schemas.Note, "Start reviewing a report"),
+    ("substantiate", "substantiate", schemas.Note, "Substantiate a report"),
+    ("unsubstantiate", "unsubstantiate", schemas.Note, "Find a report unsubstantiated"),
+    ("withdraw", "withdraw", schemas.Note, "Withdraw a report"),
+    ("refer", "refer", schemas.Refer, "Refer a substantiated report to a country's ministry"),
+    ("resolve", "resolve", schemas.Resolve, "Resolve a report with its remedy"),
+]
+
+
+def intake_organisation() -> str:
+    """Who triages anonymous reports: a civil-society organisation the registry names."""
+    return os.environ.get("REGISTRY_PUBLIC_INTAKE_ORG", "public-intake")
+
+
+def blueprint(parts: Parts) -> Blueprint:
+    routes = Blueprint("monitoring", __name__)
+    writer: StreamWriter = parts.writer
+    store = parts.read_models
+    vault = Vault(master_key(parts.settings.data_dir))
+
+    def receive(organisation: str):
+        body = json_body(schemas.ReceiveReport())
+        return run_command(
+            writer,
+            lambda ctx: handlers.receive_report(writer, ctx, store, vault, organisation, body),
+        )
+
+    @routes.post("/v1/reports")
+    @documented(
+        "A monitor records a worker's report",
+        body=schemas.ReceiveReport(),
+        status=201,
+        roles=MONITOR,
+        errors=[503],
+    )
+    @requires(*MONITOR)
+    def receive_report():
+        return receive(g.principal.org_id)
+
+    @routes.post("/v1/public/reports")
+    @documented(
+        "A worker reports anonymously; keep the tracking code",
+        body=schemas.ReceiveReport(),
+        status=201,
+        errors=[400, 413, 415, 422, 429, 503],
+    )
+    @rate_limited
+    def receive_public_report():
+        return receive(intake_organisation())
+
+    @routes.get("/v1/reports/<report_id>")
+    @documented(
+        "A report with its personal data, to its organisation", roles=MONITOR, errors=[404, 503]
+    )
+    @requires(*MONITOR)
+    def show_report(report_id: str):
+        return respond(handlers.show_report(writer, store, vault, g.principal.org_id, report_id))
+
+    @routes.get("/v1/public/reports/track/<code>")
+    @documented("What a worker sees with the tracking code", errors=[404, 429, 503])
+    @rate_limited
+    def track(code: str):
+        return handlers.track(writer, store, code)
+
+    for path, command, schema, summary in TRIAGE:
+        _triage_route(routes, writer, store, vault, path, command, schema, summary)
+
+    @routes.post("/v1/reports/<report_id>/match")
+    @documented(
+        "Match a report to a known recruiter",
+        body=schemas.Match(),
+        roles=MONITOR,
+        errors=WRITE_ERRORS,
+    )
+    @requires(*MONITOR)
+    def match(report_id: str):
+        recruiter_id = json_body(schemas.Match())["recruiter_id"]
+        return run_command(
+            writer,
+            lambda ctx: handlers.act_on_report(
+                writer, ctx, g.principal.org_id, report_id, lambda r: r.match(recruiter_id)
+            ),
+        )
+
+    @routes.post("/v1/reports/<report_id>/erase-personal-data")
+    @documented(
+        "Erase the reporter's personal data (crypto-shredding)",
+        body=schemas.Empty(),
+        roles=MONITOR,
+        errors=[404, 503],
+    )
+    @requires(*MONITOR)
+    def erase(report_id: str):
+        json_body(schemas.Empty())
+        return handlers.erase_personal_data(store, writer, g.principal.org_id, report_id)
+
+    return routes
+
+
+def _triage_route(routes, writer, store, vault, path, command, schema, summary) -> None:
+    def decide(report_id: str):
+        body = json_body(schema())
+        note = body.pop("note", None)
+
+        return run_command(
+            writer,
+            lambda ctx: handlers.act_on_report(
+                writer,
+                ctx,
+                g.principal.org_id,
+                report_id,
+                lambda r: r.decide(command, **body),
+                after=lambda: handlers.add_note(store, vault, report_id, note),
+            ),
+        )
+
+    decide.__name__ = f"{command}_report"
+    view = documented(summary, body=schema(), roles=MONITOR, errors=WRITE_ERRORS)(
+        requires(*MONITOR)(decide)
+    )
+    routes.add_url_rule(f"/v1/reports/<report_id>/{path}", view_func=view, methods=["POST"])

@@ -1,0 +1,164 @@
+"""Monitoring commands in, events out; personal data into the vault, never into events.
+
+A report belongs to the organisation that received it: a monitor's own organisation,
+or for anonymous intake the organisation named by ``REGISTRY_PUBLIC_INTAKE_ORG``. Only
+that organisation's monitors see and act on it (403 otherwise).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from typing import Any
+
+from services.monitoring.crypto import Sealed, Unreadable, Vault, tracking_code
+from services.monitoring.domain import Report, new_report_id
+from shared.commands import CommandContext, Outcome, StreamWriter
+from shared.errors import Forbidden, NotFound
+from shared.readmodels.base import ReadModelStore
+
+PERSONAL = "personal_data"
+TRACKING = "tracking_codes"
+
+
+def receive_report(
+    writer: StreamWriter,
+    context: CommandContext,
+    store: ReadModelStore,
+    vault: Vault,
+    organisation: str,
+    body: dict[str, Any],
+) -> Outcome:
+    report = writer.load_or_new(Report, new_report_id())
+    report.receive(
+        organisation,
+        body["subject"],
+        body["categories"],
+        body.get("fee_paid"),
+        body.get("destination_country"),
+        body.get("recruitment_date"),
+    )
+    code = tracking_code()
+    personal = {**(body.get("reporter") or {}), "narrative": body.get("narrative"), "notes": []}
+    # Stored before the event: an accepted report never loses what the worker told.
+    store.put(PERSONAL, report.id, vault.seal(report.id, personal).as_document(), 0)
+    store.put(TRACKING, _digest(code), {"report_id": report.id}, 0)
+    try:
+        outcome = writer.save(
+            report,
+            context,
+            lambda r: {"report_id": r.id, "status": r.status},
+            partition_key=report.partition_key,
+            recruiter_id=report.recruiter_id,
+            status=201,
+        )
+    except Exception:
+        store.delete(PERSONAL, report.id)
+        store.delete(TRACKING, _digest(code))
+        raise
+    return Outcome(201, {**outcome.body, "tracking_code": code}, outcome.version)
+
+
+def act_on_report(
+    writer: StreamWriter,
+    context: CommandContext,
+    organisation: str,
+    report_id: str,
+    change: Callable[[Report], None],
+    after: Callable[[], None] | None = None,
+) -> Outcome:
+    """``after`` runs once the change is stored, so a refused command leaves no trace."""
+    report = _own(writer, report_id, organisation)
+    writer.check_version(report, context)
+    change(report)
+    outcome = writer.save(
+        report,
+        context,
+        report_view,
+        partition_key=report.partition_key,
+        recruiter_id=report.recruiter_id,
+    )
+    if after:
+        after()
+    return outcome
+
+
+def add_note(store: ReadModelStore, vault: Vault, report_id: str, note: str | None) -> None:
+    """A monitor's note may name people: it goes into the vault with the report's data."""
+    if not note:
+        return
+    stored = store.get(PERSONAL, report_id)
+    sealed = Sealed.from_document(stored.document)
+    if sealed.erased:
+        return
+    personal = vault.open(report_id, sealed)
+    personal["notes"] = [*personal.get("notes", []), note]
+    store.put(PERSONAL, report_id, vault.seal(report_id, personal).as_document(), stored.revision)
+
+
+def erase_personal_data(
+    store: ReadModelStore, writer: StreamWriter, organisation: str, report_id: str
+) -> dict:
+    _own(writer, report_id, organisation)
+    while True:
+        stored = store.get(PERSONAL, report_id)
+        erased = Vault.erase(Sealed.from_document(stored.document))
+        if store.put(PERSONAL, report_id, erased.as_document(), stored.revision):
+            return {"report_id": report_id, "personal_data": "erased"}
+
+
+def show_report(
+    writer: StreamWriter, store: ReadModelStore, vault: Vault, organisation: str, report_id: str
+) -> Outcome:
+    report = _own(writer, report_id, organisation)
+    stored = store.get(PERSONAL, report_id)
+    try:
+        personal: dict[str, Any] = vault.open(report_id, Sealed.from_document(stored.document))
+    except Unreadable:
+        personal = {"erased": True}
+    return Outcome(200, {**report_view(report), "personal_data": personal}, report.version)
+
+
+def track(writer: StreamWriter, store: ReadModelStore, code: str) -> dict[str, Any]:
+    """What a worker sees with the tracking code: status, dated updates, the referral."""
+    digest = _digest(code)
+    found = store.get(TRACKING, digest)
+    # The lookup is by digest; the comparison of digests is in constant time regardless.
+    if found is None or not hmac.compare_digest(found.key, digest):
+        raise NotFound("no report with that tracking code")
+    report = writer.load(Report, found.document["report_id"])
+    answer: dict[str, Any] = {"status": report.status, "updates": report.updates}
+    if report.referral:
+        answer["referral"] = {
+            "country": report.referral["country"],
+            "outcome": report.referral["outcome"],
+        }
+    return answer
+
+
+def report_view(report: Report) -> dict[str, Any]:
+    return {
+        "report_id": report.id,
+        "status": report.status,
+        "organisation": report.organisation,
+        "recruiter_id": report.recruiter_id,
+        "named_recruiter": report.subject or None,
+        "categories": report.categories,
+        "fee_paid": report.fee_paid,
+        "referral": report.referral,
+        "outcome": report.outcome,
+        "updates": report.updates,
+        "version": report.next_version,
+    }
+
+
+def _own(writer: StreamWriter, report_id: str, organisation: str) -> Report:
+    report = writer.load(Report, report_id)
+    if report.organisation != organisation:
+        raise Forbidden("this report was received by another organisation")
+    return report
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()

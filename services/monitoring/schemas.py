@@ -1,0 +1,76 @@
+"""Request bodies of the monitoring API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.monitoring.domain import CATEGORIES
+from shared.fields import ID, Amount, Country, Currency, Text
+
+NUMBER = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$", error="1 to 64 letters, digits, spaces, . / _ -"
+)
+
+
+class Subject(Schema):
+    """A known recruiter, or one as the worker names it."""
+
+    recruiter_id = fields.String(validate=ID)
+    name = fields.String(validate=validate.Length(1, 300))
+    country = Country()
+    licence_number = fields.String(validate=NUMBER, allow_none=True)
+
+    @validates_schema
+    def known_or_named(self, data, **kwargs):
+        if "recruiter_id" in data and ("name" in data or "country" in data):
+            raise ValidationError("give recruiter_id, or name and country, not both")
+        if "recruiter_id" not in data and not ("name" in data and "country" in data):
+            raise ValidationError("give recruiter_id, or name and country")
+
+
+class Money(Schema):
+    amount = Amount(required=True)
+    currency = Currency(required=True)
+
+
+class Reporter(Schema):
+    name = fields.String(validate=validate.Length(1, 300), allow_none=True)
+    contact = fields.String(validate=validate.Length(1, 300), allow_none=True)
+
+
+class ReceiveReport(Schema):
+    subject = fields.Nested(Subject, required=True)
+    categories = fields.List(
+        fields.String(validate=validate.OneOf(CATEGORIES)),
+        required=True,
+        validate=validate.Length(1, 8),
+    )
+    fee_paid = fields.Nested(Money, allow_none=True)
+    destination_country = Country(allow_none=True)
+    recruitment_date = fields.Date(allow_none=True)
+    reporter = fields.Nested(Reporter, allow_none=True)
+    narrative = Text(maximum=20_000, allow_none=True)
+
+
+class Note(Schema):
+    note = Text(allow_none=True)
+
+
+class Refer(Schema):
+    country = Country(required=True)
+
+
+class Resolve(Schema):
+    outcome = fields.String(
+        required=True,
+        validate=validate.OneOf(["fees_reimbursed", "remedied", "not_remedied", "other"]),
+    )
+    fees_reimbursed = fields.Nested(Money, allow_none=True)
+
+
+class Match(Schema):
+    recruiter_id = fields.String(required=True, validate=ID)
+
+
+class Empty(Schema):
+    """No fields; an empty JSON object."""

@@ -1,0 +1,164 @@
+"""The monitoring event schemas accept well-formed data and reject the rest."""
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from tests.contract.helpers import assert_refuses_variants
+
+ROOT = Path(__file__).resolve().parents[2]
+
+REPORT = {"report_id": "rep-1"}
+REFERRAL = {**REPORT, "referral_id": "ref-rep-1"}
+MONEY = {"amount": "1200.50", "currency": "USD"}
+NAMED = {"name": "Acme Manpower Ltd", "country": "KE", "licence_number": None}
+CATEGORIES = [
+    "fees_charged",
+    "deception",
+    "contract_substitution",
+    "passport_retention",
+    "wage_theft",
+    "violence_or_harassment",
+    "unlicensed_recruitment",
+    "other",
+]
+
+# type -> (valid data, overrides that each make it invalid). Every type is also checked
+# for each required field missing and for an extra property.
+SAMPLES = {
+    "monitoring/report_received": (
+        {
+            **REPORT,
+            "org_id": None,
+            "recruiter_id": None,
+            "named_recruiter": NAMED,
+            "categories": ["fees_charged"],
+            "fee_paid": None,
+            "destination_country": None,
+            "recruitment_date": None,
+        },
+        [
+            {"report_id": None},
+            {"org_id": "org 1"},
+            {"recruiter_id": "rec/1"},
+            {"named_recruiter": {**NAMED, "name": ""}},
+            {"named_recruiter": {**NAMED, "name": "x" * 301}},
+            {"named_recruiter": {**NAMED, "country": "Kenya"}},
+            {"named_recruiter": {**NAMED, "licence_number": ""}},
+            {"named_recruiter": {**NAMED, "licence_number": " 17"}},
+            {"named_recruiter": {**NAMED, "licence_number": "x" * 65}},
+            {"named_recruiter": {**NAMED, "worker_name": "Jane Doe"}},
+            {"named_recruiter": {k: v for k, v in NAMED.items() if k != "licence_number"}},
+            {"named_recruiter": "Acme Manpower Ltd"},
+            {"categories": []},
+            {"categories": None},
+            {"categories": ["fees_charged", "fees_charged"]},
+            {"categories": ["rudeness"]},
+            {"fee_paid": {**MONEY, "amount": "-5"}},
+            {"fee_paid": {**MONEY, "amount": "01"}},
+            {"fee_paid": {**MONEY, "amount": "1.23456"}},
+            {"fee_paid": {**MONEY, "amount": 1200}},
+            {"fee_paid": {**MONEY, "currency": "usd"}},
+            {"fee_paid": {"amount": "1200"}},
+            {"fee_paid": {**MONEY, "extra": 1}},
+            {"destination_country": "SAU"},
+            {"recruitment_date": "2026-02-30"},
+            {"recruitment_date": "01/03/2026"},
+        ],
+    ),
+    "monitoring/report_review_started": (REPORT, [{"report_id": ""}, {"report_id": None}]),
+    "monitoring/report_substantiated": (REPORT, [{"report_id": "rep 1"}]),
+    "monitoring/report_unsubstantiated": (REPORT, [{"report_id": "x" * 65}]),
+    "monitoring/report_resolved": (
+        {**REPORT, "outcome": "fees_reimbursed", "fees_reimbursed": MONEY},
+        [
+            {"outcome": "sanctioned"},
+            {"outcome": None},
+            {"fees_reimbursed": {**MONEY, "currency": "US"}},
+            {"fees_reimbursed": {**MONEY, "amount": "1e3"}},
+            {"fees_reimbursed": {"currency": "USD"}},
+            {"fees_reimbursed": "1200 USD"},
+        ],
+    ),
+    "monitoring/report_withdrawn": (REPORT, [{"report_id": "rep.1"}]),
+    "monitoring/report_matched": (
+        {**REPORT, "recruiter_id": "rec-1"},
+        [{"recruiter_id": None}, {"recruiter_id": ""}],
+    ),
+    "monitoring/report_referred": (
+        {**REFERRAL, "country": "KE", "recruiter_id": None, "categories": CATEGORIES},
+        [
+            {"country": "ke"},
+            {"country": None},
+            {"categories": []},
+            {"categories": ["other", "other"]},
+            {"recruiter_id": "rec 1"},
+        ],
+    ),
+    "monitoring/referral_acknowledged_noted": (
+        REFERRAL,
+        [{"referral_id": None}, {"report_id": "rep/1"}],
+    ),
+    "monitoring/referral_outcome_noted": (
+        {**REFERRAL, "outcome": "sanctioned"},
+        [{"outcome": "remedied"}, {"outcome": None}, {"referral_id": ""}],
+    ),
+}
+
+
+def relative(name: str) -> str:
+    return f"contracts/events/{name}.v1.json"
+
+
+def validator(name: str) -> Draft202012Validator:
+    schema = json.loads((ROOT / relative(name)).read_text())
+    Draft202012Validator.check_schema(schema)
+    assert schema["$id"] == relative(name)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+def test_every_monitoring_schema_has_samples():
+    files = (ROOT / "contracts" / "events" / "monitoring").glob("*.v1.json")
+    assert {f"monitoring/{p.name.removesuffix('.v1.json')}" for p in files} == set(SAMPLES)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_valid_sample_passes(name):
+    validator(name).validate(SAMPLES[name][0])
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_invalid_variants_fail(name):
+    assert_refuses_variants(validator(name), *SAMPLES[name])
+
+
+def test_nullable_fields_accept_values_too():
+    extras = {
+        "monitoring/report_received": {
+            "org_id": "org-1",
+            "recruiter_id": "rec-1",
+            "named_recruiter": None,
+            "categories": CATEGORIES,
+            "fee_paid": MONEY,
+            "destination_country": "SA",
+            "recruitment_date": "2026-03-01",
+        },
+        "monitoring/report_resolved": {"outcome": "not_remedied", "fees_reimbursed": None},
+        "monitoring/report_referred": {"recruiter_id": "rec-1", "categories": ["other"]},
+    }
+    for name, override in extras.items():
+        validator(name).validate({**SAMPLES[name][0], **override})
+    named = {**NAMED, "licence_number": "RA/2024/17"}
+    validator("monitoring/report_received").validate(
+        {**SAMPLES["monitoring/report_received"][0], "named_recruiter": named}
+    )
+    for outcome in ["remedied", "other"]:
+        validator("monitoring/report_resolved").validate(
+            {**SAMPLES["monitoring/report_resolved"][0], "outcome": outcome}
+        )
+    for outcome in ["no_action", "not_found"]:
+        validator("monitoring/referral_outcome_noted").validate(
+            {**SAMPLES["monitoring/referral_outcome_noted"][0], "outcome": outcome}
+        )
