@@ -8,12 +8,14 @@ from flask import Blueprint, g
 
 from services.monitoring import handlers, schemas
 from services.monitoring.crypto import Vault, master_key
+from services.monitoring.projections import RecruiterDirectory, recruiter_by_licence, suggestions
 from shared.commands import StreamWriter
 from shared.http.auth import requires
 from shared.http.bodies import json_body
 from shared.http.commands import respond, run_command
 from shared.http.openapi import documented
 from shared.http.ratelimit import rate_limited
+from shared.replay import CurrentCollection
 from shared.service import Parts
 
 MONITOR = ["monitor"]
@@ -39,12 +41,21 @@ def blueprint(parts: Parts) -> Blueprint:
     writer: StreamWriter = parts.writer
     store = parts.read_models
     vault = Vault(master_key(parts.settings.data_dir))
+    directory = CurrentCollection(store, RecruiterDirectory.name, RecruiterDirectory.collection)
 
     def receive(organisation: str):
         body = json_body(schemas.ReceiveReport())
+        subject = body["subject"]
+        matched = None
+        if subject.get("licence_number"):
+            matched = recruiter_by_licence(
+                store, directory(), subject["country"], subject["licence_number"]
+            )
         return run_command(
             writer,
-            lambda ctx: handlers.receive_report(writer, ctx, store, vault, organisation, body),
+            lambda ctx: handlers.receive_report(
+                writer, ctx, store, vault, organisation, body, matched
+            ),
         )
 
     @routes.post("/v1/reports")
@@ -86,6 +97,20 @@ def blueprint(parts: Parts) -> Blueprint:
 
     for path, command, schema, summary in TRIAGE:
         _triage_route(routes, writer, store, vault, path, command, schema, summary)
+
+    @routes.get("/v1/reports/<report_id>/suggestions")
+    @documented(
+        "Known recruiters whose names match the one the report gives",
+        roles=MONITOR,
+        errors=[404, 503],
+    )
+    @requires(*MONITOR)
+    def suggest(report_id: str):
+        report = handlers.show_report(writer, store, vault, g.principal.org_id, report_id).body
+        named = report["named_recruiter"]
+        if report["recruiter_id"] or not named:
+            return {"items": []}
+        return {"items": suggestions(store, directory(), named["name"], named["country"])}
 
     @routes.post("/v1/reports/<report_id>/match")
     @documented(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from services.monitoring.api import blueprint
+from services.monitoring.projections import RecruiterDirectory
 from services.monitoring.reactions import ReferralAnswers
 from shared.config import Settings
 from shared.service import ServiceDefinition, Worker
@@ -12,6 +13,7 @@ from shared.service import ServiceDefinition, Worker
 SERVICE = ServiceDefinition(
     name="monitoring",
     produces=True,
+    projections=(RecruiterDirectory,),
     reactions=(ReferralAnswers,),
     blueprints=lambda parts: [blueprint(parts)],
 )

@@ -86,7 +86,9 @@ class Report(Aggregate):
         fee_paid: dict[str, Any] | None,
         destination_country: str | None,
         recruitment_date: date | None,
+        matched: str | None = None,
     ) -> None:
+        """``matched``: the recruiter the named licence number belongs to, if known."""
         if self.exists:
             raise Conflict(f"report {self.id} exists")
         self.record(
@@ -94,7 +96,7 @@ class Report(Aggregate):
             {
                 "report_id": self.id,
                 "org_id": organisation,
-                "recruiter_id": subject.get("recruiter_id"),
+                "recruiter_id": subject.get("recruiter_id") or matched,
                 "named_recruiter": _named(subject),
                 "categories": sorted(set(categories)),
                 "fee_paid": _money(fee_paid),
@@ -191,7 +193,7 @@ class Report(Aggregate):
 def _named(subject: dict[str, Any]) -> dict[str, Any] | None:
     """A recruiter the registry may not know, as the worker wrote it: an agency's name,
     country and licence number; never the worker's own details."""
-    if subject.get("recruiter_id"):
+    if "name" not in subject:
         return None
     return {
         "name": subject["name"],

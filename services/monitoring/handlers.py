@@ -29,6 +29,7 @@ def receive_report(
     vault: Vault,
     organisation: str,
     body: dict[str, Any],
+    matched: str | None = None,
 ) -> Outcome:
     report = writer.load_or_new(Report, new_report_id())
     report.receive(
@@ -38,6 +39,7 @@ def receive_report(
         body.get("fee_paid"),
         body.get("destination_country"),
         body.get("recruitment_date"),
+        matched,
     )
     code = tracking_code()
     personal = {**(body.get("reporter") or {}), "narrative": body.get("narrative"), "notes": []}

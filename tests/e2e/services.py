@@ -16,7 +16,8 @@ from tests.servers import ROOT, free_port
 class Running:
     """Each named service's gunicorn and worker, on free ports, with one settings."""
 
-    def __init__(self, settings, services: list[str]):
+    def __init__(self, settings, services: list[str], logs=None):
+        """``logs``: a folder to write each process's output to, to be read by the test."""
         self.ports = {service: free_port() for service in services}
         env = {
             **environment(settings),
@@ -25,13 +26,19 @@ class Running:
             "REGISTRY_EXPIRY_INTERVAL_SECONDS": "2",
         }
         env |= {f"REGISTRY_{s.upper()}_PORT": str(p) for s, p in self.ports.items()}
-        self.processes = [
-            subprocess.Popen(
-                [sys.executable, "-m", "shared.cli", command, service], cwd=ROOT, env=env
-            )
-            for service in services
-            for command in ("serve", "worker")
-        ]
+        self.processes = []
+        for service in services:
+            for command in ("serve", "worker"):
+                output = open(logs / f"{service}-{command}.log", "wb") if logs else None  # noqa: SIM115
+                self.processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "shared.cli", command, service],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=output,
+                        stderr=subprocess.STDOUT if output else None,
+                    )
+                )
         for service in services:
             assert wait_for(lambda s=service: ready(self.url(s)), timeout=60), service
 

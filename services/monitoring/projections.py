@@ -1,0 +1,79 @@
+"""The monitoring service's own view of the recruiters licensing knows.
+
+Built from ``licensing.events``: names (folded for case- and accent-insensitive search),
+country and licence numbers, so a report naming a recruiter by licence number is matched
+at intake and one naming it by name gets suggestions.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from shared.events.envelope import event_name
+from shared.projection import Projection
+from shared.readmodels.base import Query, ReadModelStore
+
+
+def folded(text: str) -> str:
+    """Lower case, accents removed, spaces collapsed: 'Agência  São' -> 'agencia sao'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def licence_key(country: str, licence_number: str) -> str:
+    return f"{country}:{licence_number.strip().upper()}"
+
+
+class RecruiterDirectory(Projection):
+    name = "recruiter_directory"
+    collection = "recruiter_directory"
+    topics = ("licensing.events",)
+
+    def key_for(self, event: dict[str, Any]) -> str | None:
+        return event.get("recruiterid") if not event["subject"].startswith("referral-") else None
+
+    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        data = event["data"]
+        if event_name(event) == "recruiter_registered":
+            names = [data["legal_name"], *data["trade_names"]]
+            return {
+                **document,
+                "recruiter_id": data["recruiter_id"],
+                "legal_name": data["legal_name"],
+                "country": data["country"],
+                "search": " | ".join(folded(name) for name in names),
+            }
+        if event_name(event) == "licence_applied":
+            numbers = sorted(
+                {
+                    *document.get("licence_numbers", []),
+                    licence_key(data["country"], data["licence_number"]),
+                }
+            )
+            # Delimited in one string, so an exact number is a substring query (no arrays).
+            return {
+                **document,
+                "licence_numbers": numbers,
+                "licence_keys": f"|{'|'.join(numbers)}|",
+            }
+        return document
+
+
+def recruiter_by_licence(
+    store: ReadModelStore, collection: str, country: str, number: str
+) -> str | None:
+    key = f"|{licence_key(country, number)}|"
+    found = store.find(
+        collection, Query({"country": country}, contains=("licence_keys", key), limit=1)
+    )
+    return found.items[0]["recruiter_id"] if found.items else None
+
+
+def suggestions(
+    store: ReadModelStore, collection: str, name: str, country: str
+) -> list[dict[str, Any]]:
+    page = store.find(
+        collection, Query({"country": country}, contains=("search", folded(name)), limit=10)
+    )
+    return [{"recruiter_id": d["recruiter_id"], "legal_name": d["legal_name"]} for d in page.items]

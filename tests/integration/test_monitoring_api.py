@@ -1,0 +1,180 @@
+"""The monitoring API on both backends: who sees a report, intake and rate limits,
+matching by licence number and by name, bad input leaving nothing behind."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import pytest
+
+from services.licensing.bootstrap import SERVICE as LICENSING
+from services.monitoring.bootstrap import SERVICE as MONITORING
+from services.monitoring.handlers import PERSONAL, TRACKING
+from shared.auth.tokens import mint_dev_token
+from shared.consumer import wait_for
+from shared.readmodels.base import Query
+from tests.licensing_helpers import Ministry, stored_events
+
+REPORT = {
+    "subject": {
+        "name": "Agência São Jorge Recrutamento",
+        "country": "KE",
+        "licence_number": "RA/77",
+    },
+    "categories": ["fees_charged"],
+    "fee_paid": {"amount": "700", "currency": "USD"},
+    "reporter": {"name": "A worker", "contact": "a@example.org"},
+    "narrative": "They kept my passport.",
+}
+
+
+@pytest.fixture(params=["embedded", "stack"])
+def settings(request, monkeypatch):
+    monkeypatch.setenv("REGISTRY_PUBLIC_INTAKE_ORG", "intake-desk")
+    return replace(request.getfixturevalue(f"{request.param}_settings"), public_rate_per_minute=6)
+
+
+@pytest.fixture
+def running(settings):
+    stop = threading.Event()
+    workers = LICENSING.workers(settings) + MONITORING.workers(settings)
+    threads = [threading.Thread(target=w.run, args=(stop,), daemon=True) for w in workers]
+    for thread in threads:
+        thread.start()
+    yield
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=20)
+
+
+@pytest.fixture
+def monitoring(settings):
+    return MONITORING.create_app(settings)
+
+
+def monitor(settings, org: str = "ngo-1") -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_dev_token(settings, 'monitor', org_id=org)}"}
+
+
+def personal_count(app) -> int:
+    store = app.extensions["registry"].parts.read_models
+    return (
+        store.find(PERSONAL, Query({}, limit=1000)).total
+        + store.find(TRACKING, Query({}, limit=1000)).total
+    )
+
+
+def test_only_the_receiving_organisation_sees_and_acts(monitoring, settings):
+    client = monitoring.test_client()
+    report = client.post("/v1/reports", json=REPORT, headers=monitor(settings)).json
+    path = f"/v1/reports/{report['report_id']}"
+    assert (
+        client.get(path, headers=monitor(settings)).json["personal_data"]["narrative"]
+        == REPORT["narrative"]
+    )
+    assert client.get(path, headers=monitor(settings, "ngo-2")).status_code == 403
+    assert (
+        client.post(f"{path}/substantiate", json={}, headers=monitor(settings, "ngo-2")).status_code
+        == 403
+    )
+    anonymous = client.post("/v1/public/reports", json=REPORT).json
+    public_path = f"/v1/reports/{anonymous['report_id']}"
+    assert client.get(public_path, headers=monitor(settings)).status_code == 403
+    assert (
+        client.get(public_path, headers=monitor(settings, "intake-desk")).json["organisation"]
+        == "intake-desk"
+    )
+
+
+def test_public_intake_is_rate_limited(monitoring):
+    client = monitoring.test_client()
+    statuses = [client.post("/v1/public/reports", json=REPORT).status_code for _ in range(3)]
+    assert statuses[0] == 201 and statuses[-1] == 429
+    limited = client.post("/v1/public/reports", json=REPORT)
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+
+
+def test_bad_input_leaves_no_event_and_no_personal_data(monitoring, settings):
+    client = monitoring.test_client()
+    parts = monitoring.extensions["registry"].parts
+    accepted = client.post("/v1/reports", json=REPORT, headers=monitor(settings)).json
+    path = f"/v1/reports/{accepted['report_id']}"
+    before = (stored_events(parts), personal_count(monitoring))
+    cases = [
+        (
+            client.post(
+                "/v1/reports", json={**REPORT, "categories": ["gossip"]}, headers=monitor(settings)
+            ),
+            422,
+        ),
+        (
+            client.post(
+                "/v1/reports", json={**REPORT, "subject": {"name": "X"}}, headers=monitor(settings)
+            ),
+            422,
+        ),
+        (
+            client.post(
+                "/v1/reports",
+                json={**REPORT, "fee_paid": {"amount": 5, "currency": "usd"}},
+                headers=monitor(settings),
+            ),
+            422,
+        ),
+        (client.post("/v1/reports", json={**REPORT, "extra": 1}, headers=monitor(settings)), 422),
+        (
+            client.post(
+                "/v1/reports", data="{", content_type="application/json", headers=monitor(settings)
+            ),
+            400,
+        ),
+        (client.post(f"{path}/refer", json={"country": "KE"}, headers=monitor(settings)), 409),
+        (
+            client.post(
+                f"{path}/resolve", json={"outcome": "fees_reimbursed"}, headers=monitor(settings)
+            ),
+            409,
+        ),
+        (client.get("/v1/public/reports/track/not-a-code"), 404),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, response.get_json()
+        assert response.mimetype == "application/problem+json"
+    assert (stored_events(parts), personal_count(monitoring)) == before
+    assert cases[5][0].json["current_state"] == "received"
+
+
+def test_a_licence_number_matches_at_intake_and_names_get_suggestions(
+    monitoring, settings, running
+):
+    licensing = LICENSING.create_app(settings)
+    kenya = Ministry(licensing.test_client(), settings)
+    recruiter_id, _ = kenya.licensed("C.77/2020", "RA/77")
+    kenya.register("C.78/2020", name="Agencia Sao Jorge Recrutamento Lda")
+    store = monitoring.extensions["registry"].parts.read_models
+    from services.monitoring.projections import RecruiterDirectory
+    from shared.replay import CurrentCollection
+
+    directory = CurrentCollection(store, RecruiterDirectory.name, RecruiterDirectory.collection)
+    assert wait_for(lambda: store.find(directory(), Query({}, limit=10)).total == 2, timeout=60)
+    client = monitoring.test_client()
+    matched = client.post("/v1/reports", json=REPORT, headers=monitor(settings)).json
+    shown = client.get(f"/v1/reports/{matched['report_id']}", headers=monitor(settings)).json
+    assert shown["recruiter_id"] == recruiter_id
+    unmatched = client.post(
+        "/v1/reports",
+        headers=monitor(settings),
+        json={**REPORT, "subject": {"name": "são jorge", "country": "KE"}},
+    ).json
+    path = f"/v1/reports/{unmatched['report_id']}"
+    suggested = client.get(f"{path}/suggestions", headers=monitor(settings)).json["items"]
+    assert [s["legal_name"] for s in suggested] == ["Agencia Sao Jorge Recrutamento Lda"]
+    assert (
+        client.post(
+            f"{path}/match",
+            json={"recruiter_id": suggested[0]["recruiter_id"]},
+            headers=monitor(settings),
+        ).status_code
+        == 200
+    )
