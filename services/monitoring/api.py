@@ -107,10 +107,10 @@ def blueprint(parts: Parts) -> Blueprint:
     @requires(*MONITOR)
     def suggest(report_id: str):
         report = handlers.show_report(writer, store, vault, g.principal.org_id, report_id).body
-        named = report["named_recruiter"]
-        if report["recruiter_id"] or not named:
+        named, name = report["named_recruiter"], report["personal_data"].get("recruiter_as_named")
+        if report["recruiter_id"] or not named or not name:
             return {"items": []}
-        return {"items": suggestions(store, directory(), named["name"], named["country"])}
+        return {"items": suggestions(store, directory(), name, named["country"])}
 
     @routes.post("/v1/reports/<report_id>/match")
     @documented(

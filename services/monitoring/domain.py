@@ -191,15 +191,11 @@ class Report(Aggregate):
 
 
 def _named(subject: dict[str, Any]) -> dict[str, Any] | None:
-    """A recruiter the registry may not know, as the worker wrote it: an agency's name,
-    country and licence number; never the worker's own details."""
+    """A recruiter the registry may not know: its country and licence number as written.
+    The name as written is free text, so it is sealed with the personal data instead."""
     if "name" not in subject:
         return None
-    return {
-        "name": subject["name"],
-        "country": subject["country"],
-        "licence_number": subject.get("licence_number"),
-    }
+    return {"country": subject["country"], "licence_number": subject.get("licence_number")}
 
 
 def _money(money: dict[str, Any] | None) -> dict[str, str] | None:

@@ -42,7 +42,12 @@ def receive_report(
         matched,
     )
     code = tracking_code()
-    personal = {**(body.get("reporter") or {}), "narrative": body.get("narrative"), "notes": []}
+    personal = {
+        **(body.get("reporter") or {}),
+        "narrative": body.get("narrative"),
+        "recruiter_as_named": body["subject"].get("name"),
+        "notes": [],
+    }
     # Stored before the event: an accepted report never loses what the worker told.
     store.put(PERSONAL, report.id, vault.seal(report.id, personal).as_document(), 0)
     store.put(TRACKING, _digest(code), {"report_id": report.id}, 0)

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REPORT = {"report_id": "rep-1"}
 REFERRAL = {**REPORT, "referral_id": "ref-rep-1"}
 MONEY = {"amount": "1200.50", "currency": "USD"}
-NAMED = {"name": "Acme Manpower Ltd", "country": "KE", "licence_number": None}
+NAMED = {"country": "KE", "licence_number": None}
 CATEGORIES = [
     "fees_charged",
     "deception",
@@ -43,8 +43,7 @@ SAMPLES = {
             {"report_id": None},
             {"org_id": "org 1"},
             {"recruiter_id": "rec/1"},
-            {"named_recruiter": {**NAMED, "name": ""}},
-            {"named_recruiter": {**NAMED, "name": "x" * 301}},
+            {"named_recruiter": {**NAMED, "name": "Acme Manpower Ltd"}},
             {"named_recruiter": {**NAMED, "country": "Kenya"}},
             {"named_recruiter": {**NAMED, "licence_number": ""}},
             {"named_recruiter": {**NAMED, "licence_number": " 17"}},
