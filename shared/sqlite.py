@@ -38,6 +38,8 @@ class SqliteFile:
             if not self._read_only:
                 connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA busy_timeout=10000")
+            # Deleted and overwritten content is zeroed, not left in free pages.
+            connection.execute("PRAGMA secure_delete=ON")
             with self._prepared:
                 if not self._ready:
                     connection.executescript(self._schema)

@@ -91,6 +91,9 @@ class InMemoryReadModelStore(ReadModelStore):
     def ping(self) -> None:
         pass
 
+    def scrub(self) -> None:
+        pass
+
 
 class ListSource(MessageSource):
     def __init__(self, messages: list[Message]):

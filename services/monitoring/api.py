@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 
 from services.monitoring import handlers, schemas
 from services.monitoring.crypto import Vault, master_key
 from services.monitoring.projections import RecruiterDirectory, recruiter_by_licence, suggestions
 from shared.commands import StreamWriter
+from shared.errors import Invalid
 from shared.http.auth import requires
 from shared.http.bodies import json_body
 from shared.http.commands import respond, run_command
 from shared.http.openapi import documented
+from shared.http.problems import Problem
 from shared.http.ratelimit import rate_limited
 from shared.replay import CurrentCollection
 from shared.service import Parts
@@ -43,9 +45,21 @@ def blueprint(parts: Parts) -> Blueprint:
     vault = Vault(master_key(parts.settings.data_dir))
     directory = CurrentCollection(store, RecruiterDirectory.name, RecruiterDirectory.collection)
 
+    def known(recruiter_id: str) -> str:
+        if store.get(directory(), recruiter_id) is None:
+            raise Invalid(
+                "no recruiter with that id is known to this registry", {"recruiter_id": ["unknown"]}
+            )
+        return recruiter_id
+
     def receive(organisation: str):
+        if "Idempotency-Key" in request.headers:
+            # Each report has its own tracking code, which no stored answer may repeat.
+            raise Problem(400, "Bad request", "reports take no Idempotency-Key: each is new")
         body = json_body(schemas.ReceiveReport())
         subject = body["subject"]
+        if subject.get("recruiter_id"):
+            known(subject["recruiter_id"])
         matched = None
         if subject.get("licence_number"):
             matched = recruiter_by_licence(
@@ -121,7 +135,7 @@ def blueprint(parts: Parts) -> Blueprint:
     )
     @requires(*MONITOR)
     def match(report_id: str):
-        recruiter_id = json_body(schemas.Match())["recruiter_id"]
+        recruiter_id = known(json_body(schemas.Match())["recruiter_id"])
         return run_command(
             writer,
             lambda ctx: handlers.act_on_report(

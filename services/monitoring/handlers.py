@@ -15,7 +15,7 @@ from typing import Any
 from services.monitoring.crypto import Sealed, Unreadable, Vault, tracking_code
 from services.monitoring.domain import Report, new_report_id
 from shared.commands import CommandContext, Outcome, StreamWriter
-from shared.errors import Forbidden, NotFound
+from shared.errors import NotFound
 from shared.readmodels.base import ReadModelStore
 
 PERSONAL = "personal_data"
@@ -93,15 +93,17 @@ def act_on_report(
 
 def add_note(store: ReadModelStore, vault: Vault, report_id: str, note: str | None) -> None:
     """A monitor's note may name people: it goes into the vault with the report's data."""
-    if not note:
-        return
-    stored = store.get(PERSONAL, report_id)
-    sealed = Sealed.from_document(stored.document)
-    if sealed.erased:
-        return
-    personal = vault.open(report_id, sealed)
-    personal["notes"] = [*personal.get("notes", []), note]
-    store.put(PERSONAL, report_id, vault.seal(report_id, personal).as_document(), stored.revision)
+    while note:
+        stored = store.get(PERSONAL, report_id)
+        try:
+            personal = vault.open(report_id, Sealed.from_document(stored.document))
+        except Unreadable:
+            return  # erased: nothing personal is kept any more, notes included
+        personal["notes"] = [*personal.get("notes", []), note]
+        sealed = vault.seal(report_id, personal).as_document()
+        if store.put(PERSONAL, report_id, sealed, stored.revision):
+            store.scrub()
+            return
 
 
 def erase_personal_data(
@@ -112,6 +114,7 @@ def erase_personal_data(
         stored = store.get(PERSONAL, report_id)
         erased = Vault.erase(Sealed.from_document(stored.document))
         if store.put(PERSONAL, report_id, erased.as_document(), stored.revision):
+            store.scrub()
             return {"report_id": report_id, "personal_data": "erased"}
 
 
@@ -163,7 +166,8 @@ def report_view(report: Report) -> dict[str, Any]:
 def _own(writer: StreamWriter, report_id: str, organisation: str) -> Report:
     report = writer.load(Report, report_id)
     if report.organisation != organisation:
-        raise Forbidden("this report was received by another organisation")
+        # Not 403: another organisation may not even learn that the report exists.
+        raise NotFound(f"no report {report_id} in your organisation's reports")
     return report
 
 

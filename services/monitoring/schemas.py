@@ -26,6 +26,10 @@ class Subject(Schema):
             raise ValidationError("give recruiter_id, or name and country, not both")
         if "recruiter_id" not in data and not ("name" in data and "country" in data):
             raise ValidationError("give recruiter_id, or name and country")
+        if "recruiter_id" in data and "licence_number" in data:
+            raise ValidationError(
+                "a licence number goes with a name and country, not a recruiter_id"
+            )
 
 
 class Money(Schema):

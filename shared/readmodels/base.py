@@ -89,6 +89,11 @@ class ReadModelStore(abc.ABC):
         pass
 
     @abc.abstractmethod
+    def scrub(self) -> None:
+        """Make overwritten content unrecoverable from the store's files where the
+        adapter can (after an erasure)."""
+
+    @abc.abstractmethod
     def ping(self) -> None:
         """Raise ``Unavailable`` when the store cannot be reached."""
 

@@ -70,6 +70,9 @@ class MongoReadModelStore(ReadModelStore):
         with unavailable_on_failure():
             self._db.drop_collection(check_name(collection))
 
+    def scrub(self) -> None:
+        """Nothing to ask of the server: MongoDB and FerretDB reuse freed space themselves."""
+
     def ping(self) -> None:
         with unavailable_on_failure():
             self._db.command("ping")

@@ -94,6 +94,10 @@ class SqliteReadModelStore(ReadModelStore):
     def ping(self) -> None:
         self.file.query("SELECT 1")
 
+    def scrub(self) -> None:
+        # Old page versions live on in the write-ahead log until it is checkpointed.
+        self.file.query("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def _table(self, collection: str) -> str:
         table = f"rm_{check_name(collection)}"
         if table not in self._created:

@@ -73,14 +73,14 @@ def test_only_the_receiving_organisation_sees_and_acts(monitoring, settings):
         client.get(path, headers=monitor(settings)).json["personal_data"]["narrative"]
         == REPORT["narrative"]
     )
-    assert client.get(path, headers=monitor(settings, "ngo-2")).status_code == 403
+    assert client.get(path, headers=monitor(settings, "ngo-2")).status_code == 404
     assert (
         client.post(f"{path}/substantiate", json={}, headers=monitor(settings, "ngo-2")).status_code
-        == 403
+        == 404
     )
     anonymous = client.post("/v1/public/reports", json=REPORT).json
     public_path = f"/v1/reports/{anonymous['report_id']}"
-    assert client.get(public_path, headers=monitor(settings)).status_code == 403
+    assert client.get(public_path, headers=monitor(settings)).status_code == 404
     assert (
         client.get(public_path, headers=monitor(settings, "intake-desk")).json["organisation"]
         == "intake-desk"
@@ -178,3 +178,41 @@ def test_a_licence_number_matches_at_intake_and_names_get_suggestions(
         ).status_code
         == 200
     )
+
+
+def test_reports_take_no_idempotency_key_and_unknown_recruiters_are_refused(monitoring, settings):
+    client = monitoring.test_client()
+    keyed = client.post("/v1/public/reports", json=REPORT, headers={"Idempotency-Key": "k-1"})
+    assert keyed.status_code == 400
+    unknown = client.post(
+        "/v1/reports",
+        json={**REPORT, "subject": {"recruiter_id": "rec-made-up"}},
+        headers=monitor(settings),
+    )
+    assert unknown.status_code == 422 and "recruiter_id" in unknown.json["errors"]
+    mixed = client.post(
+        "/v1/reports",
+        headers=monitor(settings),
+        json={**REPORT, "subject": {"recruiter_id": "rec-x", "licence_number": "X1"}},
+    )
+    assert mixed.status_code == 422
+
+
+def test_erasure_leaves_nothing_readable_in_the_embedded_files(embedded_settings):
+    app = MONITORING.create_app(embedded_settings)
+    client = app.test_client()
+    canary = "canary-narrative-erased-7f3"
+    report = client.post(
+        "/v1/reports", json={**REPORT, "narrative": canary}, headers=monitor(embedded_settings)
+    ).json
+    parts = app.extensions["registry"].parts
+    stored = parts.read_models.get(PERSONAL, report["report_id"]).document
+    client.post(
+        f"/v1/reports/{report['report_id']}/erase-personal-data",
+        json={},
+        headers=monitor(embedded_settings),
+    )
+    files = b"".join(
+        p.read_bytes() for p in (embedded_settings.data_dir / "monitoring").glob("readmodels*")
+    )
+    assert stored["wrapped_key"].encode() not in files, "the destroyed key survives on disk"
