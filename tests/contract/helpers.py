@@ -24,3 +24,17 @@ def assert_refuses_variants(check, valid: dict, overrides: list[dict]) -> None:
     missing = [{k: v for k, v in valid.items() if k != key} for key in valid]
     for data in [*missing, {**valid, "unexpected": 1}, *({**valid, **o} for o in overrides)]:
         assert not check.is_valid(data), data
+
+
+def schema_validator(name: str):
+    """The checked validator of ``contracts/events/<name>.v1.json``, whose $id is its path."""
+    import json
+    from pathlib import Path
+
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    relative = f"contracts/events/{name}.v1.json"
+    schema = json.loads((Path(__file__).resolve().parents[2] / relative).read_text())
+    Draft202012Validator.check_schema(schema)
+    assert schema["$id"] == relative
+    return Draft202012Validator(schema, format_checker=FormatChecker())

@@ -3,7 +3,6 @@ the grant rules, who may act, bad input, the licence policy, and replaying licen
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from shared.consumer import wait_for
 from shared.readmodels.base import Query
 from shared.replay import CurrentCollection, rebuild
 from tests.licensing_helpers import Ministry, stored_events
+from tests.workers import workers_running
 
 IN_TWO_YEARS = (date.today() + timedelta(days=730)).isoformat()
 
@@ -28,15 +28,8 @@ def settings(request, monkeypatch):
 
 @pytest.fixture
 def running(settings):
-    stop = threading.Event()
-    workers = LICENSING.workers(settings) + CERTIFICATION.workers(settings)
-    threads = [threading.Thread(target=w.run, args=(stop,), daemon=True) for w in workers]
-    for thread in threads:
-        thread.start()
-    yield
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=20)
+    with workers_running(settings, LICENSING, CERTIFICATION):
+        yield
 
 
 class World:

@@ -11,6 +11,7 @@ from services.licensing.bootstrap import SERVICE
 from shared.consumer import wait_for
 from shared.events.envelope import Change, Provenance, wrap
 from tests.licensing_helpers import Ministry, stored_events
+from tests.workers import workers_running
 
 
 @pytest.fixture(params=["embedded", "stack"])
@@ -271,16 +272,8 @@ def referred(report_id: str, country: str, recruiter_id: str | None) -> list[dic
 
 @pytest.fixture
 def workers(settings):
-    stop = threading.Event()
-    threads = [
-        threading.Thread(target=w.run, args=(stop,), daemon=True) for w in SERVICE.workers(settings)
-    ]
-    for thread in threads:
-        thread.start()
-    yield
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=20)
+    with workers_running(settings, SERVICE):
+        yield
 
 
 def test_referrals_reach_only_their_ministry_and_answers_flow_back(

@@ -3,7 +3,6 @@ matching by licence number and by name, bad input leaving nothing behind."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 
 import pytest
@@ -15,6 +14,7 @@ from shared.auth.tokens import mint_dev_token
 from shared.consumer import wait_for
 from shared.readmodels.base import Query
 from tests.licensing_helpers import Ministry, stored_events
+from tests.workers import workers_running
 
 REPORT = {
     "subject": {
@@ -37,15 +37,8 @@ def settings(request, monkeypatch):
 
 @pytest.fixture
 def running(settings):
-    stop = threading.Event()
-    workers = LICENSING.workers(settings) + MONITORING.workers(settings)
-    threads = [threading.Thread(target=w.run, args=(stop,), daemon=True) for w in workers]
-    for thread in threads:
-        thread.start()
-    yield
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=20)
+    with workers_running(settings, LICENSING, MONITORING):
+        yield
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """``./registry replay``: a rebuilt projection answers the same, and the live consumer
 carries on in the new generation (SPEC §9), on both backends."""
 
-import threading
 
 import pytest
 
@@ -11,6 +10,7 @@ from shared.replay import CurrentCollection, current_generation, rebuild
 from shared.service import ServiceDefinition
 from tests.contract.helpers import notice_events
 from tests.fixtures.notices import SERVICE, NoticeBoard, schemas
+from tests.workers import workers_running
 
 TESTING = ServiceDefinition(SERVICE, produces=True, projections=(NoticeBoard,), schemas=schemas)
 
@@ -22,17 +22,8 @@ def settings(request):
 
 @pytest.fixture
 def running(settings):
-    stop = threading.Event()
-    threads = [
-        threading.Thread(target=worker.run, args=(stop,), daemon=True)
-        for worker in TESTING.workers(settings)
-    ]
-    for thread in threads:
-        thread.start()
-    yield
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=20)
+    with workers_running(settings, TESTING):
+        yield
 
 
 def board(parts) -> dict[str, dict]:
