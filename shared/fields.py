@@ -1,11 +1,16 @@
-"""marshmallow fields every service's API uses: ISO codes, instants, money, ids, text."""
+"""marshmallow fields and small schemas every service's API uses: ISO codes, instants,
+money, ids, official numbers, text."""
 
 from __future__ import annotations
 
 import pycountry
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 ID = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="not a valid id")
+# Registration, licence, accreditation and certificate numbers as authorities print them.
+NUMBER = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$", error="1 to 64 letters, digits, spaces, . / _ -"
+)
 
 
 class Country(fields.String):
@@ -56,3 +61,12 @@ def _money(amount) -> None:
     sign, digits, exponent = amount.normalize().as_tuple()
     if exponent < -4 or len(digits) + min(exponent, 0) > 15:
         raise ValidationError("at most 15 digits before the point and 4 after")
+
+
+class Money(Schema):
+    amount = Amount(required=True)
+    currency = Currency(required=True)
+
+
+class Empty(Schema):
+    """No fields; an empty JSON object."""

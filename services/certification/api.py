@@ -11,6 +11,7 @@ from shared.http.auth import requires
 from shared.http.bodies import json_body
 from shared.http.commands import respond, run_command
 from shared.http.openapi import documented
+from shared.http.routes import command_route
 from shared.replay import CurrentCollection
 from shared.service import Parts
 
@@ -178,10 +179,14 @@ def _body_route(routes: Blueprint, writer: StreamWriter, action: str, schema, su
             writer, lambda ctx: handlers.decide_body(writer, ctx, cb_id, action, reason)
         )
 
-    decide.__name__ = f"{action}_body"
-    view = documented(summary, body=schema(), response=BODY_OUT, roles=OWNER, errors=WRITE_ERRORS)(
-        requires(*OWNER)(decide)
-    )
-    routes.add_url_rule(
-        f"/v1/certification-bodies/<cb_id>/{action}", view_func=view, methods=["POST"]
+    command_route(
+        routes,
+        f"/v1/certification-bodies/<cb_id>/{action}",
+        f"{action}_body",
+        decide,
+        summary,
+        body=schema(),
+        roles=OWNER,
+        response=BODY_OUT,
+        errors=WRITE_ERRORS,
     )

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.fields import ID, Text
+from shared.fields import ID, NUMBER, Text
 
-NUMBER = validate.Regexp(
-    r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$", error="1 to 64 letters, digits, spaces, . / _ -"
-)
 PRINCIPLES = [
     "legal_compliance",
     "ethical_conduct",

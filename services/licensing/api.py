@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,10 +12,12 @@ from services.licensing import handlers, schemas
 from services.licensing.projections import ReferralInbox
 from shared.commands import Outcome, StreamWriter
 from shared.errors import NotFound
+from shared.fields import Empty, Money
 from shared.http.auth import requires
 from shared.http.bodies import json_body, query_args
 from shared.http.commands import respond, run_command
 from shared.http.openapi import documented
+from shared.http.routes import command_route
 from shared.readmodels.base import Query
 from shared.replay import CurrentCollection
 from shared.service import Parts
@@ -72,7 +75,7 @@ AMENDMENTS = [
     ),
     (
         "officers/<officer_id>/remove",
-        schemas.Empty,
+        Empty,
         "Remove an officer",
         lambda r, b, officer_id: r.remove_officer(officer_id),
         None,
@@ -80,7 +83,7 @@ AMENDMENTS = [
     ),
     (
         "deposit/lodge",
-        schemas.Money,
+        Money,
         "Lodge the security deposit",
         lambda r, b: r.move_deposit("lodge", b["amount"], b["currency"]),
         None,
@@ -98,7 +101,7 @@ AMENDMENTS = [
     ),
     (
         "deposit/top-up",
-        schemas.Money,
+        Money,
         "Top the deposit up",
         lambda r, b: r.move_deposit("top_up", b["amount"], b["currency"]),
         None,
@@ -200,10 +203,10 @@ def blueprint(parts: Parts) -> Blueprint:
         return {"items": items, "total": page.total, "page": query["page"], "per_page": per_page}
 
     @routes.post("/v1/referrals/<referral_id>/acknowledge")
-    @documented("Acknowledge a referral", body=schemas.Empty(), roles=OFFICER, errors=WRITE_ERRORS)
+    @documented("Acknowledge a referral", body=Empty(), roles=OFFICER, errors=WRITE_ERRORS)
     @requires(*OFFICER)
     def acknowledge_referral(referral_id: str):
-        json_body(schemas.Empty())
+        json_body(Empty())
         referral = _referral(referral_id)
         return command(handlers.acknowledge_referral, referral)
 
@@ -234,16 +237,18 @@ def _licence_route(routes, command, path, name, schema, summary, status) -> None
         body = json_body(schema())
         return command(handlers.decide_licence, licence_id, name, status=status, **ids, **body)
 
-    decide.__name__ = f"{name}_licence"
-    view = documented(
+    command_route(
+        routes,
+        f"/v1/licences/<licence_id>/{path}",
+        f"{name}_licence",
+        decide,
         summary,
         body=schema(),
+        roles=OFFICER,
         response=LICENCE_OUT,
         status=status,
-        roles=OFFICER,
         errors=WRITE_ERRORS,
-    )(requires(*OFFICER)(decide))
-    routes.add_url_rule(f"/v1/licences/<licence_id>/{path}", view_func=view, methods=["POST"])
+    )
 
 
 def _recruiter_route(routes, command, path, schema, summary, change, created, status) -> None:
@@ -257,13 +262,15 @@ def _recruiter_route(routes, command, path, schema, summary, change, created, st
             status,
         )
 
-    amend.__name__ = path.replace("/", "_").replace("<", "").replace(">", "").replace("-", "_")
-    view = documented(
+    command_route(
+        routes,
+        f"/v1/recruiters/<recruiter_id>/{path}",
+        re.sub(r"\W+", "_", path),
+        amend,
         summary,
         body=schema(),
+        roles=OFFICER,
         response=RECRUITER_OUT,
         status=status,
-        roles=OFFICER,
         errors=WRITE_ERRORS,
-    )(requires(*OFFICER)(amend))
-    routes.add_url_rule(f"/v1/recruiters/<recruiter_id>/{path}", view_func=view, methods=["POST"])
+    )

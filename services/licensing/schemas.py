@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.fields import ID, Amount, Country, Currency, Instant, Text
+from shared.fields import ID, NUMBER, Amount, Country, Currency, Instant, Money, Text
 
-NUMBER = validate.Regexp(
-    r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$", error="1 to 64 letters, digits, spaces, . / _ -"
-)
 NAME = validate.Length(1, 300)
 
 
@@ -91,21 +88,12 @@ class AppointOfficer(Schema):
     position = fields.String(required=True, validate=NAME)
 
 
-class Money(Schema):
-    amount = Amount(required=True)
-    currency = Currency(required=True)
-
-
 class DrawDeposit(Money):
     claim_reference = fields.String(required=True, validate=validate.Length(1, 100))
 
 
 class ForfeitDeposit(Schema):
     reason = Text(required=True)
-
-
-class Empty(Schema):
-    """No fields; an empty JSON object."""
 
 
 class CloseReferral(Schema):

@@ -11,12 +11,14 @@ from services.monitoring.crypto import Vault, master_key
 from services.monitoring.projections import RecruiterDirectory, recruiter_by_licence, suggestions
 from shared.commands import StreamWriter
 from shared.errors import Invalid
+from shared.fields import Empty
 from shared.http.auth import requires
 from shared.http.bodies import json_body
 from shared.http.commands import respond, run_command
 from shared.http.openapi import documented
 from shared.http.problems import Problem
 from shared.http.ratelimit import rate_limited
+from shared.http.routes import command_route
 from shared.replay import CurrentCollection
 from shared.service import Parts
 
@@ -146,13 +148,13 @@ def blueprint(parts: Parts) -> Blueprint:
     @routes.post("/v1/reports/<report_id>/erase-personal-data")
     @documented(
         "Erase the reporter's personal data (crypto-shredding)",
-        body=schemas.Empty(),
+        body=Empty(),
         roles=MONITOR,
         errors=[404, 503],
     )
     @requires(*MONITOR)
     def erase(report_id: str):
-        json_body(schemas.Empty())
+        json_body(Empty())
         return handlers.erase_personal_data(store, writer, g.principal.org_id, report_id)
 
     return routes
@@ -162,7 +164,6 @@ def _triage_route(routes, writer, store, vault, path, command, schema, summary) 
     def decide(report_id: str):
         body = json_body(schema())
         note = body.pop("note", None)
-
         return run_command(
             writer,
             lambda ctx: handlers.act_on_report(
@@ -175,8 +176,13 @@ def _triage_route(routes, writer, store, vault, path, command, schema, summary) 
             ),
         )
 
-    decide.__name__ = f"{command}_report"
-    view = documented(summary, body=schema(), roles=MONITOR, errors=WRITE_ERRORS)(
-        requires(*MONITOR)(decide)
+    command_route(
+        routes,
+        f"/v1/reports/<report_id>/{path}",
+        f"{command}_report",
+        decide,
+        summary,
+        body=schema(),
+        roles=MONITOR,
+        errors=WRITE_ERRORS,
     )
-    routes.add_url_rule(f"/v1/reports/<report_id>/{path}", view_func=view, methods=["POST"])

@@ -21,6 +21,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 
+from shared.keyfiles import read_or_create
+
 NONCE_BYTES = 12
 
 
@@ -85,19 +87,11 @@ def master_key(data_dir: Path, environment: dict[str, str] | None = None) -> byt
     environment = dict(os.environ if environment is None else environment)
     if environment.get("REGISTRY_MONITORING_MASTER_KEY"):
         return base64.b64decode(environment["REGISTRY_MONITORING_MASTER_KEY"], validate=True)
-    path = data_dir / "keys" / "monitoring-master.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(base64.b64encode(AESGCM.generate_key(bit_length=256)))
-        temporary.chmod(0o600)
-        try:
-            os.link(temporary, path)  # concurrent first starts agree on one key
-        except FileExistsError:
-            pass
-        finally:
-            temporary.unlink()
-    return base64.b64decode(path.read_bytes(), validate=True)
+    stored = read_or_create(
+        data_dir / "keys" / "monitoring-master.key",
+        lambda: base64.b64encode(AESGCM.generate_key(bit_length=256)),
+    )
+    return base64.b64decode(stored, validate=True)
 
 
 def tracking_code() -> str:

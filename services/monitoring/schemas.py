@@ -5,11 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.monitoring.domain import CATEGORIES
-from shared.fields import ID, Amount, Country, Currency, Text
-
-NUMBER = validate.Regexp(
-    r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$", error="1 to 64 letters, digits, spaces, . / _ -"
-)
+from shared.fields import ID, NUMBER, Country, Money, Text
 
 
 class Subject(Schema):
@@ -30,11 +26,6 @@ class Subject(Schema):
             raise ValidationError(
                 "a licence number goes with a name and country, not a recruiter_id"
             )
-
-
-class Money(Schema):
-    amount = Amount(required=True)
-    currency = Currency(required=True)
 
 
 class Reporter(Schema):
@@ -74,7 +65,3 @@ class Resolve(Schema):
 
 class Match(Schema):
     recruiter_id = fields.String(required=True, validate=ID)
-
-
-class Empty(Schema):
-    """No fields; an empty JSON object."""

@@ -1,21 +1,14 @@
 """The monitoring event schemas accept well-formed data and reject the rest."""
 
+from services.monitoring.domain import CATEGORIES as DOMAIN_CATEGORIES
+from services.monitoring.schemas import ReceiveReport
 from tests.contract.helpers import schema_validator as validator
 
 REPORT = {"report_id": "rep-1"}
 REFERRAL = {**REPORT, "referral_id": "ref-rep-1"}
 MONEY = {"amount": "1200.50", "currency": "USD"}
 NAMED = {"country": "KE", "licence_number": None}
-CATEGORIES = [
-    "fees_charged",
-    "deception",
-    "contract_substitution",
-    "passport_retention",
-    "wage_theft",
-    "violence_or_harassment",
-    "unlicensed_recruitment",
-    "other",
-]
+CATEGORIES = list(DOMAIN_CATEGORIES)
 
 # type -> (valid data, overrides that each make it invalid). Every type is also checked
 # for each required field missing and for an extra property.
@@ -127,3 +120,12 @@ def test_nullable_fields_accept_values_too():
         validator("monitoring/referral_outcome_noted").validate(
             {**SAMPLES["monitoring/referral_outcome_noted"][0], "outcome": outcome}
         )
+
+
+def test_schemas_api_and_domain_name_the_same_categories():
+    """SPEC §4's categories, in the events, the domain and the API alike."""
+    for name in ("monitoring/report_received", "monitoring/report_referred"):
+        enum = validator(name).schema["properties"]["categories"]["items"]["enum"]
+        assert sorted(enum) == sorted(DOMAIN_CATEGORIES)
+    api = ReceiveReport().fields["categories"].inner.validate.choices
+    assert sorted(api) == sorted(DOMAIN_CATEGORIES) and len(DOMAIN_CATEGORIES) == 8

@@ -1,7 +1,6 @@
 """``./registry replay``: a rebuilt projection answers the same, and the live consumer
 carries on in the new generation (SPEC §9), on both backends."""
 
-
 import pytest
 
 from shared.consumer import wait_for
