@@ -30,6 +30,8 @@ class ConsumerRunner:
             for message in batch:
                 self._handle(message)
             self.source.commit()
+            if batch:
+                self.projection.record_progress(self.source.positions())
         except Unavailable:
             self.source.rewind()
             raise

@@ -48,8 +48,7 @@ class Projection(abc.ABC):
         key = self.key_for(event)
         if key is None:
             return False
-        stream, version = event["subject"], event["streamversion"]
-        return self._update(key, lambda document: self._fold(document, event, stream, version))
+        return self._update(key, lambda document: self.fold(document, event))
 
     def record_dead_letter(self, message: Message, reason: str) -> None:
         """Mark the document the lost message concerned, so nobody is vouched for blindly."""
@@ -59,7 +58,15 @@ class Projection(abc.ABC):
         problem = {"kind": "dead_letter", "position": message.position, "reason": reason[:200]}
         self._update(key, lambda document: _with_problem(document, problem))
 
-    def _fold(self, document: dict, event: dict, stream: str, version: int) -> dict | None:
+    def record_progress(self, positions: dict[str, dict[str, int]]) -> None:
+        """Called after each committed batch with the consumer's positions; most
+        projections have no use for them."""
+        return None
+
+    def fold(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any] | None:
+        """The document after the event, or None when it was applied already. Events of a
+        stream are applied once, in version order; a skipped version is noted as a gap."""
+        stream, version = event["subject"], event["streamversion"]
         applied = document.get(APPLIED, {}).get(stream, 0)
         if version <= applied:
             return None

@@ -54,6 +54,9 @@ class InMemoryReadModelStore(ReadModelStore):
     def get(self, collection: str, key: str) -> Stored | None:
         return self.collections.get(collection, {}).get(key)
 
+    def get_many(self, collection: str, keys) -> dict[str, Stored]:
+        return {key: found for key in keys if (found := self.get(collection, key))}
+
     def put(self, collection: str, key: str, document, revision: int) -> bool:
         records = self.collections.setdefault(collection, {})
         current = records.get(key)

@@ -7,22 +7,12 @@ at intake and one naming it by name gets suggestions.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from shared.events.envelope import event_name
 from shared.projection import Projection
 from shared.readmodels.base import Query, ReadModelStore
-
-
-def folded(text: str) -> str:
-    """Lower case, accents removed, spaces collapsed: 'Agência  São' -> 'agencia sao'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
-
-
-def licence_key(country: str, licence_number: str) -> str:
-    return f"{country}:{licence_number.strip().upper()}"
+from shared.text import folded, licence_key
 
 
 class RecruiterDirectory(Projection):

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.verification.api import blueprint
+from services.verification.projections import LicenceNumbers, RecruiterStatus
 from shared.config import Settings
 from shared.service import ServiceDefinition, Worker
 
-SERVICE = ServiceDefinition(name="verification", produces=False)
+SERVICE = ServiceDefinition(
+    name="verification",
+    produces=False,
+    projections=(RecruiterStatus, LicenceNumbers),
+    blueprints=lambda parts: [blueprint(parts)],
+)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -69,6 +69,10 @@ class ReadModelStore(abc.ABC):
         pass
 
     @abc.abstractmethod
+    def get_many(self, collection: str, keys: Sequence[str]) -> dict[str, Stored]:
+        """The documents of those keys that exist, in one round trip."""
+
+    @abc.abstractmethod
     def put(self, collection: str, key: str, document: Mapping[str, Any], revision: int) -> bool:
         """Write over ``revision`` (0: the key must be new). False when someone else won."""
 

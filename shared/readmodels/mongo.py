@@ -23,6 +23,11 @@ class MongoReadModelStore(ReadModelStore):
             found = self._db[check_name(collection)].find_one({"_id": str(key)})
         return Stored(found["_id"], found["revision"], found["document"]) if found else None
 
+    def get_many(self, collection: str, keys: Sequence[str]) -> dict[str, Stored]:
+        with unavailable_on_failure():
+            found = self._db[check_name(collection)].find({"_id": {"$in": [str(k) for k in keys]}})
+            return {r["_id"]: Stored(r["_id"], r["revision"], r["document"]) for r in found}
+
     def put(self, collection: str, key: str, document: Mapping[str, Any], revision: int) -> bool:
         records = self._db[check_name(collection)]
         record = {"_id": str(key), "revision": revision + 1, "document": dict(document)}

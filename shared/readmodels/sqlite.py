@@ -11,6 +11,8 @@ from typing import Any
 from shared.readmodels.base import Page, Query, ReadModelStore, Stored, check_field, check_name
 from shared.sqlite import SqliteFile
 
+BATCH = 500  # well under SQLite's limit on bound parameters
+
 
 class SqliteReadModelStore(ReadModelStore):
     def __init__(self, path: Path):
@@ -23,6 +25,18 @@ class SqliteReadModelStore(ReadModelStore):
         if not rows:
             return None
         return Stored(rows[0]["key"], rows[0]["revision"], json.loads(rows[0]["document"]))
+
+    def get_many(self, collection: str, keys: Sequence[str]) -> dict[str, Stored]:
+        table = self._table(collection)
+        found: dict[str, Stored] = {}
+        keys = [str(key) for key in keys]
+        for start in range(0, len(keys), BATCH):
+            chunk = keys[start : start + BATCH]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self.file.query(f"SELECT * FROM {table} WHERE key IN ({marks})", tuple(chunk))  # noqa: S608
+            for row in rows:
+                found[row["key"]] = Stored(row["key"], row["revision"], json.loads(row["document"]))
+        return found
 
     def put(self, collection: str, key: str, document: Mapping[str, Any], revision: int) -> bool:
         table = self._table(collection)

@@ -20,6 +20,17 @@ class ReadModelContract:
         assert not store.put("things", "a", {"n": 3}, 1)
         assert store.get("things", "a").document == {"n": 2}
 
+    def test_get_many_returns_the_keys_that_exist(self, store):
+        for n in range(3):
+            store.put("things", f"k{n}", {"n": n}, 0)
+        store.put("things", "k1", {"n": 10}, 1)
+        found = store.get_many("things", ["k1", "k2", "absent", "k1"])
+        assert {key: (s.revision, s.document) for key, s in found.items()} == {
+            "k1": (2, {"n": 10}),
+            "k2": (1, {"n": 2}),
+        }
+        assert store.get_many("things", []) == {}
+
     def test_documents_round_trip_nested_values(self, store):
         document = {"name": "Agência Ñandú", "tags": ["a", "b"], "inner": {"x": 1, "y": None}}
         store.put("things", "k", document, 0)

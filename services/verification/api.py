@@ -1,0 +1,117 @@
+"""The public verification API (SPEC §5): no token needed; officials' tokens add detail."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, g
+from marshmallow import Schema, ValidationError
+
+from services.verification import handlers, schemas
+from services.verification.handlers import Registry
+from services.verification.receipts import ReceiptSigner, keys_dir
+from shared.clock import utc_now
+from shared.errors import NotFound
+from shared.fields import ID
+from shared.http.auth import optional_token
+from shared.http.bodies import json_body, query_args
+from shared.http.openapi import documented
+from shared.http.problems import Problem
+from shared.http.ratelimit import rate_limited
+from shared.service import Parts
+
+OFFICIALS = ("consular_officer", "ministry_officer")
+PUBLIC_ERRORS = [401, 422, 429, 503]
+
+
+def official() -> bool:
+    return g.principal is not None and g.principal.role in OFFICIALS
+
+
+def known_form(recruiter_id: str) -> str:
+    """Only a recruiter id reaches the store: other documents share its collection."""
+    try:
+        ID(recruiter_id)
+    except ValidationError as error:
+        raise NotFound(f"no recruiter with id {recruiter_id} is known to this registry") from error
+    return recruiter_id
+
+
+def path_args(schema: Schema, **values: str) -> dict:
+    try:
+        return schema.load(values)
+    except ValidationError as error:
+        raise Problem(
+            422, "Invalid request", "the path names no possible licence", errors=error.messages
+        ) from error
+
+
+def blueprint(parts: Parts) -> Blueprint:
+    routes = Blueprint("verification", __name__)
+    issuer = os.environ.get("REGISTRY_RECEIPT_ISSUER", "recruiter-registry/verification")
+    signer = ReceiptSigner(keys_dir(parts.settings), issuer)
+    registry = Registry(parts.read_models, signer, utc_now)
+
+    @routes.get("/v1/recruiters/<recruiter_id>")
+    @documented(
+        "Can I trust this recruiter, as of this instant, and why; with a signed receipt",
+        query=schemas.AsOf(),
+        errors=[404, *PUBLIC_ERRORS],
+    )
+    @rate_limited
+    @optional_token
+    def check_recruiter(recruiter_id: str):
+        at = query_args(schemas.AsOf()).get("as_of")
+        return handlers.check_recruiter(registry, known_form(recruiter_id), at, official())
+
+    @routes.get("/v1/licences/<country>/<path:licence_number>")
+    @documented(
+        "The same answer, for the licence number printed on a worker's papers",
+        query=schemas.AsOf(),
+        errors=[404, *PUBLIC_ERRORS],
+    )
+    @rate_limited
+    @optional_token
+    def check_licence(country: str, licence_number: str):
+        query = query_args(schemas.AsOf())
+        path = path_args(schemas.Licence(), country=country, licence_number=licence_number)
+        return handlers.check_licence(
+            registry, path["country"], path["licence_number"], query.get("as_of"), official()
+        )
+
+    @routes.get("/v1/recruiters")
+    @documented(
+        "Find recruiters by name, whatever the case and accents",
+        query=schemas.Search(),
+        errors=PUBLIC_ERRORS,
+    )
+    @rate_limited
+    @optional_token
+    def find_recruiters():
+        return handlers.find_recruiters(registry, query_args(schemas.Search()))
+
+    @routes.get("/v1/recruiters/<recruiter_id>/history")
+    @documented("A recruiter's timeline", errors=[404, *PUBLIC_ERRORS])
+    @rate_limited
+    @optional_token
+    def show_history(recruiter_id: str):
+        return handlers.show_history(registry, known_form(recruiter_id), official())
+
+    @routes.post("/v1/verifications")
+    @documented(
+        "Check up to 1,000 recruiters at once, with one receipt",
+        body=schemas.Verify(),
+        errors=PUBLIC_ERRORS,
+    )
+    @rate_limited
+    @optional_token
+    def verify_many():
+        body = json_body(schemas.Verify())
+        return handlers.verify_many(registry, body["items"], body.get("as_of"), official())
+
+    @routes.get("/.well-known/jwks.json")
+    @documented("The public keys that sign receipts")
+    def publish_keys():
+        return signer.jwks()
+
+    return routes

@@ -1,0 +1,492 @@
+"""What a recruiter's record says at an instant: its status and verdict (SPEC §5, §11).
+
+Pure. The projection keeps one *fact* per event it received: the stream and version, the
+event's name, id, effective and recorded instants, and its data. Status at T comes from
+the facts effective at or before T, folded in each stream's version order, never from
+"the last event received". Facts of the three sources may have arrived in any order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from shared.clock import parse_instant
+from shared.events.licensing import LICENCE_STATUS_AFTER
+
+Fact = dict[str, Any]
+EXPIRING_WITHIN = timedelta(days=30)
+CERTIFICATE_MEMORY = timedelta(days=365)
+NON_TERMINAL = ("active", "suspended", "expired", "applied")
+CERTIFICATE_STATUS_AFTER = {
+    "certification_applied": "applied",
+    "certificate_granted": "certified",
+    "certificate_renewed": "certified",
+    "certificate_suspended": "suspended",
+    "certificate_reinstated": "certified",
+    "certificate_withdrawn": "withdrawn",
+    "certificate_expired": "expired",
+}
+# Events the public may see in a recruiter's history; officials see every one.
+PUBLIC_EVENTS = frozenset(
+    {
+        "recruiter_registered",
+        *LICENCE_STATUS_AFTER,
+        "condition_imposed",
+        "condition_lifted",
+        *CERTIFICATE_STATUS_AFTER,
+        "surveillance_overdue",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+    event_id: str | None
+    position: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        reason = {"code": self.code, "message": self.message, "event_id": self.event_id}
+        return reason | ({"position": self.position} if self.position else {})
+
+
+@dataclass
+class Record:
+    """What the projection holds for one recruiter: its facts (a late-matched report's
+    earlier facts joined in) and the messages about it that could not be read."""
+
+    recruiter_id: str
+    facts: list[Fact]
+    dead_letters: list[dict[str, Any]] = field(default_factory=list)
+
+    def registration(self) -> Fact | None:
+        return next((f for f in self.facts if f["kind"] == "recruiter_registered"), None)
+
+    def by_stream(self) -> dict[str, list[Fact]]:
+        """Facts per stream, in version order."""
+        streams: dict[str, list[Fact]] = defaultdict(list)
+        for fact in sorted(self.facts, key=lambda f: (f["stream"], f["version"])):
+            streams[fact["stream"]].append(fact)
+        return streams
+
+
+@dataclass
+class Licence:
+    licence_id: str
+    licence_number: str
+    status: str = "applied"
+    valid_from: str | None = None
+    valid_until: str | None = None
+    status_event: Fact | None = None
+    validity_event: Fact | None = None
+    conditions: dict[str, Fact] = field(default_factory=dict)
+    applied_at: datetime | None = None
+    decided: bool = False
+
+    def effective_status(self, at: datetime) -> str:
+        """The automatic expiry holds from the day after ``valid_until``, event or not."""
+        if self.status == "active" and self.valid_until and day(at) > self.valid_until:
+            return "expired"
+        return self.status
+
+    def view(self, at: datetime) -> dict[str, Any]:
+        return {
+            "licence_number": self.licence_number,
+            "status": self.effective_status(at),
+            "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
+            "conditions": [
+                {
+                    "condition_id": condition_id,
+                    "text": fact["data"]["text"],
+                    "in_force_since": fact["at"],
+                }
+                for condition_id, fact in self.conditions.items()
+            ],
+        }
+
+
+@dataclass
+class Certificate:
+    certification_id: str
+    cb_id: str
+    status: str = "applied"
+    certificate_number: str | None = None
+    valid_until: str | None = None
+    open_major_findings: set[str] = field(default_factory=set)
+    applied_at: datetime | None = None
+    overdue: Fact | None = None
+    status_event: Fact | None = None
+    setbacks: list[Fact] = field(default_factory=list)
+
+    def effective_status(self, at: datetime) -> str:
+        live = self.status in ("certified", "suspended")
+        if live and self.valid_until and day(at) > self.valid_until:
+            return "expired"
+        return self.status
+
+    def view(self, at: datetime) -> dict[str, Any]:
+        return {
+            "status": self.effective_status(at),
+            "certificate_number": self.certificate_number,
+            "cb_id": self.cb_id,
+            "valid_until": self.valid_until,
+            "open_major_findings": len(self.open_major_findings),
+        }
+
+
+@dataclass
+class Report:
+    status: str = "received"
+    categories: Sequence[str] = ()
+    fee_paid: dict[str, str] | None = None
+    fees_reimbursed: dict[str, str] | None = None
+    substantiation: Fact | None = None
+    dates: dict[str, str] = field(default_factory=dict)
+    referrals: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def substantiated(self) -> bool:
+        return self.substantiation is not None and self.status != "unsubstantiated"
+
+    @property
+    def open(self) -> bool:
+        return self.substantiated and self.status not in ("resolved", "withdrawn")
+
+
+@dataclass(frozen=True)
+class Status:
+    """A recruiter's status at an instant, public parts and officials' detail apart."""
+
+    public: dict[str, Any]
+    detail: dict[str, Any]
+    verdict: str
+    reasons: list[Reason]
+
+
+def effective(fact: Fact) -> datetime:
+    return parse_instant(fact["at"])
+
+
+def day(at: datetime) -> str:
+    """The calendar day of an instant, in UTC, as validity dates are compared."""
+    return at.astimezone(UTC).date().isoformat()
+
+
+def status_at(record: Record, at: datetime) -> Status:
+    streams = record.by_stream()
+    own = streams.get(record.recruiter_id, [])
+    licence = current_licence(own, at)
+    certificates = [
+        certificate_of(facts, at) for s, facts in streams.items() if s.startswith("cert-")
+    ]
+    certificate = current_certificate([c for c in certificates if c is not None])
+    reports = [report_of(until(facts, at)) for s, facts in streams.items() if is_report(s, record)]
+    reasons = integrity_reasons(record)
+    reasons += licence_reasons(licence, at, record.registration())
+    red = any(r.code in ("no_licence", "licence_not_active") for r in reasons)
+    reasons += certificate_reasons(certificates, at)
+    reasons += report_reasons(reports)
+    if any(r.code == "integrity_gap" for r in reasons):
+        verdict = "unknown"
+    elif red:
+        verdict = "red"
+    else:
+        verdict = "amber" if reasons else "green"
+    public = {
+        "licence": licence.view(at) if licence else None,
+        "certification": certificate.view(at) if certificate else None,
+        "monitoring": monitoring_summary(reports),
+    }
+    return Status(public, official_detail(until(own, at), reports), verdict, reasons)
+
+
+def is_report(stream: str, record: Record) -> bool:
+    return stream != record.recruiter_id and not stream.startswith("cert-")
+
+
+def until(facts: Iterable[Fact], at: datetime) -> list[Fact]:
+    return [fact for fact in facts if effective(fact) <= at]
+
+
+def current_licence(facts: Iterable[Fact], at: datetime) -> Licence | None:
+    """The recruiter's non-terminal licence at ``at`` (at most one), else its latest one.
+    A licence exists from its application, or from a backdated decision on it."""
+    licences: dict[str, Licence] = {}
+    for fact in facts:
+        data, kind = fact["data"], fact["kind"]
+        if kind == "licence_applied":
+            licences[data["licence_id"]] = Licence(
+                data["licence_id"], data["licence_number"], applied_at=effective(fact)
+            )
+            continue
+        licence = licences.get(data.get("licence_id", ""))
+        if licence is None or effective(fact) > at:
+            continue
+        licence.decided = True
+        if kind in LICENCE_STATUS_AFTER:
+            licence.status, licence.status_event = LICENCE_STATUS_AFTER[kind], fact
+        if kind in ("licence_issued", "licence_renewed"):
+            licence.valid_from = data.get("valid_from", licence.valid_from)
+            licence.valid_until, licence.validity_event = data["valid_until"], fact
+        if kind == "condition_imposed":
+            licence.conditions[data["condition_id"]] = fact
+        if kind == "condition_lifted":
+            licence.conditions.pop(data["condition_id"], None)
+    existing = [lic for lic in licences.values() if lic.decided or lic.applied_at <= at]
+    if not existing:
+        return None
+    latest = sorted(existing, key=lambda licence: licence.applied_at)
+    live = [licence for licence in latest if licence.status in NON_TERMINAL]
+    return (live or latest)[-1]
+
+
+def certificate_of(facts: Sequence[Fact], at: datetime) -> Certificate | None:
+    """A certification at ``at``, from its application or a backdated decision on it."""
+    if not facts or facts[0]["kind"] != "certification_applied":
+        return None
+    first = facts[0]["data"]
+    certificate = Certificate(first["certification_id"], first["cb_id"])
+    certificate.applied_at = effective(facts[0])
+    decided = until(facts[1:], at)
+    if certificate.applied_at > at and not decided:
+        return None
+    certificate.status_event = facts[0]
+    for fact in decided:
+        data, kind = fact["data"], fact["kind"]
+        if kind in CERTIFICATE_STATUS_AFTER:
+            certificate.status, certificate.status_event = CERTIFICATE_STATUS_AFTER[kind], fact
+        if kind in ("certificate_granted", "certificate_renewed"):
+            certificate.certificate_number = data["certificate_number"]
+            certificate.valid_until = data["valid_until"]
+        if kind in ("certificate_suspended", "certificate_withdrawn"):
+            certificate.setbacks.append(fact)
+        if kind == "audit_recorded":
+            certificate.overdue = None
+            certificate.open_major_findings |= {
+                finding["finding_id"]
+                for finding in data["findings"]
+                if finding["severity"] == "major"
+            }
+        if kind == "finding_closed":
+            certificate.open_major_findings.discard(data["finding_id"])
+        if kind == "surveillance_overdue":
+            certificate.overdue = fact
+    return certificate
+
+
+def current_certificate(certificates: list[Certificate]) -> Certificate | None:
+    """The latest certificate granted, else the latest application."""
+    ordered = sorted(certificates, key=lambda c: c.applied_at)
+    granted = [c for c in ordered if c.certificate_number]
+    return (granted or ordered or [None])[-1]
+
+
+def report_of(facts: Sequence[Fact]) -> Report:
+    report = Report()
+    for fact in facts:
+        data, kind = fact["data"], fact["kind"]
+        if kind == "report_received":
+            report.categories, report.fee_paid = data["categories"], data["fee_paid"]
+            report.dates["received_at"] = fact["at"]
+        elif kind == "report_review_started":
+            report.status = "under_review"
+        elif kind == "report_substantiated":
+            report.status, report.substantiation = "substantiated", fact
+            report.dates["substantiated_at"] = fact["at"]
+        elif kind == "report_unsubstantiated":
+            report.status = "unsubstantiated"
+        elif kind == "report_referred":
+            report.status = "referred"
+            report.referrals[data["referral_id"]] = {
+                "referral_id": data["referral_id"],
+                "country": data["country"],
+                "referred_at": fact["at"],
+                "acknowledged_at": None,
+                "outcome": None,
+            }
+        elif kind in ("referral_acknowledged_noted", "referral_outcome_noted"):
+            referral = report.referrals.get(data["referral_id"])
+            if referral is not None and kind == "referral_acknowledged_noted":
+                referral["acknowledged_at"] = fact["at"]
+            elif referral is not None:
+                referral["outcome"] = data["outcome"]
+        elif kind == "report_resolved":
+            report.status, report.fees_reimbursed = "resolved", data["fees_reimbursed"]
+            report.dates["resolved_at"] = fact["at"]
+        elif kind == "report_withdrawn":
+            report.status = "withdrawn"
+    return report
+
+
+def integrity_reasons(record: Record) -> list[Reason]:
+    """Anything the projection knows it may be missing, whatever the instant asked about."""
+    reasons = []
+    streams = record.by_stream()
+    if record.recruiter_id not in streams or streams[record.recruiter_id][0]["version"] != 1:
+        first = min(record.facts, key=lambda f: f["recorded"], default=None)
+        reasons.append(
+            Reason(
+                "integrity_gap",
+                "The recruiter's registration has not reached this registry yet.",
+                first["event_id"] if first else None,
+            )
+        )
+    for stream, facts in streams.items():
+        expected = 1
+        for fact in facts:
+            if fact["version"] > expected and not (stream == record.recruiter_id and expected == 1):
+                reasons.append(
+                    Reason(
+                        "integrity_gap",
+                        f"{_source(stream, record)} event {expected} has not reached this "
+                        "registry; the events after it may not tell the whole story.",
+                        fact["event_id"],
+                    )
+                )
+                break
+            expected = fact["version"] + 1
+    for letter in record.dead_letters:
+        reasons.append(
+            Reason(
+                "integrity_gap",
+                "A message about this recruiter could not be read and was set aside.",
+                None,
+                letter.get("position"),
+            )
+        )
+    return reasons
+
+
+def _source(stream: str, record: Record) -> str:
+    if stream == record.recruiter_id:
+        return "A licensing"
+    return "A certification" if stream.startswith("cert-") else "A worker report's"
+
+
+def licence_reasons(licence: Licence | None, at: datetime, registered: Fact | None) -> list[Reason]:
+    if licence is None:
+        event = registered["event_id"] if registered else None
+        return [Reason("no_licence", "No licence is recorded for this recruiter.", event)]
+    number, status = licence.licence_number, licence.effective_status(at)
+    if status != "active":
+        cited = licence.validity_event if status == "expired" else licence.status_event
+        event = (cited or licence.status_event or {}).get("event_id")
+        return [Reason("licence_not_active", f"Licence {number} is {status}.", event)]
+    reasons = []
+    if licence.valid_from and day(at) < licence.valid_from:
+        event = licence.validity_event["event_id"]
+        message = f"Licence {number} is valid only from {licence.valid_from}."
+        return [Reason("licence_not_active", message, event)]
+    until = licence.valid_until
+    if until and date.fromisoformat(until) - date.fromisoformat(day(at)) < EXPIRING_WITHIN:
+        message = f"Licence {number} expires on {until}, within 30 days."
+        reasons.append(Reason("licence_expiring", message, licence.validity_event["event_id"]))
+    for fact in licence.conditions.values():
+        message = f"Licence {number} carries a condition: {fact['data']['text']}"
+        reasons.append(Reason("conditions_in_force", message, fact["event_id"]))
+    return reasons
+
+
+def certificate_reasons(certificates: list[Certificate], at: datetime) -> list[Reason]:
+    """Suspensions and withdrawals of the last twelve months, and overdue surveillance."""
+    reasons = []
+    for certificate in certificates:
+        name = certificate.certificate_number or certificate.certification_id
+        for fact in certificate.setbacks:
+            suspended = fact["kind"] == "certificate_suspended"
+            still = suspended and fact is certificate.status_event
+            if not still and at - effective(fact) > CERTIFICATE_MEMORY:
+                continue
+            code = "certificate_suspended" if suspended else "certificate_withdrawn"
+            what = "suspended" if suspended else "withdrawn"
+            tense = "has been" if still else "was"
+            message = f"Certificate {name} {tense} {what} since {day(effective(fact))}."
+            reasons.append(Reason(code, message, fact["event_id"]))
+        if certificate.overdue and certificate.effective_status(at) == "certified":
+            since = certificate.overdue["data"]["due_since"]
+            message = f"Certificate {name} has had no surveillance audit due since {since}."
+            reasons.append(Reason("surveillance_overdue", message, certificate.overdue["event_id"]))
+    return reasons
+
+
+def report_reasons(reports: Iterable[Report]) -> list[Reason]:
+    message = "A worker's report about this recruiter was substantiated and is not resolved."
+    return [
+        Reason("substantiated_report_open", message, report.substantiation["event_id"])
+        for report in reports
+        if report.open
+    ]
+
+
+def monitoring_summary(reports: list[Report]) -> dict[str, Any]:
+    substantiated = [report for report in reports if report.substantiated]
+    by_category: dict[str, int] = defaultdict(int)
+    for report in substantiated:
+        for category in report.categories:
+            by_category[category] += 1
+    return {
+        "substantiated_open": sum(report.open for report in substantiated),
+        "substantiated_resolved": sum(report.status == "resolved" for report in substantiated),
+        "by_category": dict(sorted(by_category.items())),
+        "fees_reported": totals(report.fee_paid for report in substantiated),
+        "fees_reimbursed": totals(report.fees_reimbursed for report in substantiated),
+    }
+
+
+def totals(amounts: Iterable[dict[str, str] | None]) -> list[dict[str, str]]:
+    """Sums per currency, exact: amounts are decimal strings."""
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for amount in filter(None, amounts):
+        sums[amount["currency"]] += Decimal(amount["amount"])
+    return [{"amount": str(total), "currency": c} for c, total in sorted(sums.items())]
+
+
+def official_detail(own: Iterable[Fact], reports: list[Report]) -> dict[str, Any]:
+    """What officials see and the public does not (SPEC §5)."""
+    branches: dict[str, dict[str, Any]] = {}
+    officers: dict[str, dict[str, Any]] = {}
+    violations = []
+    for fact in own:
+        data, kind = fact["data"], fact["kind"]
+        if kind == "branch_opened":
+            branches[data["branch_id"]] = {**data, "opened_at": fact["at"], "closed_at": None}
+        elif kind == "branch_closed" and data["branch_id"] in branches:
+            branches[data["branch_id"]]["closed_at"] = fact["at"]
+        elif kind == "officer_appointed":
+            officers[data["officer_id"]] = {**data, "appointed_at": fact["at"], "removed_at": None}
+        elif kind == "officer_removed" and data["officer_id"] in officers:
+            officers[data["officer_id"]]["removed_at"] = fact["at"]
+        elif kind == "violation_recorded":
+            violations.append(data)
+    return {
+        "branches": list(branches.values()),
+        "officers": list(officers.values()),
+        "violations": violations,
+        "referrals": [r for report in reports for r in report.referrals.values()],
+        "reports": [
+            {"status": report.status, "categories": list(report.categories), **report.dates}
+            for report in reports
+        ],
+    }
+
+
+def history(record: Record, official: bool) -> list[dict[str, Any]]:
+    """The recruiter's timeline in effective order; the public sees its public events."""
+    shown = [f for f in record.facts if official or f["kind"] in PUBLIC_EVENTS]
+    return [
+        {
+            "effective_at": fact["at"],
+            "recorded_at": fact["recorded"],
+            "event": fact["kind"],
+            "event_id": fact["event_id"],
+            "data": fact["data"],
+        }
+        for fact in sorted(shown, key=lambda f: (effective(f), f["recorded"]))
+    ]

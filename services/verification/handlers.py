@@ -1,0 +1,203 @@
+"""Questions people ask the registry, answered from the projection, never by replaying.
+
+Every answer carries ``as_of`` (the instant it is for) and ``positions`` (how far the
+projection has read each topic); a status answer carries a signed receipt.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from services.verification import views
+from services.verification.domain import Record, history, status_at
+from services.verification.projections import (
+    PROGRESS,
+    LicenceNumbers,
+    RecruiterStatus,
+    load_records,
+    records_from,
+)
+from services.verification.receipts import ReceiptSigner
+from shared.clock import Clock, rfc3339
+from shared.errors import NotFound
+from shared.readmodels.base import Query, ReadModelStore
+from shared.replay import CurrentCollection
+from shared.text import folded, licence_key
+
+PAGE = 1000
+
+
+@dataclass
+class Registry:
+    """The projection as readers see it: the current generation of each collection."""
+
+    store: ReadModelStore
+    signer: ReceiptSigner
+    clock: Clock
+    recruiters: Callable[[], str] = field(init=False)
+    numbers: Callable[[], str] = field(init=False)
+    _progress: tuple[float, str, list] = (0.0, "", [])
+
+    def __post_init__(self) -> None:
+        self.recruiters = CurrentCollection(
+            self.store, RecruiterStatus.name, RecruiterStatus.collection
+        )
+        self.numbers = CurrentCollection(self.store, LicenceNumbers.name, LicenceNumbers.collection)
+
+    def positions(self) -> list[dict[str, Any]]:
+        """The generation's read positions, looked up at most twice a second."""
+        collection, (read_at, cached_for, cached) = self.recruiters(), self._progress
+        if cached_for != collection or time.monotonic() - read_at > 0.5:
+            stored = self.store.get(PROGRESS, collection)
+            cached = stored.document["positions"] if stored else []
+            self._progress = (time.monotonic(), collection, cached)
+        return cached
+
+    def records(self, recruiter_ids: Iterable[str]) -> dict[str, Record]:
+        return load_records(self.store, self.recruiters(), list(dict.fromkeys(recruiter_ids)))
+
+    def holders(self, licences: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The recruiter holding each (country, licence number) that is known."""
+        keys = {licence_key(*licence): licence for licence in licences}
+        found = self.store.get_many(self.numbers(), list(keys))
+        return {keys[key]: stored.document["recruiter_id"] for key, stored in found.items()}
+
+
+def check_recruiter(
+    registry: Registry, recruiter_id: str, at: datetime | None, official: bool
+) -> dict[str, Any]:
+    record = registry.records([recruiter_id]).get(recruiter_id)
+    if record is None:
+        raise NotFound(f"no recruiter with id {recruiter_id} is known to this registry")
+    return signed(registry, answer(registry, record, at or registry.clock(), official))
+
+
+def check_licence(
+    registry: Registry, country: str, number: str, at: datetime | None, official: bool
+) -> dict[str, Any]:
+    holder = registry.holders([(country, number)]).get((country, number))
+    record = registry.records([holder]).get(holder) if holder else None
+    if record is None:
+        raise NotFound(
+            f"no recruiter with that licence number in country {country} is known to this registry"
+        )
+    return signed(registry, answer(registry, record, at or registry.clock(), official))
+
+
+def verify_many(
+    registry: Registry, items: list[dict[str, str]], at: datetime | None, official: bool
+) -> dict[str, Any]:
+    """Up to 1,000 recruiters in one answer, one receipt over all of them."""
+    at = at or registry.clock()
+    holders = registry.holders(
+        (item["country"], item["licence_number"]) for item in items if "licence_number" in item
+    )
+
+    def recruiter_of(item: dict[str, str]) -> str | None:
+        if "recruiter_id" in item:
+            return item["recruiter_id"]
+        return holders.get((item["country"], item["licence_number"]))
+
+    wanted = [recruiter_of(item) for item in items]
+    records = registry.records(filter(None, wanted))
+    results = []
+    for item, recruiter_id in zip(items, wanted, strict=True):
+        record = records.get(recruiter_id) if recruiter_id else None
+        if record is None:
+            results.append({"query": item, "found": False})
+            continue
+        document = answer(registry, record, at, official)
+        detail = document.pop("detail", None)
+        results.append(
+            {"query": item, "found": True, "status": document}
+            | ({"detail": detail} if official else {})
+        )
+    claims = {
+        "as_of": rfc3339(at),
+        "positions": registry.positions(),
+        "results": [
+            {"query": r["query"], "found": r["found"]}
+            | (receipt_summary(r["status"]) if r["found"] else {})
+            for r in results
+        ],
+    }
+    return {
+        "results": results,
+        "as_of": claims["as_of"],
+        "positions": claims["positions"],
+        "receipt": registry.signer.sign(claims),
+    }
+
+
+def find_recruiters(registry: Registry, query: dict[str, Any]) -> dict[str, Any]:
+    """Names matched whatever their case and accents, optionally by country and status."""
+    at = registry.clock()
+    where: dict[str, Any] = {"kind": "recruiter"}
+    if "country" in query:
+        where["country"] = query["country"]
+    contains = ("search", folded(query["q"])) if query.get("q") else None
+    limit, offset, wanted = query["limit"], query["offset"], query.get("status")
+    hits: list[dict[str, Any]] = []
+    total, start = 0, 0 if wanted else offset
+    while True:
+        page = registry.store.find(
+            registry.recruiters(),
+            Query(
+                where,
+                contains,
+                order_by="search",
+                limit=limit if not wanted else PAGE,
+                offset=start,
+            ),
+        )
+        documents = {document["recruiter_id"]: document for document in page.items}
+        for record in records_from(registry.store, registry.recruiters(), documents).values():
+            status = status_at(record, at)
+            hit = views.search_hit(record, status)
+            if wanted is None or wanted in (hit["verdict"], hit["licence_status"] or "none"):
+                hits.append(hit)
+        if wanted is None:
+            total = page.total
+            break
+        start += len(page.items)
+        if start >= page.total or not page.items:
+            total = len(hits)
+            hits = hits[offset : offset + limit]
+            break
+    return {
+        "items": hits,
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "as_of": rfc3339(at),
+        "positions": registry.positions(),
+    }
+
+
+def show_history(registry: Registry, recruiter_id: str, official: bool) -> dict[str, Any]:
+    record = registry.records([recruiter_id]).get(recruiter_id)
+    if record is None:
+        raise NotFound(f"no recruiter with id {recruiter_id} is known to this registry")
+    return {
+        **views.identity(record),
+        "events": history(record, official),
+        "as_of": rfc3339(registry.clock()),
+        "positions": registry.positions(),
+    }
+
+
+def answer(registry: Registry, record: Record, at: datetime, official: bool) -> dict[str, Any]:
+    return views.status_document(record, status_at(record, at), at, registry.positions(), official)
+
+
+def signed(registry: Registry, document: dict[str, Any]) -> dict[str, Any]:
+    return {**document, "receipt": registry.signer.sign(views.receipt_facts(document))}
+
+
+def receipt_summary(document: dict[str, Any]) -> dict[str, Any]:
+    facts = views.receipt_facts(document)
+    return {name: facts[name] for name in ("sub", "verdict", "reasons", "licence", "certificate")}

@@ -1,0 +1,163 @@
+"""The verification service's read models, built from all three topics.
+
+- ``recruiter_status``: one document per recruiter holding a *fact* per event about it
+  (its licensing stream, its certifications, the worker reports naming it), with what
+  finds it: folded names and licence numbers. Facts are kept whatever order they arrive
+  in, so a certification event that overtakes the recruiter's registration is not lost,
+  and a missing version shows as a gap until it arrives. A report that named no known
+  recruiter keeps its facts on a document of its own (``report:<report_id>``) until it is
+  matched; readers join the two (``load_records``).
+- ``licence_numbers``: per (country, licence number), the recruiter holding it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from services.verification.domain import Record
+from shared.bus.base import Message
+from shared.events.envelope import event_name
+from shared.projection import INTEGRITY, Projection
+from shared.readmodels.base import ReadModelStore
+from shared.text import folded, licence_key
+
+TOPICS = ("licensing.events", "certification.events", "monitoring.events")
+PROGRESS = "progress"
+# Recruiter ids are opaque but licensing gives them this prefix; message keys that are
+# not recruiter ids are report ids (monitoring keys a report naming no recruiter by it).
+RECRUITER_PREFIX = "rec-"
+
+
+def report_key(report_id: str) -> str:
+    return f"report:{report_id}"
+
+
+class RecruiterStatus(Projection):
+    name = "recruiter_status"
+    collection = "recruiter_status"
+    topics = TOPICS
+
+    def key_for(self, event: dict[str, Any]) -> str | None:
+        subject, recruiter = event["subject"], event.get("recruiterid")
+        source = event["source"]
+        if source == "/licensing":
+            # Licence-number claims and referrals have streams of their own.
+            return recruiter if subject == recruiter else None
+        if source == "/certification":
+            return recruiter if recruiter and subject.startswith("cert-") else None
+        if source == "/monitoring":
+            return recruiter or report_key(subject)
+        return None
+
+    def dead_letter_key(self, message: Message) -> str | None:
+        if not message.key:
+            return None
+        if message.key.startswith(RECRUITER_PREFIX):
+            return message.key
+        return report_key(message.key) if message.topic.endswith("monitoring.events") else None
+
+    def fold(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any] | None:
+        stream, version = event["subject"], event["streamversion"]
+        facts = document.get("facts", [])
+        if any(f["stream"] == stream and f["version"] == version for f in facts):
+            return None
+        fact = {
+            "stream": stream,
+            "version": version,
+            "kind": event_name(event),
+            "event_id": event["id"],
+            "at": event["effectiveat"],
+            "recorded": event["time"],
+            "data": event["data"],
+        }
+        return self.when({**document, "facts": [*facts, fact]}, event)
+
+    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        data, recruiter = event["data"], event.get("recruiterid")
+        if not recruiter:
+            return {**document, "kind": "report", "report_id": event["subject"]}
+        document = {**document, "kind": "recruiter", "recruiter_id": recruiter}
+        if event_name(event) == "recruiter_registered":
+            names = [data["legal_name"], *data["trade_names"]]
+            document |= {
+                "legal_name": data["legal_name"],
+                "trade_names": data["trade_names"],
+                "country": data["country"],
+                "registration_number": data["registration_number"],
+                "search": " | ".join(folded(name) for name in names),
+            }
+        if event_name(event) == "licence_applied":
+            numbers = {*document.get("licence_numbers", [])}
+            numbers.add(licence_key(data["country"], data["licence_number"]))
+            document["licence_numbers"] = sorted(numbers)
+        return document
+
+    def record_progress(self, positions: dict[str, dict[str, int]]) -> None:
+        """How far this generation has read each topic, for every answer to cite."""
+        document = {
+            "positions": [
+                {"topic": topic, "partition": int(partition), "offset": offset}
+                for topic, partitions in sorted(positions.items())
+                for partition, offset in sorted(partitions.items())
+            ]
+        }
+        while True:
+            stored = self.store.get(PROGRESS, self.collection)
+            revision = stored.revision if stored else 0
+            if self.store.put(PROGRESS, self.collection, document, revision):
+                return
+
+
+class LicenceNumbers(Projection):
+    name = "licence_numbers"
+    collection = "licence_numbers"
+    topics = ("licensing.events",)
+
+    def key_for(self, event: dict[str, Any]) -> str | None:
+        if event_name(event) != "licence_applied":
+            return None
+        return licence_key(event["data"]["country"], event["data"]["licence_number"])
+
+    def fold(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any] | None:
+        # One event per number makes each document; there is no stream order to keep.
+        held = {"recruiter_id": event["data"]["recruiter_id"], "event_id": event["id"]}
+        return None if document == held else held
+
+    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+        return document
+
+
+def load_records(
+    store: ReadModelStore, collection: str, recruiter_ids: Sequence[str]
+) -> dict[str, Record]:
+    """Each recruiter's record that the projection holds anything about."""
+    found = store.get_many(collection, recruiter_ids)
+    return records_from(store, collection, {key: s.document for key, s in found.items()})
+
+
+def records_from(
+    store: ReadModelStore, collection: str, documents: Mapping[str, dict[str, Any]]
+) -> dict[str, Record]:
+    """Records of recruiters' documents, late-matched reports' earlier facts joined in."""
+    matched = {
+        report_key(fact["stream"])
+        for document in documents.values()
+        for fact in document.get("facts", [])
+        if fact["kind"] == "report_matched"
+    }
+    reports = store.get_many(collection, sorted(matched)) if matched else {}
+    records = {}
+    for recruiter_id, document in documents.items():
+        facts, letters = list(document.get("facts", [])), dead_letters(document)
+        for fact in document.get("facts", []):
+            report = reports.get(report_key(fact["stream"]))
+            if fact["kind"] == "report_matched" and report is not None:
+                facts += report.document.get("facts", [])
+                letters += dead_letters(report.document)
+        records[recruiter_id] = Record(recruiter_id, facts, letters)
+    return records
+
+
+def dead_letters(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p for p in document.get(INTEGRITY, []) if p.get("kind") == "dead_letter"]
