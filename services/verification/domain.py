@@ -184,9 +184,11 @@ def status_at(record: Record, at: datetime) -> Status:
     own = streams.get(record.recruiter_id, [])
     licence = current_licence(own, at)
     certificates = [
-        certificate_of(facts, at) for s, facts in streams.items() if s.startswith("cert-")
+        found
+        for stream, facts in streams.items()
+        if stream.startswith("cert-") and (found := certificate_of(facts, at))
     ]
-    certificate = current_certificate([c for c in certificates if c is not None])
+    certificate = current_certificate(certificates)
     reports = [report_of(until(facts, at)) for s, facts in streams.items() if is_report(s, record)]
     reasons = integrity_reasons(record)
     reasons += licence_reasons(licence, at, record.registration())
@@ -330,7 +332,7 @@ def integrity_reasons(record: Record) -> list[Reason]:
     reasons = []
     streams = record.by_stream()
     if record.recruiter_id not in streams or streams[record.recruiter_id][0]["version"] != 1:
-        first = min(record.facts, key=lambda f: f["recorded"], default=None)
+        first = min(record.facts, key=lambda f: (f["recorded"], f["event_id"]), default=None)
         reasons.append(
             Reason(
                 "integrity_gap",
@@ -488,5 +490,5 @@ def history(record: Record, official: bool) -> list[dict[str, Any]]:
             "event_id": fact["event_id"],
             "data": fact["data"],
         }
-        for fact in sorted(shown, key=lambda f: (effective(f), f["recorded"]))
+        for fact in sorted(shown, key=lambda f: (effective(f), f["recorded"], f["event_id"]))
     ]

@@ -16,8 +16,9 @@ from tests.servers import ROOT, free_port
 class Running:
     """Each named service's gunicorn and worker, on free ports, with one settings."""
 
-    def __init__(self, settings, services: list[str], logs=None):
-        """``logs``: a folder to write each process's output to, to be read by the test."""
+    def __init__(self, settings, services: list[str], logs=None, **variables: str):
+        """``logs``: a folder to write each process's output to, to be read by the test;
+        ``variables``: more environment for every process."""
         self.ports = {service: free_port() for service in services}
         env = {
             **environment(settings),
@@ -26,6 +27,7 @@ class Running:
             "REGISTRY_EXPIRY_INTERVAL_SECONDS": "2",
         }
         env |= {f"REGISTRY_{s.upper()}_PORT": str(p) for s, p in self.ports.items()}
+        env |= variables
         self.processes = []
         for service in services:
             for command in ("serve", "worker"):

@@ -26,7 +26,7 @@ STREAMS, AMENDMENTS = 5, 3
 def environment(settings) -> dict[str, str]:
     return {
         **os.environ,
-        "REGISTRY_BACKEND": "stack",
+        "REGISTRY_BACKEND": settings.backend,
         "MONGODB_URI": settings.mongodb_uri,
         "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
         "REGISTRY_TOPIC_PREFIX": settings.topic_prefix,
