@@ -13,6 +13,8 @@ from pymongo.errors import DuplicateKeyError
 from shared.mongo import unavailable_on_failure
 from shared.readmodels.base import Page, Query, ReadModelStore, Stored, check_field, check_name
 
+FEW = 32  # up to this many keys, one lookup each beats one scan
+
 
 class MongoReadModelStore(ReadModelStore):
     def __init__(self, database: Database):
@@ -24,8 +26,12 @@ class MongoReadModelStore(ReadModelStore):
         return Stored(found["_id"], found["revision"], found["document"]) if found else None
 
     def get_many(self, collection: str, keys: Sequence[str]) -> dict[str, Stored]:
+        keys = list(dict.fromkeys(str(key) for key in keys))
+        if len(keys) <= FEW:
+            # FerretDB 1.x looks a single _id up directly but scans the collection for $in.
+            return {key: found for key in keys if (found := self.get(collection, key))}
         with unavailable_on_failure():
-            found = self._db[check_name(collection)].find({"_id": {"$in": [str(k) for k in keys]}})
+            found = self._db[check_name(collection)].find({"_id": {"$in": keys}})
             return {r["_id"]: Stored(r["_id"], r["revision"], r["document"]) for r in found}
 
     def put(self, collection: str, key: str, document: Mapping[str, Any], revision: int) -> bool:

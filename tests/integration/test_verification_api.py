@@ -1,0 +1,192 @@
+"""The verification API on both backends, fed by the other services' events: bad input,
+search, officials' detail, late-matched reports, receipts and key rotation, rate limits."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jwt
+import pytest
+
+from services.licensing.bootstrap import SERVICE as LICENSING
+from services.monitoring.bootstrap import SERVICE as MONITORING
+from services.verification.bootstrap import SERVICE as VERIFICATION
+from services.verification.receipts import keys_dir, rotate
+from shared.auth.tokens import mint_dev_token
+from shared.consumer import wait_for
+from tests.licensing_helpers import Ministry
+from tests.workers import workers_running
+
+
+@pytest.fixture(params=["embedded", "stack"])
+def settings(request):
+    return request.getfixturevalue(f"{request.param}_settings")
+
+
+class World:
+    def __init__(self, settings):
+        self.settings = settings
+        self.kenya = Ministry(LICENSING.create_app(settings).test_client(), settings)
+        self.monitoring = MONITORING.create_app(settings).test_client()
+        self.client = VERIFICATION.create_app(settings).test_client()
+
+    def auth(self, role: str, **claims: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {mint_dev_token(self.settings, role, **claims)}"}
+
+    def known(self, recruiter_id: str, **expected) -> dict:
+        def answered() -> bool:
+            response = self.client.get(f"/v1/recruiters/{recruiter_id}")
+            if response.status_code != 200:
+                return False
+            return all(response.json[key] == value for key, value in expected.items())
+
+        assert wait_for(answered, timeout=60), self.client.get(
+            f"/v1/recruiters/{recruiter_id}"
+        ).json
+        return self.client.get(f"/v1/recruiters/{recruiter_id}").json
+
+    def claims(self, receipt: str) -> dict:
+        keys = jwt.PyJWKSet.from_dict(self.client.get("/.well-known/jwks.json").json)
+        key = keys[jwt.get_unverified_header(receipt)["kid"]]
+        return jwt.decode(receipt, key.key, algorithms=[key.algorithm_name])
+
+
+@pytest.fixture
+def world(settings):
+    with workers_running(settings, LICENSING, MONITORING, VERIFICATION):
+        yield World(settings)
+
+
+def test_bad_questions_get_clear_problems(world):
+    recruiter_id, _ = world.kenya.licensed("C.1", "RA/1")
+    world.known(recruiter_id, verdict="green")
+    client = world.client
+    bad = [
+        client.get(f"/v1/recruiters/{recruiter_id}?as_of=yesterday"),
+        client.get(f"/v1/recruiters/{recruiter_id}?as_of=2026-01-01T00:00:00"),
+        client.get("/v1/licences/XX/RA-1"),
+        client.get("/v1/recruiters?status=trusted"),
+        client.get("/v1/recruiters?limit=0"),
+        client.post("/v1/verifications", json={"items": []}),
+        client.post("/v1/verifications", json={"items": [{"recruiter_id": "x"}] * 1001}),
+        client.post("/v1/verifications", json={"items": [{"country": "KE"}]}),
+    ]
+    assert [r.status_code for r in bad] == [422] * len(bad)
+    assert all(r.mimetype == "application/problem+json" for r in bad)
+    assert (
+        client.post("/v1/verifications", data="{", content_type="application/json").status_code
+        == 400
+    )
+    assert client.post("/v1/verifications", data="x", content_type="text/plain").status_code == 415
+    for path in (
+        "/v1/recruiters/rec-nobody",
+        "/v1/recruiters/report:rep-1",
+        "/v1/licences/KE/RA-2",
+    ):
+        missing = client.get(path)
+        assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    assert client.get("/v1/licences/KE/RA-2").json["detail"] == (
+        "no recruiter with that licence number in country KE is known to this registry"
+    )
+    operator = client.get('/v1/recruiters?q={"$gt": ""}')
+    assert operator.status_code == 200 and operator.json["items"] == []
+
+
+def test_names_are_found_whatever_their_case_and_accents(world):
+    ids = [
+        world.kenya.register("C.10", name="Agência São Paulo Recrutamento"),
+        world.kenya.register("C.11", name="Nairobi Agencia Ltd"),
+        world.kenya.register("C.12", name="Mombasa Manpower"),
+    ]
+    for recruiter_id in ids:
+        world.known(recruiter_id, verdict="red")
+    found = world.client.get("/v1/recruiters?q=AGENCIA").json
+    assert {hit["recruiter_id"] for hit in found["items"]} == set(ids[:2])
+    assert found["total"] == 2 and found["as_of"] and found["positions"]
+    page = world.client.get("/v1/recruiters?q=agência&limit=1&offset=1").json
+    assert page["total"] == 2 and len(page["items"]) == 1
+    assert world.client.get("/v1/recruiters?q=sao paulo&country=UG").json["total"] == 0
+    red = world.client.get("/v1/recruiters?country=KE&status=red").json
+    assert red["total"] == 3 and {hit["licence_status"] for hit in red["items"]} == {None}
+    assert world.client.get("/v1/recruiters?country=KE&status=none").json["total"] == 3
+    assert world.client.get("/v1/recruiters?country=KE&status=green").json["total"] == 0
+
+
+def test_officials_see_the_detail_and_the_public_never_does(world):
+    recruiter_id, _ = world.kenya.licensed("C.20", "RA/20")
+    base = f"/v1/recruiters/{recruiter_id}"
+    world.kenya.post(f"{base}/branches", {"name": "Mombasa office", "address": "Moi Avenue 1"})
+    world.kenya.post(f"{base}/officers", {"name": "Jane Wanjiru", "position": "Director"})
+    world.known(recruiter_id, verdict="green")
+
+    def detail(headers: dict) -> dict | None:
+        def shown() -> bool:
+            answer = world.client.get(base, headers=headers).json
+            return bool(answer.get("detail", {}).get("officers"))
+
+        wait_for(shown, timeout=30)
+        return world.client.get(base, headers=headers).json.get("detail")
+
+    consul = detail(world.auth("consular_officer", country="QA"))
+    assert [o["name"] for o in consul["officers"]] == ["Jane Wanjiru"]
+    assert [b["name"] for b in consul["branches"]] == ["Mombasa office"]
+    assert detail(world.auth("ministry_officer", country="UG"))["officers"]
+    for headers in ({}, world.auth("monitor", org_id="ngo-1")):
+        answer = world.client.get(base, headers=headers).json
+        assert "detail" not in answer and "Jane Wanjiru" not in str(answer)
+        history = world.client.get(f"{base}/history", headers=headers).json
+        assert "Jane Wanjiru" not in str(history) and "Mombasa office" not in str(history)
+
+
+def test_a_report_matched_after_intake_joins_the_recruiters_record(world):
+    recruiter_id, _ = world.kenya.licensed("C.30", "RA/30")
+    world.known(recruiter_id, verdict="green")
+    intake = world.monitoring.post(
+        "/v1/public/reports",
+        json={
+            "subject": {"name": "Acme Manpower", "country": "KE"},
+            "categories": ["deception"],
+            "reporter": {"name": "A worker", "contact": "worker@example.org"},
+        },
+    )
+    assert intake.status_code == 201, intake.json
+    reports = f"/v1/reports/{intake.json['report_id']}"
+    triage = world.auth("monitor", org_id="public-intake")
+    for command, body in (("match", {"recruiter_id": recruiter_id}), ("substantiate", {})):
+        response = world.monitoring.post(f"{reports}/{command}", json=body, headers=triage)
+        assert response.status_code == 200, response.json
+    answer = world.known(recruiter_id, verdict="amber")
+    assert [r["code"] for r in answer["reasons"]] == ["substantiated_report_open"]
+    assert answer["monitoring"]["by_category"] == {"deception": 1}
+    assert "worker@example.org" not in str(answer)
+
+
+def test_receipts_survive_a_key_rotation(world):
+    recruiter_id, _ = world.kenya.licensed("C.40", "RA/40")
+    before = world.known(recruiter_id, verdict="green")
+    old_kid = jwt.get_unverified_header(before["receipt"])["kid"]
+    claims = world.claims(before["receipt"])
+    assert claims["exp"] - claims["iat"] <= 24 * 3600
+    assert claims["licence"] == {
+        "licence_number": "RA/40",
+        "status": "active",
+        "valid_until": "2028-12-31",
+    }
+
+    new_kid = rotate(keys_dir(world.settings))
+    fresh = VERIFICATION.create_app(world.settings).test_client()
+    after = fresh.get(f"/v1/recruiters/{recruiter_id}").json
+    assert jwt.get_unverified_header(after["receipt"])["kid"] == new_kid != old_kid
+    published = {key["kid"] for key in fresh.get("/.well-known/jwks.json").json["keys"]}
+    assert published == {old_kid, new_kid}
+    assert world.claims(before["receipt"])["verdict"] == "green"
+
+
+def test_public_questions_are_rate_limited_per_client(settings):
+    limited = dataclasses.replace(settings, public_rate_per_minute=6)
+    client = VERIFICATION.create_app(limited).test_client()
+    statuses = [client.get("/v1/recruiters/rec-nobody").status_code for _ in range(3)]
+    assert statuses[0] == 404 and statuses[-1] == 429
+    refused = client.get("/v1/recruiters/rec-nobody")
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.mimetype == "application/problem+json"

@@ -1,0 +1,40 @@
+"""The receipt key ring: the newest key signs, retired keys stay published for a
+receipt's lifetime and no longer."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+
+from services.verification.receipts import ReceiptSigner, read_ring, rotate
+from shared.auth.keys import load_or_create_private_key, public_jwk
+
+
+def test_a_first_key_is_made_once_and_signs(tmp_path):
+    signer = ReceiptSigner(tmp_path, "registry")
+    receipt = signer.sign({"sub": "rec-1", "verdict": "green"})
+    [key] = signer.jwks()["keys"]
+    header = jwt.get_unverified_header(receipt)
+    assert (header["kid"], header["alg"]) == (key["kid"], "ES256")
+    claims = jwt.decode(receipt, jwt.PyJWK(key).key, algorithms=["ES256"])
+    assert claims["verdict"] == "green" and 0 < claims["exp"] - claims["iat"] <= 24 * 3600
+    assert len(read_ring(tmp_path)) == 1
+    assert ReceiptSigner(tmp_path, "registry").jwks() == signer.jwks()
+
+
+def test_rotation_signs_with_the_new_key_and_keeps_the_old_one_published(tmp_path):
+    old = ReceiptSigner(tmp_path, "registry").jwks()["keys"][0]["kid"]
+    new = rotate(tmp_path)
+    signer = ReceiptSigner(tmp_path, "registry")
+    assert jwt.get_unverified_header(signer.sign({}))["kid"] == new
+    assert [key["kid"] for key in signer.jwks()["keys"]] == [new, old]
+
+
+def test_a_key_retired_over_a_day_ago_is_no_longer_published(tmp_path):
+    day_before = int(time.time()) - 2 * 24 * 3600
+    retired = public_jwk(load_or_create_private_key(tmp_path / "key-100.pem"))["kid"]
+    successor = public_jwk(load_or_create_private_key(tmp_path / f"key-{day_before}.pem"))["kid"]
+    newest = rotate(tmp_path)
+    published = [key["kid"] for key in ReceiptSigner(tmp_path, "registry").jwks()["keys"]]
+    assert published == [newest, successor] and retired not in published
