@@ -56,6 +56,7 @@ def blueprint(parts: Parts) -> Blueprint:
     @documented(
         "Can I trust this recruiter, as of this instant, and why; with a signed receipt",
         query=schemas.AsOf(),
+        response=schemas.SignedStatus(),
         errors=[404, *PUBLIC_ERRORS],
     )
     @rate_limited
@@ -68,6 +69,7 @@ def blueprint(parts: Parts) -> Blueprint:
     @documented(
         "The same answer, for the licence number printed on a worker's papers",
         query=schemas.AsOf(),
+        response=schemas.SignedStatus(),
         errors=[404, *PUBLIC_ERRORS],
     )
     @rate_limited
@@ -83,6 +85,7 @@ def blueprint(parts: Parts) -> Blueprint:
     @documented(
         "Find recruiters by name, whatever the case and accents",
         query=schemas.Search(),
+        response=schemas.Hits(),
         errors=PUBLIC_ERRORS,
     )
     @rate_limited
@@ -91,7 +94,7 @@ def blueprint(parts: Parts) -> Blueprint:
         return handlers.find_recruiters(registry, query_args(schemas.Search()))
 
     @routes.get("/v1/recruiters/<recruiter_id>/history")
-    @documented("A recruiter's timeline", errors=[404, *PUBLIC_ERRORS])
+    @documented("A recruiter's timeline", response=schemas.History(), errors=[404, *PUBLIC_ERRORS])
     @rate_limited
     @optional_token
     def show_history(recruiter_id: str):
@@ -101,6 +104,7 @@ def blueprint(parts: Parts) -> Blueprint:
     @documented(
         "Check up to 1,000 recruiters at once, with one receipt",
         body=schemas.Verify(),
+        response=schemas.Verified(),
         errors=PUBLIC_ERRORS,
     )
     @rate_limited
@@ -110,7 +114,7 @@ def blueprint(parts: Parts) -> Blueprint:
         return handlers.verify_many(registry, body["items"], body.get("as_of"), official())
 
     @routes.get("/.well-known/jwks.json")
-    @documented("The public keys that sign receipts")
+    @documented("The public keys that sign receipts", response=schemas.Keys())
     def publish_keys():
         return signer.jwks()
 

@@ -49,3 +49,139 @@ class Item(Schema):
 class Verify(Schema):
     items = fields.List(fields.Nested(Item), required=True, validate=validate.Length(1, MAX_ITEMS))
     as_of = Instant()
+
+
+# What the answers hold (documentation of the responses; SPEC §11).
+
+
+class Reason(Schema):
+    code = fields.String(
+        metadata={
+            "enum": [
+                "no_licence",
+                "licence_not_active",
+                "licence_expiring",
+                "conditions_in_force",
+                "certificate_suspended",
+                "certificate_withdrawn",
+                "surveillance_overdue",
+                "substantiated_report_open",
+                "integrity_gap",
+            ]
+        }
+    )
+    message = fields.String()
+    event_id = fields.String(allow_none=True, metadata={"description": "The event it rests on"})
+    position = fields.String(metadata={"description": "For a message set aside: where it was"})
+
+
+class Condition(Schema):
+    condition_id = fields.String()
+    text = fields.String()
+    in_force_since = fields.String()
+
+
+class LicenceStatus(Schema):
+    licence_number = fields.String()
+    status = fields.String()
+    valid_from = fields.String(allow_none=True)
+    valid_until = fields.String(allow_none=True)
+    conditions = fields.List(fields.Nested(Condition))
+
+
+class CertificationStatus(Schema):
+    status = fields.String()
+    certificate_number = fields.String(allow_none=True)
+    cb_id = fields.String()
+    valid_until = fields.String(allow_none=True)
+    open_major_findings = fields.Integer()
+
+
+class Sum(Schema):
+    amount = fields.String()
+    currency = fields.String()
+
+
+class MonitoringSummary(Schema):
+    substantiated_open = fields.Integer()
+    substantiated_resolved = fields.Integer()
+    by_category = fields.Dict(keys=fields.String(), values=fields.Integer())
+    fees_reported = fields.List(fields.Nested(Sum))
+    fees_reimbursed = fields.List(fields.Nested(Sum))
+
+
+class Position(Schema):
+    topic = fields.String()
+    partition = fields.Integer()
+    offset = fields.Integer(metadata={"description": "The next offset the projection reads"})
+
+
+class Freshness(Schema):
+    as_of = fields.String(metadata={"description": "The instant the answer is for"})
+    positions = fields.List(fields.Nested(Position))
+
+
+class Identity(Schema):
+    recruiter_id = fields.String()
+    legal_name = fields.String(allow_none=True)
+    trade_names = fields.List(fields.String(), allow_none=True)
+    country = fields.String(allow_none=True)
+    registration_number = fields.String(allow_none=True)
+
+
+class Status(Identity, Freshness):
+    licence = fields.Nested(LicenceStatus, allow_none=True)
+    certification = fields.Nested(CertificationStatus, allow_none=True)
+    monitoring = fields.Nested(MonitoringSummary)
+    verdict = fields.String(metadata={"enum": VERDICTS})
+    reasons = fields.List(fields.Nested(Reason))
+    detail = fields.Dict(
+        metadata={
+            "description": "Officials only: branches, officers, violations, referrals, reports"
+        }
+    )
+
+
+class SignedStatus(Status):
+    receipt = fields.String(metadata={"description": "Compact JWS (ES256 or EdDSA), kid in header"})
+
+
+class Hit(Identity):
+    licence_number = fields.String(allow_none=True)
+    licence_status = fields.String(allow_none=True)
+    verdict = fields.String(metadata={"enum": VERDICTS})
+
+
+class Hits(Freshness):
+    items = fields.List(fields.Nested(Hit))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class Entry(Schema):
+    effective_at = fields.String()
+    recorded_at = fields.String()
+    event = fields.String()
+    event_id = fields.String()
+    data = fields.Dict()
+
+
+class History(Identity, Freshness):
+    events = fields.List(fields.Nested(Entry))
+
+
+class Result(Schema):
+    query = fields.Nested(Item)
+    found = fields.Boolean()
+    status = fields.Nested(Status)
+    detail = fields.Dict()
+
+
+class Verified(Freshness):
+    results = fields.List(fields.Nested(Result))
+    receipt = fields.String()
+
+
+class Keys(Schema):
+    keys = fields.List(fields.Dict(), metadata={"description": "Public JWKs"})

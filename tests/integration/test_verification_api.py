@@ -10,6 +10,7 @@ import pytest
 
 from services.licensing.bootstrap import SERVICE as LICENSING
 from services.monitoring.bootstrap import SERVICE as MONITORING
+from services.verification import schemas
 from services.verification.bootstrap import SERVICE as VERIFICATION
 from services.verification.receipts import keys_dir, rotate
 from shared.auth.tokens import mint_dev_token
@@ -164,6 +165,8 @@ def test_a_report_matched_after_intake_joins_the_recruiters_record(world):
 def test_receipts_survive_a_key_rotation(world):
     recruiter_id, _ = world.kenya.licensed("C.40", "RA/40")
     before = world.known(recruiter_id, verdict="green")
+    # The documented answer is the answer given (the public one has no detail).
+    assert set(before) == set(schemas.SignedStatus().fields) - {"detail"}
     old_kid = jwt.get_unverified_header(before["receipt"])["kid"]
     claims = world.claims(before["receipt"])
     assert claims["exp"] - claims["iat"] <= 24 * 3600
