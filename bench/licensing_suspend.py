@@ -11,8 +11,6 @@ threads on kept-alive connections.
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import os
 import statistics
 import subprocess
@@ -23,59 +21,15 @@ import time
 import uuid
 from pathlib import Path
 
+from bench.clients import Client, licensed_recruiters, ready
 from shared.auth.tokens import mint_dev_token
 from shared.config import Settings
 from shared.consumer import wait_for
 from tests.servers import ROOT, free_port, real_servers
 
 
-class Client:
-    def __init__(self, port: int, token: str):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-
-    def post(self, path: str, body: dict) -> tuple[int, dict]:
-        self.connection.request("POST", path, json.dumps(body), self.headers)
-        response = self.connection.getresponse()
-        return response.status, json.loads(response.read())
-
-
-def ready(port: int) -> bool:
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        connection.request("GET", "/readyz")
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-
-
 def licences(client: Client, count: int) -> list[str]:
-    made = []
-    for n in range(count):
-        status, recruiter = client.post(
-            "/v1/recruiters",
-            {
-                "legal_name": f"Bench Agency {n}",
-                "country": "KE",
-                "registration_number": f"B-{uuid.uuid4().hex[:10]}",
-            },
-        )
-        assert status == 201, recruiter
-        status, licence = client.post(
-            "/v1/licences",
-            {
-                "recruiter_id": recruiter["recruiter_id"],
-                "licence_number": f"RA-{uuid.uuid4().hex[:10]}",
-            },
-        )
-        assert status == 201, licence
-        status, _ = client.post(
-            f"/v1/licences/{licence['licence_id']}/issue",
-            {"valid_from": "2026-01-01", "valid_until": "2028-01-01"},
-        )
-        assert status == 200
-        made.append(licence["licence_id"])
-    return made
+    return [licence for _, licence in licensed_recruiters(client, count)]
 
 
 def suspend_all(port: int, token: str, ids: list[str], clients: int) -> list[float]:

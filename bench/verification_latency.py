@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
-import json
 import math
 import os
 import random
@@ -45,9 +43,9 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from bench.bare_flask import BODY_FILE
+from bench.clients import Client, licensed_recruiters, ready
 from shared.auth.tokens import mint_dev_token
 from shared.cli.run import gunicorn_command
 from shared.config import Settings
@@ -62,76 +60,6 @@ LAG_TIMEOUT = 60.0
 # Suspending as soon as the last one showed would fall at the same point of the relay's
 # and consumer's idle cycles each time; a random pause samples the whole cycle.
 MAX_PAUSE_SECONDS = 0.5
-# gunicorn closes a kept-alive connection idle for its keepalive (2 s by default).
-IDLE_REOPEN_SECONDS = 1.0
-
-
-class Client:
-    """One kept-alive connection to one service."""
-
-    def __init__(self, port: int, token: str | None = None):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        self.headers = {"Content-Type": "application/json"}
-        if token:
-            self.headers["Authorization"] = f"Bearer {token}"
-        self.used = time.monotonic()
-
-    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
-        if time.monotonic() - self.used > IDLE_REOPEN_SECONDS:
-            self.connection.close()
-        sent = None if body is None else json.dumps(body)
-        self.connection.request(method, path, sent, self.headers)
-        response = self.connection.getresponse()
-        data = response.read()
-        self.used = time.monotonic()
-        return response.status, data
-
-    def get(self, path: str) -> tuple[int, dict[str, Any]]:
-        status, data = self.call("GET", path)
-        return status, json.loads(data)
-
-    def post(self, path: str, body: dict) -> tuple[int, dict[str, Any]]:
-        status, data = self.call("POST", path, body)
-        return status, json.loads(data)
-
-
-def ready(port: int, path: str = "/readyz") -> bool:
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        connection.request("GET", path)
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-
-
-def licensed_recruiters(client: Client, count: int) -> list[tuple[str, str]]:
-    """``count`` recruiters in KE, each with an issued licence: (recruiter id, licence id)."""
-    made = []
-    for n in range(count):
-        status, recruiter = client.post(
-            "/v1/recruiters",
-            {
-                "legal_name": f"Bench Agency {n}",
-                "country": "KE",
-                "registration_number": f"B-{uuid.uuid4().hex[:10]}",
-            },
-        )
-        assert status == 201, recruiter
-        status, licence = client.post(
-            "/v1/licences",
-            {
-                "recruiter_id": recruiter["recruiter_id"],
-                "licence_number": f"RA-{uuid.uuid4().hex[:10]}",
-            },
-        )
-        assert status == 201, licence
-        status, issued = client.post(
-            f"/v1/licences/{licence['licence_id']}/issue",
-            {"valid_from": "2026-01-01", "valid_until": "2028-01-01"},
-        )
-        assert status == 200, issued
-        made.append((recruiter["recruiter_id"], licence["licence_id"]))
-    return made
 
 
 def wait_green(client: Client, recruiter_ids: list[str]) -> None:

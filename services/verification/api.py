@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Blueprint, g
-from marshmallow import Schema, ValidationError
+from marshmallow import ValidationError
 
 from services.verification import handlers, schemas
 from services.verification.handlers import Registry
@@ -14,9 +14,8 @@ from shared.clock import utc_now
 from shared.errors import NotFound
 from shared.fields import ID
 from shared.http.auth import optional_token
-from shared.http.bodies import json_body, query_args
+from shared.http.bodies import json_body, path_args, query_args
 from shared.http.openapi import documented
-from shared.http.problems import Problem
 from shared.http.ratelimit import rate_limited
 from shared.service import Parts
 
@@ -35,15 +34,6 @@ def known_form(recruiter_id: str) -> str:
     except ValidationError as error:
         raise NotFound(f"no recruiter with id {recruiter_id} is known to this registry") from error
     return recruiter_id
-
-
-def path_args(schema: Schema, **values: str) -> dict:
-    try:
-        return schema.load(values)
-    except ValidationError as error:
-        raise Problem(
-            422, "Invalid request", "the path names no possible licence", errors=error.messages
-        ) from error
 
 
 def blueprint(parts: Parts) -> Blueprint:

@@ -91,7 +91,7 @@ class Licence:
 
     def effective_status(self, at: datetime) -> str:
         """The automatic expiry holds from the day after ``valid_until``, event or not."""
-        if self.status == "active" and self.valid_until and day(at) > self.valid_until:
+        if self.status == "active" and lapsed(self.valid_until, at):
             return "expired"
         return self.status
 
@@ -126,8 +126,7 @@ class Certificate:
     setbacks: list[Fact] = field(default_factory=list)
 
     def effective_status(self, at: datetime) -> str:
-        live = self.status in ("certified", "suspended")
-        if live and self.valid_until and day(at) > self.valid_until:
+        if self.status in ("certified", "suspended") and lapsed(self.valid_until, at):
             return "expired"
         return self.status
 
@@ -177,6 +176,11 @@ def effective(fact: Fact) -> datetime:
 def day(at: datetime) -> str:
     """The calendar day of an instant, in UTC, as validity dates are compared."""
     return at.astimezone(UTC).date().isoformat()
+
+
+def lapsed(valid_until: str | None, at: datetime) -> bool:
+    """Validity ends with its last day, whether or not the expiry event was recorded."""
+    return valid_until is not None and day(at) > valid_until
 
 
 def status_at(record: Record, at: datetime) -> Status:

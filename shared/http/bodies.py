@@ -29,12 +29,7 @@ def json_body(schema: Schema) -> dict[str, Any]:
         raise Problem(422, "Invalid request", "text must be valid Unicode (no lone surrogates)")
     if not isinstance(data, dict):
         raise Problem(422, "Invalid request", "the body must be a JSON object")
-    try:
-        return schema.load(data)
-    except ValidationError as error:
-        raise Problem(
-            422, "Invalid request", "some fields are missing or wrong", errors=error.messages
-        ) from error
+    return loaded(schema, data, "some fields are missing or wrong")
 
 
 def _encodable(data: Any) -> bool:
@@ -49,9 +44,17 @@ def _encodable(data: Any) -> bool:
 def query_args(schema: Schema) -> dict[str, Any]:
     """Query-string parameters loaded through ``schema``; values stay plain strings or
     numbers, so nothing from a URL can reach a store as an operator."""
+    return loaded(schema, request.args.to_dict(), "some query parameters are wrong")
+
+
+def path_args(schema: Schema, **values: str) -> dict[str, Any]:
+    """Path parameters loaded through ``schema``, when a route's path must name something
+    well formed (a country code, a licence number)."""
+    return loaded(schema, values, "some path parameters are wrong")
+
+
+def loaded(schema: Schema, values: Any, detail: str) -> dict[str, Any]:
     try:
-        return schema.load(request.args.to_dict())
+        return schema.load(values)
     except ValidationError as error:
-        raise Problem(
-            422, "Invalid request", "some query parameters are wrong", errors=error.messages
-        ) from error
+        raise Problem(422, "Invalid request", detail, errors=error.messages) from error
