@@ -79,7 +79,15 @@ class ConsumerRunner:
 
     def _set_aside(self, message: Message, reason: str) -> None:
         self.source.dead_letter(message, reason)
-        self.projection.record_dead_letter(message, reason)
+        try:
+            self.projection.record_dead_letter(message, reason)
+        except Unavailable:
+            raise
+        except Exception:  # the letter is kept; one document must not stop every other
+            log.exception(
+                "could not mark the document of a message set aside",
+                extra={"projection": self.projection.name, "position": message.position},
+            )
         log.warning(
             "message set aside",
             extra={"position": message.position, "reason": reason[:200]},

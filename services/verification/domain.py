@@ -31,6 +31,8 @@ CERTIFICATE_STATUS_AFTER = {
     "certificate_withdrawn": "withdrawn",
     "certificate_expired": "expired",
 }
+# Free text a ministry or body wrote: officials see it, the public history does not.
+OFFICIALS_ONLY_FIELDS = frozenset({"reason", "note", "description"})
 # Events the public may see in a recruiter's history; officials see every one.
 PUBLIC_EVENTS = frozenset(
     {
@@ -123,7 +125,8 @@ class Certificate:
     applied_at: datetime | None = None
     overdue: Fact | None = None
     status_event: Fact | None = None
-    setbacks: list[Fact] = field(default_factory=list)
+    # Suspensions and withdrawals, each with the instant it ended (None: still in force).
+    setbacks: list[tuple[Fact, datetime | None]] = field(default_factory=list)
 
     def effective_status(self, at: datetime) -> str:
         if self.status in ("certified", "suspended") and lapsed(self.valid_until, at):
@@ -156,7 +159,8 @@ class Report:
 
     @property
     def open(self) -> bool:
-        return self.substantiated and self.status not in ("resolved", "withdrawn")
+        """Substantiated and not resolved: a withdrawal is no remedy (SPEC §5)."""
+        return self.substantiated and self.status != "resolved"
 
 
 @dataclass(frozen=True)
@@ -183,10 +187,11 @@ def lapsed(valid_until: str | None, at: datetime) -> bool:
     return valid_until is not None and day(at) > valid_until
 
 
-def status_at(record: Record, at: datetime) -> Status:
+def status_at(record: Record, at: datetime, licence_id: str | None = None) -> Status:
+    """The status at ``at``; asked by a licence's number, about that licence."""
     streams = record.by_stream()
     own = streams.get(record.recruiter_id, [])
-    licence = current_licence(own, at)
+    licence = current_licence(own, at, licence_id)
     certificates = [
         found
         for stream, facts in streams.items()
@@ -221,15 +226,21 @@ def until(facts: Iterable[Fact], at: datetime) -> list[Fact]:
     return [fact for fact in facts if effective(fact) <= at]
 
 
-def current_licence(facts: Iterable[Fact], at: datetime) -> Licence | None:
-    """The recruiter's non-terminal licence at ``at`` (at most one), else its latest one.
-    A licence exists from its application, or from a backdated decision on it."""
+def current_licence(
+    facts: Iterable[Fact], at: datetime, licence_id: str | None = None
+) -> Licence | None:
+    """The licence asked about, else the recruiter's non-terminal licence at ``at`` (at most
+    one), else its latest. A licence exists from its application, or from a backdated
+    decision on it."""
     licences: dict[str, Licence] = {}
     for fact in facts:
         data, kind = fact["data"], fact["kind"]
         if kind == "licence_applied":
             licences[data["licence_id"]] = Licence(
-                data["licence_id"], data["licence_number"], applied_at=effective(fact)
+                data["licence_id"],
+                data["licence_number"],
+                status_event=fact,
+                applied_at=effective(fact),
             )
             continue
         licence = licences.get(data.get("licence_id", ""))
@@ -246,6 +257,8 @@ def current_licence(facts: Iterable[Fact], at: datetime) -> Licence | None:
         if kind == "condition_lifted":
             licence.conditions.pop(data["condition_id"], None)
     existing = [lic for lic in licences.values() if lic.decided or lic.applied_at <= at]
+    if licence_id is not None:
+        return next((lic for lic in existing if lic.licence_id == licence_id), None)
     if not existing:
         return None
     latest = sorted(existing, key=lambda licence: licence.applied_at)
@@ -268,13 +281,14 @@ def certificate_of(facts: Sequence[Fact], at: datetime) -> Certificate | None:
         data, kind = fact["data"], fact["kind"]
         if kind in CERTIFICATE_STATUS_AFTER:
             certificate.status, certificate.status_event = CERTIFICATE_STATUS_AFTER[kind], fact
+            if certificate.setbacks and certificate.setbacks[-1][1] is None:
+                certificate.setbacks[-1] = (certificate.setbacks[-1][0], effective(fact))
         if kind in ("certificate_granted", "certificate_renewed"):
             certificate.certificate_number = data["certificate_number"]
             certificate.valid_until = data["valid_until"]
         if kind in ("certificate_suspended", "certificate_withdrawn"):
-            certificate.setbacks.append(fact)
+            certificate.setbacks.append((fact, None))
         if kind == "audit_recorded":
-            certificate.overdue = None
             certificate.open_major_findings |= {
                 finding["finding_id"]
                 for finding in data["findings"]
@@ -282,9 +296,23 @@ def certificate_of(facts: Sequence[Fact], at: datetime) -> Certificate | None:
             }
         if kind == "finding_closed":
             certificate.open_major_findings.discard(data["finding_id"])
-        if kind == "surveillance_overdue":
-            certificate.overdue = fact
+    certificate.overdue = overdue_surveillance(facts, decided, at)
     return certificate
+
+
+def overdue_surveillance(facts: Sequence[Fact], decided: list[Fact], at: datetime) -> Fact | None:
+    """The flag of a surveillance audit due by ``at`` and not held since: dated from when
+    the audit fell due, not from when the scheduler noticed."""
+    flags = [
+        f
+        for f in facts
+        if f["kind"] == "surveillance_overdue" and f["data"]["due_since"] <= day(at)
+    ]
+    if not flags:
+        return None
+    audits = [f for f in decided if f["kind"] == "audit_recorded"]
+    flag = flags[-1]
+    return None if any(audit["version"] > flag["version"] for audit in audits) else flag
 
 
 def current_certificate(certificates: list[Certificate]) -> Certificate | None:
@@ -405,13 +433,16 @@ def certificate_reasons(certificates: list[Certificate], at: datetime) -> list[R
     reasons = []
     for certificate in certificates:
         name = certificate.certificate_number or certificate.certification_id
-        for fact in certificate.setbacks:
+        for fact, ended in certificate.setbacks:
             suspended = fact["kind"] == "certificate_suspended"
-            still = suspended and fact is certificate.status_event
-            if not still and at - effective(fact) > CERTIFICATE_MEMORY:
+            # A suspension counts while in force and for twelve months after it ended; a
+            # withdrawal for twelve months after it took effect.
+            since = (ended or at) if suspended else effective(fact)
+            if at - since > CERTIFICATE_MEMORY:
                 continue
             code = "certificate_suspended" if suspended else "certificate_withdrawn"
             what = "suspended" if suspended else "withdrawn"
+            still = suspended and ended is None
             tense = "has been" if still else "was"
             message = f"Certificate {name} {tense} {what} since {day(effective(fact))}."
             reasons.append(Reason(code, message, fact["event_id"]))
@@ -492,7 +523,9 @@ def history(record: Record, official: bool) -> list[dict[str, Any]]:
             "recorded_at": fact["recorded"],
             "event": fact["kind"],
             "event_id": fact["event_id"],
-            "data": fact["data"],
+            "data": fact["data"]
+            if official
+            else {k: v for k, v in fact["data"].items() if k not in OFFICIALS_ONLY_FIELDS},
         }
         for fact in sorted(shown, key=lambda f: (effective(f), f["recorded"], f["event_id"]))
     ]

@@ -60,11 +60,11 @@ class Registry:
     def records(self, recruiter_ids: Iterable[str]) -> dict[str, Record]:
         return load_records(self.store, self.recruiters(), list(dict.fromkeys(recruiter_ids)))
 
-    def holders(self, licences: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
-        """The recruiter holding each (country, licence number) that is known."""
-        keys = {licence_key(*licence): licence for licence in licences}
-        found = self.store.get_many(self.numbers(), list(keys))
-        return {keys[key]: stored.document["recruiter_id"] for key, stored in found.items()}
+    def holders(self, licences: Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
+        """Per licence key (see ``licence_key``), the licence and the recruiter holding it."""
+        keys = sorted({licence_key(*licence) for licence in licences})
+        found = self.store.get_many(self.numbers(), keys) if keys else {}
+        return {key: stored.document for key, stored in found.items()}
 
 
 def check_recruiter(
@@ -79,13 +79,15 @@ def check_recruiter(
 def check_licence(
     registry: Registry, country: str, number: str, at: datetime | None, official: bool
 ) -> dict[str, Any]:
-    holder = registry.holders([(country, number)]).get((country, number))
-    record = registry.records([holder]).get(holder) if holder else None
+    """The answer about the licence with that number, on its holder's record."""
+    held = registry.holders([(country, number)]).get(licence_key(country, number), {})
+    record = registry.records([held["recruiter_id"]]).get(held["recruiter_id"]) if held else None
     if record is None:
         raise NotFound(
             f"no recruiter with that licence number in country {country} is known to this registry"
         )
-    return signed(registry, answer(registry, record, at or registry.clock(), official))
+    at = at or registry.clock()
+    return signed(registry, answer(registry, record, at, official, held["licence_id"]))
 
 
 def verify_many(
@@ -97,20 +99,20 @@ def verify_many(
         (item["country"], item["licence_number"]) for item in items if "licence_number" in item
     )
 
-    def recruiter_of(item: dict[str, str]) -> str | None:
+    def holder_of(item: dict[str, str]) -> dict[str, str]:
         if "recruiter_id" in item:
-            return item["recruiter_id"]
-        return holders.get((item["country"], item["licence_number"]))
+            return {"recruiter_id": item["recruiter_id"]}
+        return holders.get(licence_key(item["country"], item["licence_number"]), {})
 
-    wanted = [recruiter_of(item) for item in items]
-    records = registry.records(filter(None, wanted))
+    wanted = [holder_of(item) for item in items]
+    records = registry.records(filter(None, (held.get("recruiter_id") for held in wanted)))
     results = []
-    for item, recruiter_id in zip(items, wanted, strict=True):
-        record = records.get(recruiter_id) if recruiter_id else None
+    for item, held in zip(items, wanted, strict=True):
+        record = records.get(held.get("recruiter_id", ""))
         if record is None:
             results.append({"query": item, "found": False})
             continue
-        document = answer(registry, record, at, official)
+        document = answer(registry, record, at, official, held.get("licence_id"))
         detail = document.pop("detail", None)
         results.append(
             {"query": item, "found": True, "status": document}
@@ -190,8 +192,15 @@ def show_history(registry: Registry, recruiter_id: str, official: bool) -> dict[
     }
 
 
-def answer(registry: Registry, record: Record, at: datetime, official: bool) -> dict[str, Any]:
-    return views.status_document(record, status_at(record, at), at, registry.positions(), official)
+def answer(
+    registry: Registry,
+    record: Record,
+    at: datetime,
+    official: bool,
+    licence_id: str | None = None,
+) -> dict[str, Any]:
+    status = status_at(record, at, licence_id)
+    return views.status_document(record, status, at, registry.positions(), official)
 
 
 def signed(registry: Registry, document: dict[str, Any]) -> dict[str, Any]:

@@ -94,18 +94,30 @@ class RecruiterStatus(Projection):
         return document
 
     def record_progress(self, positions: dict[str, dict[str, int]]) -> None:
-        """How far this generation has read each topic, for every answer to cite."""
-        document = {
-            "positions": [
-                {"topic": topic, "partition": int(partition), "offset": offset}
-                for topic, partitions in sorted(positions.items())
-                for partition, offset in sorted(partitions.items())
-            ]
-        }
+        """How far this generation has read each topic, for every answer to cite. Merged
+        with what is stored: after a restart a consumer knows only the partitions it has
+        read since, and during a rebalance two may write."""
         while True:
             stored = self.store.get(PROGRESS, self.collection)
-            revision = stored.revision if stored else 0
-            if self.store.put(PROGRESS, self.collection, document, revision):
+            known = {
+                (entry["topic"], entry["partition"]): entry["offset"]
+                for entry in (stored.document["positions"] if stored else [])
+            }
+            for topic, partitions in positions.items():
+                for partition, offset in partitions.items():
+                    key = (topic, int(partition))
+                    known[key] = max(offset, known.get(key, 0))
+            document = {
+                "positions": [
+                    {"topic": topic, "partition": partition, "offset": offset}
+                    for (topic, partition), offset in sorted(known.items())
+                ]
+            }
+            if stored and stored.document == document:
+                return
+            if self.store.put(
+                PROGRESS, self.collection, document, stored.revision if stored else 0
+            ):
                 return
 
 
@@ -121,7 +133,12 @@ class LicenceNumbers(Projection):
 
     def fold(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any] | None:
         # One event per number makes each document; there is no stream order to keep.
-        held = {"recruiter_id": event["data"]["recruiter_id"], "event_id": event["id"]}
+        data = event["data"]
+        held = {
+            "recruiter_id": data["recruiter_id"],
+            "licence_id": data["licence_id"],
+            "event_id": event["id"],
+        }
         return None if document == held else held
 
     def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:

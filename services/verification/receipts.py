@@ -50,7 +50,7 @@ class RingKey:
 
 def rotate(folder: Path) -> str:
     """Add a new signing key to the ring; its ``kid``."""
-    created = max(int(time.time()), *(k.created + 1 for k in read_ring(folder)))
+    created = max([int(time.time()), *(k.created + 1 for k in read_ring(folder))])
     return public_jwk(load_or_create_private_key(folder / f"key-{created}.pem"))["kid"]
 
 
@@ -91,12 +91,16 @@ class ReceiptSigner:
         return jwt.encode(body, signer.key, algorithm=signer.jwk["alg"], headers=headers)
 
     def jwks(self) -> dict[str, Any]:
-        """The signing key and those retired less than a receipt's lifetime ago."""
-        ring, now = self._keys(), time.time()
+        """The keys whose receipts may still be checked: read afresh, so a key another
+        process has just started signing with is already published; and those retired
+        less than a receipt's lifetime (plus the signers' reload delay) ago."""
+        self._keys()
+        ring, now = read_ring(self.folder), time.time()
+        kept = LIFETIME_SECONDS + RELOAD_SECONDS
         published = [
             key.jwk
             for key, successor in zip(ring, [*ring[1:], None], strict=True)
-            if successor is None or successor.created > now - LIFETIME_SECONDS
+            if successor is None or successor.created > now - kept
         ]
         return {"keys": list(reversed(published))}
 

@@ -37,6 +37,7 @@ SERVICES = ["licensing", "certification", "monitoring", "verification"]
 UNLIMITED = {"REGISTRY_PUBLIC_RATE_PER_MINUTE": "1000000"}
 WORKER_NAME = "Amina Worker-Secret"  # personal data: must never reach verification
 NARRATIVE = "They kept my passport in a locked drawer"
+FAR = (date.today() + timedelta(days=3 * 365)).isoformat()
 
 
 @pytest.fixture(params=["stack", "embedded"])
@@ -52,6 +53,8 @@ class Story:
         self.monitor = mint_dev_token(settings, "monitor", org_id="ngo-kathmandu")
         self.consul = mint_dev_token(settings, "consular_officer", country="QA")
         self.seen: list[str] = []
+        # Each settled answer: (recruiter, the instant just after, verdict, reason codes).
+        self.steps: list[tuple[str, str, str, set[str]]] = []
 
     def url(self, service: str) -> str:
         return self.running.url(service)
@@ -86,7 +89,9 @@ class Story:
             return (answer["verdict"], codes(answer), parts) == (verdict, reasons, expected)
 
         assert wait_for(answered, timeout=90), self.status(recruiter_id)
-        return rfc3339(datetime.now(UTC))
+        instant = rfc3339(datetime.now(UTC))
+        self.steps.append((recruiter_id, instant, verdict, reasons))
+        return instant
 
     def licensed_recruiter(self, name: str, registration: str, licence_number: str):
         recruiter = self.write(
@@ -106,7 +111,7 @@ class Story:
         self.write(
             "licensing",
             f"/v1/licences/{licence['licence_id']}/issue",
-            {"valid_from": "2026-01-01", "valid_until": "2029-12-31"},
+            {"valid_from": "2026-01-01", "valid_until": FAR},
             self.ministry,
         )
         return recruiter["recruiter_id"], licence["licence_id"]
@@ -166,7 +171,10 @@ def test_a_recruiters_whole_story_is_answered_signed_and_kept(settings, tmp_path
         assert wait_for(lambda: snapshot(story, *answers) == kept, timeout=30)
 
         poison_turns_only_its_recruiter_unknown(story, answers[0], answers[1])
+        story.ask(f"/v1/recruiters/{answers[0]}/history", story.consul)
         assert all(WORKER_NAME not in seen and NARRATIVE not in seen for seen in story.seen)
+        for log in logs.iterdir():  # every service's output, monitoring's included
+            assert WORKER_NAME not in log.read_text() and NARRATIVE not in log.read_text()
     finally:
         running.stop()
 
@@ -319,7 +327,11 @@ def tell(story: Story) -> tuple[str, str, str, list[str]]:
         )
     )
 
-    # Earlier instants keep their answers.
+    # Earlier instants keep their answers: verdict and reasons.
+    asked = [
+        (story.status(who, t)["verdict"], codes(story.status(who, t))) for who, t, *_ in story.steps
+    ]
+    assert asked == [(verdict, reasons) for *_, verdict, reasons in story.steps]
     expected = ["green", "green", "amber", "red", "amber", "amber"]
     assert [story.status(recruiter, t)["verdict"] for t in instants] == expected
     assert all(reason["event_id"] for reason in story.status(recruiter, instants[3])["reasons"])

@@ -103,3 +103,17 @@ def test_whatever_a_stranger_puts_on_the_topic_is_set_aside():
     assert ConsumerRunner(source, board, schemas()).run_once() == 3
     assert [m.offset for m, _ in source.dead] == [0, 1]
     assert board.store.get("notices", "n1").document["status"] == "posted"
+
+
+def test_a_mark_that_cannot_be_written_does_not_stop_the_consumer():
+    class Unmarkable(NoticeBoard):
+        def record_dead_letter(self, message, reason):
+            raise ValueError("document too large")
+
+    good = [encode(e) for e in events()]
+    source = ListSource([message(0, good[0]), message(1, b"garbage"), message(2, good[1])])
+    board = Unmarkable(InMemoryReadModelStore())
+    assert ConsumerRunner(source, board, schemas()).run_once() == 3
+    assert [m.offset for m, _ in source.dead] == [1]
+    assert board.store.get("notices", "n1").document["amendments"] == 1
+    assert source.committed == 3

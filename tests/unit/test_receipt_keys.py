@@ -23,6 +23,11 @@ def test_a_first_key_is_made_once_and_signs(tmp_path):
     assert ReceiptSigner(tmp_path, "registry").jwks() == signer.jwks()
 
 
+def test_rotating_an_empty_ring_makes_its_first_key(tmp_path):
+    kid = rotate(tmp_path / "keys")
+    assert [key["kid"] for key in ReceiptSigner(tmp_path / "keys", "r").jwks()["keys"]] == [kid]
+
+
 def test_rotation_signs_with_the_new_key_and_keeps_the_old_one_published(tmp_path):
     old = ReceiptSigner(tmp_path, "registry").jwks()["keys"][0]["kid"]
     new = rotate(tmp_path)
