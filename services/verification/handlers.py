@@ -23,12 +23,13 @@ from services.verification.projections import (
 )
 from services.verification.receipts import ReceiptSigner
 from shared.clock import Clock, rfc3339
-from shared.errors import NotFound
+from shared.errors import Invalid, NotFound
 from shared.readmodels.base import Query, ReadModelStore
 from shared.replay import CurrentCollection
 from shared.text import folded, licence_key
 
 PAGE = 1000
+MAX_FILTERED = 5000
 
 
 @dataclass
@@ -143,35 +144,31 @@ def find_recruiters(registry: Registry, query: dict[str, Any]) -> dict[str, Any]
         where["country"] = query["country"]
     contains = ("search", folded(query["q"])) if query.get("q") else None
     limit, offset, wanted = query["limit"], query["offset"], query.get("status")
-    hits: list[dict[str, Any]] = []
-    total, start = 0, 0 if wanted else offset
-    while True:
-        page = registry.store.find(
-            registry.recruiters(),
-            Query(
-                where,
-                contains,
-                order_by="search",
-                limit=limit if not wanted else PAGE,
-                offset=start,
-            ),
-        )
+
+    def hits(start: int, size: int) -> tuple[list[dict[str, Any]], int]:
+        search = Query(where, contains, order_by="search", limit=size, offset=start)
+        page = registry.store.find(registry.recruiters(), search)
         documents = {document["recruiter_id"]: document for document in page.items}
-        for record in records_from(registry.store, registry.recruiters(), documents).values():
-            status = status_at(record, at)
-            hit = views.search_hit(record, status)
-            if wanted is None or wanted in (hit["verdict"], hit["licence_status"] or "none"):
-                hits.append(hit)
-        if wanted is None:
-            total = page.total
-            break
-        start += len(page.items)
-        if start >= page.total or not page.items:
-            total = len(hits)
-            hits = hits[offset : offset + limit]
-            break
+        records = records_from(registry.store, registry.recruiters(), documents).values()
+        return [views.search_hit(r, status_at(r, at)) for r in records], page.total
+
+    if wanted is None:
+        found, total = hits(offset, limit)
+    else:
+        # Status depends on the instant, so it is worked out here, for a bounded set.
+        candidates, matching = hits(0, PAGE)
+        if matching > MAX_FILTERED:
+            raise Invalid(
+                f"more than {MAX_FILTERED} recruiters match; narrow by name or country "
+                "to filter by status",
+                {"status": ["needs a narrower search"]},
+            )
+        for start in range(PAGE, matching, PAGE):
+            candidates += hits(start, PAGE)[0]
+        chosen = [h for h in candidates if wanted in (h["verdict"], h["licence_status"] or "none")]
+        found, total = chosen[offset : offset + limit], len(chosen)
     return {
-        "items": hits,
+        "items": found,
         "total": total,
         "limit": limit,
         "offset": offset,

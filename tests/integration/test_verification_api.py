@@ -11,7 +11,7 @@ import pytest
 
 from services.licensing.bootstrap import SERVICE as LICENSING
 from services.monitoring.bootstrap import SERVICE as MONITORING
-from services.verification import schemas
+from services.verification import handlers, schemas
 from services.verification.bootstrap import SERVICE as VERIFICATION
 from services.verification.receipts import keys_dir, rotate
 from shared.auth.tokens import mint_dev_token
@@ -97,7 +97,7 @@ def test_bad_questions_get_clear_problems(world):
     assert operator.status_code == 200 and operator.json["items"] == []
 
 
-def test_names_are_found_whatever_their_case_and_accents(world):
+def test_names_are_found_whatever_their_case_and_accents(world, monkeypatch):
     ids = [
         world.kenya.register("C.10", name="Agência São Paulo Recrutamento"),
         world.kenya.register("C.11", name="Nairobi Agencia Ltd"),
@@ -115,6 +115,11 @@ def test_names_are_found_whatever_their_case_and_accents(world):
     assert red["total"] == 3 and {hit["licence_status"] for hit in red["items"]} == {None}
     assert world.client.get("/v1/recruiters?country=KE&status=none").json["total"] == 3
     assert world.client.get("/v1/recruiters?country=KE&status=green").json["total"] == 0
+    # Filtering by status works the status out per recruiter, so it is bounded.
+    monkeypatch.setattr(handlers, "MAX_FILTERED", 2)
+    broad = world.client.get("/v1/recruiters?country=KE&status=red")
+    assert broad.status_code == 422 and "narrow" in broad.json["detail"]
+    assert world.client.get("/v1/recruiters?country=KE").json["total"] == 3
 
 
 def test_officials_see_the_detail_and_the_public_never_does(world):
