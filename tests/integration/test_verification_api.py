@@ -162,9 +162,17 @@ def test_a_report_matched_after_intake_joins_the_recruiters_record(world):
     assert intake.status_code == 201, intake.json
     reports = f"/v1/reports/{intake.json['report_id']}"
     triage = world.auth("monitor", org_id="public-intake")
-    for command, body in (("match", {"recruiter_id": recruiter_id}), ("substantiate", {})):
-        response = world.monitoring.post(f"{reports}/{command}", json=body, headers=triage)
-        assert response.status_code == 200, response.json
+    match = {"recruiter_id": recruiter_id}
+
+    def matched() -> bool:
+        # Monitoring accepts the match once its own directory has the recruiter.
+        return (
+            world.monitoring.post(f"{reports}/match", json=match, headers=triage).status_code == 200
+        )
+
+    assert wait_for(matched, timeout=60)
+    substantiated = world.monitoring.post(f"{reports}/substantiate", json={}, headers=triage)
+    assert substantiated.status_code == 200, substantiated.json
     answer = world.known(recruiter_id, verdict="amber")
     assert [r["code"] for r in answer["reasons"]] == ["substantiated_report_open"]
     assert answer["monitoring"]["by_category"] == {"deception": 1}
