@@ -41,7 +41,7 @@ class Registry:
     clock: Clock
     recruiters: Callable[[], str] = field(init=False)
     numbers: Callable[[], str] = field(init=False)
-    _progress: tuple[float, str, list] = (0.0, "", [])
+    _progress: tuple[float, str, dict] = (0.0, "", {})
 
     def __post_init__(self) -> None:
         self.recruiters = CurrentCollection(
@@ -49,17 +49,25 @@ class Registry:
         )
         self.numbers = CurrentCollection(self.store, LicenceNumbers.name, LicenceNumbers.collection)
 
-    def positions(self) -> list[dict[str, Any]]:
-        """The generation's read positions, looked up at most twice a second."""
+    def progress(self) -> dict[str, Any]:
+        """The generation's read positions and unmarked losses, looked up at most twice a
+        second."""
         collection, (read_at, cached_for, cached) = self.recruiters(), self._progress
         if cached_for != collection or time.monotonic() - read_at > 0.5:
             stored = self.store.get(PROGRESS, collection)
-            cached = stored.document["positions"] if stored else []
+            cached = stored.document if stored else {}
             self._progress = (time.monotonic(), collection, cached)
         return cached
 
+    def positions(self) -> list[dict[str, Any]]:
+        return self.progress().get("positions", [])
+
+    def unmarked(self) -> dict[str, str]:
+        return {m["document"]: m["position"] for m in self.progress().get("unmarked", [])}
+
     def records(self, recruiter_ids: Iterable[str]) -> dict[str, Record]:
-        return load_records(self.store, self.recruiters(), list(dict.fromkeys(recruiter_ids)))
+        ids = list(dict.fromkeys(recruiter_ids))
+        return load_records(self.store, self.recruiters(), ids, self.unmarked())
 
     def holders(self, licences: Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
         """Per licence key (see ``licence_key``), the licence and the recruiter holding it."""
@@ -149,7 +157,9 @@ def find_recruiters(registry: Registry, query: dict[str, Any]) -> dict[str, Any]
         search = Query(where, contains, order_by="search", limit=size, offset=start)
         page = registry.store.find(registry.recruiters(), search)
         documents = {document["recruiter_id"]: document for document in page.items}
-        records = records_from(registry.store, registry.recruiters(), documents).values()
+        records = records_from(
+            registry.store, registry.recruiters(), documents, registry.unmarked()
+        ).values()
         return [views.search_hit(r, status_at(r, at)) for r in records], page.total
 
     if wanted is None:

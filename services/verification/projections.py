@@ -17,6 +17,7 @@ from typing import Any
 
 from services.verification.domain import Record
 from shared.bus.base import Message
+from shared.errors import Unavailable
 from shared.events.envelope import event_name
 from shared.projection import INTEGRITY, Projection
 from shared.readmodels.base import ReadModelStore
@@ -93,32 +94,54 @@ class RecruiterStatus(Projection):
             document["licence_numbers"] = sorted(numbers)
         return document
 
+    def record_dead_letter(self, message: Message, reason: str) -> None:
+        try:
+            super().record_dead_letter(message, reason)
+        except Unavailable:
+            raise
+        except Exception:
+            # The document cannot take the mark (grown too large, say): note it where
+            # every reader looks anyway, so its recruiter is never vouched for.
+            key = self.dead_letter_key(message)
+            if key:
+                mark = {"document": key, "position": message.position}
+                self._change_progress(lambda progress: _with_unmarked(progress, mark))
+            raise
+
     def record_progress(self, positions: dict[str, dict[str, int]]) -> None:
         """How far this generation has read each topic, for every answer to cite. Merged
         with what is stored: after a restart a consumer knows only the partitions it has
         read since, and during a rebalance two may write."""
-        while True:
-            stored = self.store.get(PROGRESS, self.collection)
-            known = {
-                (entry["topic"], entry["partition"]): entry["offset"]
-                for entry in (stored.document["positions"] if stored else [])
-            }
+
+        def merged(progress: dict[str, Any]) -> dict[str, Any]:
+            known = {(p["topic"], p["partition"]): p["offset"] for p in progress["positions"]}
             for topic, partitions in positions.items():
                 for partition, offset in partitions.items():
                     key = (topic, int(partition))
                     known[key] = max(offset, known.get(key, 0))
-            document = {
-                "positions": [
-                    {"topic": topic, "partition": partition, "offset": offset}
-                    for (topic, partition), offset in sorted(known.items())
-                ]
-            }
-            if stored and stored.document == document:
+            listed = [
+                {"topic": topic, "partition": partition, "offset": offset}
+                for (topic, partition), offset in sorted(known.items())
+            ]
+            return progress | {"positions": listed}
+
+        self._change_progress(merged)
+
+    def _change_progress(self, change) -> None:
+        while True:
+            stored = self.store.get(PROGRESS, self.collection)
+            current = stored.document if stored else {"positions": [], "unmarked": []}
+            updated = change({"unmarked": [], **current})
+            if stored and updated == stored.document:
                 return
-            if self.store.put(
-                PROGRESS, self.collection, document, stored.revision if stored else 0
-            ):
+            if self.store.put(PROGRESS, self.collection, updated, stored.revision if stored else 0):
                 return
+
+
+def _with_unmarked(progress: dict[str, Any], mark: dict[str, str]) -> dict[str, Any]:
+    if mark in progress["unmarked"]:
+        return progress
+    return progress | {"unmarked": [*progress["unmarked"], mark]}
 
 
 class LicenceNumbers(Projection):
@@ -146,17 +169,26 @@ class LicenceNumbers(Projection):
 
 
 def load_records(
-    store: ReadModelStore, collection: str, recruiter_ids: Sequence[str]
+    store: ReadModelStore,
+    collection: str,
+    recruiter_ids: Sequence[str],
+    unmarked: Mapping[str, str] | None = None,
 ) -> dict[str, Record]:
     """Each recruiter's record that the projection holds anything about."""
     found = store.get_many(collection, recruiter_ids)
-    return records_from(store, collection, {key: s.document for key, s in found.items()})
+    documents = {key: stored.document for key, stored in found.items()}
+    return records_from(store, collection, documents, unmarked)
 
 
 def records_from(
-    store: ReadModelStore, collection: str, documents: Mapping[str, dict[str, Any]]
+    store: ReadModelStore,
+    collection: str,
+    documents: Mapping[str, dict[str, Any]],
+    unmarked: Mapping[str, str] | None = None,
 ) -> dict[str, Record]:
-    """Records of recruiters' documents, late-matched reports' earlier facts joined in."""
+    """Records of recruiters' documents, late-matched reports' earlier facts joined in.
+    ``unmarked``: position of a lost message per document that could not be marked."""
+    unmarked = unmarked or {}
     matched = {
         report_key(fact["stream"])
         for document in documents.values()
@@ -167,11 +199,15 @@ def records_from(
     records = {}
     for recruiter_id, document in documents.items():
         facts, letters = list(document.get("facts", [])), dead_letters(document)
+        keys = [recruiter_id]
         for fact in document.get("facts", []):
             report = reports.get(report_key(fact["stream"]))
+            if fact["kind"] == "report_matched":
+                keys.append(report_key(fact["stream"]))
             if fact["kind"] == "report_matched" and report is not None:
                 facts += report.document.get("facts", [])
                 letters += dead_letters(report.document)
+        letters += [{"kind": "dead_letter", "position": unmarked[k]} for k in keys if k in unmarked]
         records[recruiter_id] = Record(recruiter_id, facts, letters)
     return records
 

@@ -105,6 +105,8 @@ def test_names_are_found_whatever_their_case_and_accents(world, monkeypatch):
     ]
     for recruiter_id in ids:
         world.known(recruiter_id, verdict="red")
+    # Positions are written just after the documents, and read at most twice a second.
+    assert wait_for(lambda: world.client.get("/v1/recruiters?q=AGENCIA").json["positions"])
     found = world.client.get("/v1/recruiters?q=AGENCIA").json
     assert {hit["recruiter_id"] for hit in found["items"]} == set(ids[:2])
     assert found["total"] == 2 and found["as_of"] and found["positions"]

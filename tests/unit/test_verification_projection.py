@@ -3,6 +3,7 @@ matched or lost, end in the same records (in-memory store, no I/O)."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -10,13 +11,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.verification.domain import status_at
+from services.verification.handlers import Registry
 from services.verification.projections import (
     PROGRESS,
     RecruiterStatus,
     load_records,
     report_key,
 )
+from services.verification.receipts import ReceiptSigner
 from shared.bus.base import Message
+from shared.replay import Generation
 from tests.fakes import InMemoryReadModelStore
 
 RECRUITER, REPORT = "rec-abc", "rep-1"
@@ -207,3 +211,29 @@ def test_progress_keeps_partitions_a_restarted_consumer_has_not_read_yet():
         {"topic": "t.licensing.events", "partition": 1, "offset": 9},
         {"topic": "t.monitoring.events", "partition": 2, "offset": 1},
     ]
+
+
+class Overfull(InMemoryReadModelStore):
+    """A store whose recruiter document can take no more writes (at its size limit)."""
+
+    def put(self, collection, key, document, revision):
+        if key == RECRUITER and revision > 0:
+            raise ValueError("document too large")
+        return super().put(collection, key, document, revision)
+
+
+def test_a_recruiter_whose_document_cannot_take_a_mark_is_still_unknown(tmp_path):
+    store = Overfull()
+    # Where the service's consumer writes, and so where readers look.
+    projection = RecruiterStatus(store, Generation(1).collection(RecruiterStatus.collection))
+    for envelope in story():
+        with contextlib.suppress(ValueError):  # the consumer sets such a message aside
+            projection.apply(envelope)
+    lost = Message("t.licensing.events", 2, 41, RECRUITER, b"{}")
+    with pytest.raises(ValueError):
+        projection.record_dead_letter(lost, "projection failed: ValueError")
+    progress = store.get(PROGRESS, projection.collection).document
+    assert progress["unmarked"] == [{"document": RECRUITER, "position": lost.position}]
+    registry = Registry(store, ReceiptSigner(tmp_path, "registry"), lambda: JAN)
+    status = status_at(registry.records([RECRUITER])[RECRUITER], JAN + timedelta(days=30))
+    assert status.verdict == "unknown" and lost.position in [r.position for r in status.reasons]
