@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from services.verification.receipts import ReceiptSigner, read_ring, rotate
 from shared.auth.keys import load_or_create_private_key, public_jwk
@@ -43,3 +45,15 @@ def test_a_key_retired_over_a_day_ago_is_no_longer_published(tmp_path):
     newest = rotate(tmp_path)
     published = [key["kid"] for key in ReceiptSigner(tmp_path, "registry").jwks()["keys"]]
     assert published == [newest, successor] and retired not in published
+
+
+def test_an_ed25519_key_in_the_ring_signs_with_eddsa(tmp_path):
+    pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (tmp_path / f"key-{int(time.time())}.pem").write_bytes(pem)
+    signer = ReceiptSigner(tmp_path, "registry")
+    receipt = signer.sign({"verdict": "amber"})
+    [key] = signer.jwks()["keys"]
+    assert jwt.get_unverified_header(receipt)["alg"] == key["alg"] == "EdDSA"
+    assert jwt.decode(receipt, jwt.PyJWK(key).key, algorithms=["EdDSA"])["verdict"] == "amber"
