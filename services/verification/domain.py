@@ -60,12 +60,14 @@ class Reason:
 
 @dataclass
 class Record:
-    """What the projection holds for one recruiter: its facts (a late-matched report's
-    earlier facts joined in) and the messages about it that could not be read."""
+    """What the projection holds for one recruiter: its facts (those of the reports
+    listed on it joined in) and the messages about it that could not be read."""
 
     recruiter_id: str
     facts: list[Fact]
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    # Per listed report, the version its listing rests on: the report's facts must reach it.
+    expected: dict[str, int] = field(default_factory=dict)
 
     def registration(self) -> Fact | None:
         return next((f for f in self.facts if f["kind"] == "recruiter_registered"), None)
@@ -386,6 +388,15 @@ def integrity_reasons(record: Record) -> list[Reason]:
                 )
                 break
             expected = fact["version"] + 1
+    for stream, version in sorted(record.expected.items()):
+        if max((f["version"] for f in streams.get(stream, [])), default=0) < version:
+            reasons.append(
+                Reason(
+                    "integrity_gap",
+                    f"A worker report's event {version} has not reached this registry yet.",
+                    None,
+                )
+            )
     for letter in record.dead_letters:
         reasons.append(
             Reason(

@@ -1,13 +1,17 @@
 """The verification service's read models, built from all three topics.
 
-- ``recruiter_status``: one document per recruiter holding a *fact* per event about it
-  (its licensing stream, its certifications, the worker reports naming it), with what
-  finds it: folded names and licence numbers. Facts are kept whatever order they arrive
-  in, so a certification event that overtakes the recruiter's registration is not lost,
-  and a missing version shows as a gap until it arrives. A report that named no known
-  recruiter keeps its facts on a document of its own (``report:<report_id>``) until it is
-  matched; readers join the two (``load_records``).
-- ``licence_numbers``: per (country, licence number), the recruiter holding it.
+- ``recruiter_status``:
+  - one document per recruiter holding a *fact* per event of its licensing stream and
+    its certifications, with what finds it (folded names, licence numbers), and the
+    list of worker reports a monitor has substantiated or matched to it;
+  - one document per report (``report:<report_id>``) holding that report's facts,
+    whichever key monitoring gave its events (the report id until it is matched, the
+    recruiter's after). Readers join a recruiter's listed reports in (``load_records``).
+
+  Facts are kept whatever order they arrive in, so a certification event that
+  overtakes the recruiter's registration is not lost, and a missing version shows as a
+  gap until it arrives.
+- ``licence_numbers``: per (country, licence number), the licence and its holder.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from shared.readmodels.base import ReadModelStore
 from shared.text import folded, licence_key
 
 TOPICS = ("licensing.events", "certification.events", "monitoring.events")
+# A report counts for its recruiter once a monitor substantiates it or matches it to them:
+# only those are listed on the recruiter, so anonymous intake cannot swell its document.
+LISTED = frozenset({"report_substantiated", "report_matched"})
 PROGRESS = "progress"
 # Recruiter ids are opaque but licensing gives them this prefix; message keys that are
 # not recruiter ids are report ids (monitoring keys a report naming no recruiter by it).
@@ -48,8 +55,17 @@ class RecruiterStatus(Projection):
         if source == "/certification":
             return recruiter if recruiter and subject.startswith("cert-") else None
         if source == "/monitoring":
-            return recruiter or report_key(subject)
+            return report_key(subject)
         return None
+
+    def apply(self, event: dict[str, Any]) -> bool:
+        recruiter = event.get("recruiterid")
+        if event["source"] == "/monitoring" and recruiter and event_name(event) in LISTED:
+            # Listed on the recruiter before the report's own document takes the event: a
+            # reader who sees the listing but not the event answers unknown, never green.
+            listing = {"report_id": event["subject"], "version": event["streamversion"]}
+            self._update(recruiter, lambda document: _listed(document, recruiter, listing))
+        return super().apply(event)
 
     def dead_letter_key(self, message: Message) -> str | None:
         if not message.key:
@@ -76,7 +92,7 @@ class RecruiterStatus(Projection):
 
     def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         data, recruiter = event["data"], event.get("recruiterid")
-        if not recruiter:
+        if event["source"] == "/monitoring":
             return {**document, "kind": "report", "report_id": event["subject"]}
         document = {**document, "kind": "recruiter", "recruiter_id": recruiter}
         if event_name(event) == "recruiter_registered":
@@ -186,30 +202,38 @@ def records_from(
     documents: Mapping[str, dict[str, Any]],
     unmarked: Mapping[str, str] | None = None,
 ) -> dict[str, Record]:
-    """Records of recruiters' documents, late-matched reports' earlier facts joined in.
+    """Records of recruiters' documents with the facts of the reports listed on them.
     ``unmarked``: position of a lost message per document that could not be marked."""
     unmarked = unmarked or {}
-    matched = {
-        report_key(fact["stream"])
+    listed = {
+        report_key(listing["report_id"])
         for document in documents.values()
-        for fact in document.get("facts", [])
-        if fact["kind"] == "report_matched"
+        for listing in document.get("reports", [])
     }
-    reports = store.get_many(collection, sorted(matched)) if matched else {}
+    reports = store.get_many(collection, sorted(listed)) if listed else {}
     records = {}
     for recruiter_id, document in documents.items():
         facts, letters = list(document.get("facts", [])), dead_letters(document)
+        expected: dict[str, int] = {}
         keys = [recruiter_id]
-        for fact in document.get("facts", []):
-            report = reports.get(report_key(fact["stream"]))
-            if fact["kind"] == "report_matched":
-                keys.append(report_key(fact["stream"]))
-            if fact["kind"] == "report_matched" and report is not None:
-                facts += report.document.get("facts", [])
-                letters += dead_letters(report.document)
+        for listing in document.get("reports", []):
+            report_id, key = listing["report_id"], report_key(listing["report_id"])
+            expected[report_id] = max(listing["version"], expected.get(report_id, 0))
+            keys.append(key)
+            if key in reports and report_id not in {f["stream"] for f in facts}:
+                facts += reports[key].document.get("facts", [])
+                letters += dead_letters(reports[key].document)
         letters += [{"kind": "dead_letter", "position": unmarked[k]} for k in keys if k in unmarked]
-        records[recruiter_id] = Record(recruiter_id, facts, letters)
+        records[recruiter_id] = Record(recruiter_id, facts, letters, expected)
     return records
+
+
+def _listed(document: dict[str, Any], recruiter: str, listing: dict[str, Any]) -> dict | None:
+    """The recruiter's document with the report listed; None when it already was."""
+    if listing in document.get("reports", []):
+        return None
+    reports = [*document.get("reports", []), listing]
+    return {**document, "kind": "recruiter", "recruiter_id": recruiter, "reports": reports}
 
 
 def dead_letters(document: dict[str, Any]) -> list[dict[str, Any]]:

@@ -237,3 +237,51 @@ def test_a_recruiter_whose_document_cannot_take_a_mark_is_still_unknown(tmp_path
     registry = Registry(store, ReceiptSigner(tmp_path, "registry"), lambda: JAN)
     status = status_at(registry.records([RECRUITER])[RECRUITER], JAN + timedelta(days=30))
     assert status.verdict == "unknown" and lost.position in [r.position for r in status.reasons]
+
+
+def test_reports_no_monitor_has_acted_on_leave_the_recruiters_document_alone():
+    store, projection = project(story()[:3])
+    before = store.get(RecruiterStatus.collection, RECRUITER)
+    for n in range(50):
+        report_id = f"rep-spam-{n}"
+        projection.apply(
+            event(
+                "monitoring",
+                report_id,
+                1,
+                "report_received",
+                10,
+                report_id=report_id,
+                org_id=None,
+                recruiter_id=RECRUITER,
+                named_recruiter=None,
+                categories=["other"],
+                fee_paid=None,
+                destination_country=None,
+                recruitment_date=None,
+            )
+        )
+    assert store.get(RecruiterStatus.collection, RECRUITER) == before
+    assert answer(store).verdict == "green"
+
+
+class RefusingReports(InMemoryReadModelStore):
+    """A store that takes no report document: the listing lands, the report's event not."""
+
+    def put(self, collection, key, document, revision):
+        if key.startswith("report:"):
+            raise ValueError("refused")
+        return super().put(collection, key, document, revision)
+
+
+def test_a_listed_report_whose_event_has_not_landed_is_unknown_not_green():
+    store = RefusingReports()
+    projection = RecruiterStatus(store)
+    for envelope in story():
+        with contextlib.suppress(ValueError):
+            projection.apply(envelope)
+    listed = store.get(RecruiterStatus.collection, RECRUITER).document["reports"]
+    assert listed == [{"report_id": REPORT, "version": 2}, {"report_id": REPORT, "version": 3}]
+    status = answer(store)
+    assert status.verdict == "unknown"
+    assert "event 3 has not reached" in status.reasons[0].message
