@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +13,8 @@ def read_or_create(path: Path, make: Callable[[], bytes]) -> bytes:
     the same time agree on one content, since only the first link succeeds."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        # Unique across hosts too: containers sharing a volume can have equal process ids.
+        temporary = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
         temporary.write_bytes(make())
         temporary.chmod(0o600)
         try:
