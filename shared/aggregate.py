@@ -12,6 +12,9 @@ from shared.events.envelope import EVENT_TYPE, Change
 class Aggregate:
     """Rebuilt by applying its stream; ``on_<change name>`` methods mutate the state."""
 
+    # The recruiter its events concern, if any: their ``recruiterid`` and bus key (SPEC §8).
+    recruiter_id: str | None = None
+
     def __init__(self, stream_id: str):
         self.id = stream_id
         self.version = 0
@@ -30,6 +33,12 @@ class Aggregate:
             aggregate.version = event["streamversion"]
             aggregate.latest[name] = event["id"]
         return aggregate
+
+    @property
+    def partition_key(self) -> str:
+        """The bus key of its events: its recruiter when it has one, so that a recruiter's
+        events stay in order, else itself."""
+        return self.recruiter_id or self.id
 
     @property
     def next_version(self) -> int:

@@ -81,8 +81,6 @@ class StreamWriter:
         aggregate: Aggregate,
         context: CommandContext,
         render: Callable[[Aggregate], dict[str, Any]],
-        partition_key: str,
-        recruiter_id: str | None = None,
         status: int = 200,
     ) -> Outcome:
         version = aggregate.next_version
@@ -94,8 +92,8 @@ class StreamWriter:
             aggregate.pending,
             context.provenance,
             self.clock(),
-            partition_key,
-            recruiter_id,
+            aggregate.partition_key,
+            aggregate.recruiter_id,
         )
         idempotency = None
         if context.idempotency_key:
@@ -110,3 +108,36 @@ class StreamWriter:
         aggregate.version = version
         aggregate.pending = []
         return outcome
+
+    def act(
+        self,
+        kind: type[A],
+        stream_id: str,
+        change: Callable[[A], object],
+        actor: str,
+        cause: Callable[[A], str | None] | str | None = None,
+        attempts: int = 3,
+    ) -> A | None:
+        """A system actor's change to one stream (a policy, a scheduler, a reaction),
+        retried when someone else wrote first. ``change`` returns something falsy when
+        there is nothing to do; ``cause`` is the event it cites, or finds it in the stream
+        as loaded. The aggregate as saved, or None when nothing was recorded."""
+        for _ in range(attempts):
+            try:
+                aggregate = self.load(kind, stream_id)
+            except NotFound:
+                return None
+            cited = cause(aggregate) if callable(cause) else cause
+            if not change(aggregate):
+                return None
+            try:
+                self.save(aggregate, CommandContext(Provenance(actor, causation_id=cited)), _none)
+                return aggregate
+            except ConcurrencyError:
+                continue
+        return None
+
+
+def _none(_aggregate: Aggregate) -> dict[str, Any]:
+    """No caller waits for a system actor's answer."""
+    return {}

@@ -26,7 +26,7 @@ def accredit_body(
 ) -> Outcome:
     body = writer.load_or_new(CertificationBody, new_id("cb"))
     body.accredit(name, accreditation_number)
-    return writer.save(body, context, body_view, partition_key=body.id, status=201)
+    return writer.save(body, context, body_view, status=201)
 
 
 def decide_body(
@@ -34,7 +34,7 @@ def decide_body(
 ) -> Outcome:
     body = writer.load(CertificationBody, cb_id, context)
     body.decide(command, reason)
-    return writer.save(body, context, body_view, partition_key=body.id)
+    return writer.save(body, context, body_view)
 
 
 def apply_for_certification(
@@ -99,8 +99,6 @@ def _save(writer, certification: Certification, context, status: int = 200, extr
         certification,
         context,
         render,
-        partition_key=certification.recruiter_id,
-        recruiter_id=certification.recruiter_id,
         status=status,
     )
 
@@ -118,13 +116,12 @@ def claim_certificate_number(
         if (holder.certificate_number or "").strip().upper() == number.strip().upper():
             raise Conflict(f"certificate number {number} is already in use")
     claim.claim(number, certification.id)
+    claim.recruiter_id = certification.recruiter_id  # its events travel with the recruiter's
     try:
         writer.save(
             claim,
             CommandContext(Provenance(actor)),
             lambda _: {},
-            partition_key=certification.recruiter_id,
-            recruiter_id=certification.recruiter_id,
         )
     except ConcurrencyError as error:
         raise Conflict(f"certificate number {number} was just claimed") from error

@@ -16,11 +16,8 @@ from typing import Any
 
 from services.certification.domain import Certification
 from services.certification.projections import CERTIFICATION, LICENSING, CertificationRegister
-from services.certification.views import certification_view
 from shared.clock import Clock, parse_instant
-from shared.commands import CommandContext, StreamWriter
-from shared.errors import ConcurrencyError, NotFound
-from shared.events.envelope import Provenance
+from shared.commands import StreamWriter
 from shared.events.envelope import event_name as kind
 from shared.events.licensing import LEAVES_ACTIVE, LICENCE_STATUS_AFTER
 from shared.projection import Projection
@@ -40,27 +37,8 @@ def act(
 ) -> bool:
     """Apply a policy to one certification; False when there was nothing to do. The new
     event cites ``causation_id``, or the event ``cause`` finds in the certification."""
-    for _ in range(3):
-        try:
-            certification = writer.load(Certification, certification_id)
-        except NotFound:
-            return False
-        cited = cause(certification) if cause else causation_id
-        if not change(certification):
-            return False
-        context = CommandContext(Provenance(ACTOR, causation_id=cited))
-        try:
-            writer.save(
-                certification,
-                context,
-                certification_view,
-                partition_key=certification.recruiter_id,
-                recruiter_id=certification.recruiter_id,
-            )
-            return True
-        except ConcurrencyError:
-            continue
-    return False
+    cited = cause or causation_id
+    return writer.act(Certification, certification_id, change, ACTOR, cited) is not None
 
 
 class LicencePolicy(Projection):

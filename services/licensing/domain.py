@@ -109,6 +109,7 @@ class Licence:
 class Recruiter(Aggregate):
     def __init__(self, stream_id: str):
         super().__init__(stream_id)
+        self.recruiter_id = stream_id
         self.legal_name = ""
         self.country = ""
         self.registration_number = ""
@@ -407,7 +408,6 @@ class Recruiter(Aggregate):
 class LicenceNumberClaim(Aggregate):
     """Holds a licence number for one licence, so that no two share it in a country."""
 
-    recruiter_id: str | None = None
     licence_id: str | None = None
 
     def claim(self, country: str, licence_number: str, recruiter_id: str, licence_id: str) -> None:
@@ -457,6 +457,12 @@ class Referral(Aggregate):
     Its stream starts with the ministry's first answer; until then it is ``referred``."""
 
     status = "referred"
+    report_id = ""
+
+    @property
+    def partition_key(self) -> str:
+        """With its report's events, when the report names no recruiter (SPEC §8)."""
+        return self.recruiter_id or self.report_id
 
     def acknowledge(self, referral: dict[str, Any]) -> None:
         REFERRAL.next_state(self.status, "acknowledge")
@@ -470,9 +476,11 @@ class Referral(Aggregate):
 
     def on_referral_acknowledged(self, data: dict, at: datetime | None) -> None:
         self.status = REFERRAL.next_state(self.status, "acknowledge")
+        self.report_id = data["report_id"]
 
     def on_referral_closed(self, data: dict, at: datetime | None) -> None:
         self.status = REFERRAL.next_state(self.status, "close")
+        self.report_id = data["report_id"]
 
 
 def referral_stream(referral_id: str) -> str:

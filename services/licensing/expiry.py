@@ -11,11 +11,8 @@ import logging
 
 from services.licensing.domain import Recruiter
 from services.licensing.projections import LicenceRegister
-from services.licensing.views import recruiter_view
 from shared.clock import Clock, utc_now
-from shared.commands import CommandContext, StreamWriter
-from shared.errors import ConcurrencyError, NotFound
-from shared.events.envelope import Provenance
+from shared.commands import StreamWriter
 from shared.readmodels.base import Query, ReadModelStore
 from shared.replay import CurrentCollection
 from shared.service import Parts, Worker, periodic
@@ -44,28 +41,16 @@ def expire_due_licences(
 
 
 def _expire(writer: StreamWriter, recruiter_id: str, today) -> int:
-    for _ in range(3):
-        try:
-            recruiter = writer.load(Recruiter, recruiter_id)
-        except NotFound:
-            return 0
-        licences = recruiter.expire_due(today)
-        if not licences:
-            return 0
-        try:
-            context = CommandContext(Provenance(ACTOR))
-            writer.save(
-                recruiter,
-                context,
-                recruiter_view,
-                partition_key=recruiter.id,
-                recruiter_id=recruiter.id,
-            )
-            log.info("licences expired", extra={"recruiter_id": recruiter.id, "licences": licences})
-            return len(licences)
-        except ConcurrencyError:
-            continue  # someone else wrote first: look again
-    return 0
+    expired: list[str] = []
+
+    def expire(recruiter: Recruiter) -> list[str]:
+        expired[:] = recruiter.expire_due(today)
+        return expired
+
+    if writer.act(Recruiter, recruiter_id, expire, ACTOR) is None:
+        return 0
+    log.info("licences expired", extra={"recruiter_id": recruiter_id, "licences": expired})
+    return len(expired)
 
 
 def expiry_worker(parts: Parts) -> Worker:

@@ -66,9 +66,7 @@ def apply_for_licence(
         # The claim is its own commit; the caller's key and version belong to the licence.
         bare = replace(context, idempotency_key=None, request_hash=None, expected_version=None)
         try:
-            writer.save(
-                claim, bare, lambda _: {}, partition_key=recruiter.id, recruiter_id=recruiter.id
-            )
+            writer.save(claim, bare, lambda _: {})
         except ConcurrencyError as error:
             raise Conflict(f"licence number {licence_number} was just claimed") from error
     return _save(writer, recruiter, context, lambda r: licence_view(r, licence_id), status=201)
@@ -153,8 +151,6 @@ def _save(
         recruiter,
         context,
         render,
-        partition_key=recruiter.id,
-        recruiter_id=recruiter.id,
         status=status,
     )
 
@@ -183,13 +179,12 @@ def _answer_referral(writer, context, country, referral, decide) -> Outcome:
     answer = writer.load_or_new(Referral, referral_stream(referral["referral_id"]))
     writer.check_version(answer, context)
     decide(answer)
-    key = referral.get("recruiter_id") or referral["report_id"]
+    # The recruiter is known from the inbox: the ministry's answer itself does not name it.
+    answer.recruiter_id = referral.get("recruiter_id")
     return writer.save(
         answer,
         context,
         lambda r: {**referral_view(referral), "status": r.status},
-        partition_key=key,
-        recruiter_id=referral.get("recruiter_id"),
     )
 
 

@@ -71,11 +71,6 @@ class Report(Aggregate):
         self.outcome: str | None = None
         self.updates: list[dict[str, Any]] = []
 
-    @property
-    def partition_key(self) -> str:
-        """Its recruiter once known, else the report itself (SPEC §8)."""
-        return self.recruiter_id or self.id
-
     # --- commands ---------------------------------------------------------------------
 
     def receive(
@@ -128,10 +123,14 @@ class Report(Aggregate):
             raise Conflict(f"report {self.id} already concerns recruiter {self.recruiter_id}")
         self.record("report_matched", {"report_id": self.id, "recruiter_id": recruiter_id})
 
-    def answer_referral(self, kind: str, data: dict[str, Any]) -> None:
-        """The ministry acknowledged or closed the referral (a licensing event)."""
+    def answer_referral(self, kind: str, data: dict[str, Any]) -> bool:
+        """The ministry acknowledged or closed the referral (a licensing event); False when
+        the answer is for another referral or was noted already (a redelivery)."""
         if self.referral is None or self.referral["referral_id"] != data["referral_id"]:
-            return
+            return False
+        noted = {"referral_acknowledged": "acknowledged", "referral_closed": "outcome"}[kind]
+        if self.referral.get(noted):
+            return False
         name = {
             "referral_acknowledged": "referral_acknowledged_noted",
             "referral_closed": "referral_outcome_noted",
@@ -140,6 +139,7 @@ class Report(Aggregate):
         if kind == "referral_closed":
             fields["outcome"] = data["outcome"]
         self.record(name, fields)
+        return True
 
     # --- state changes ----------------------------------------------------------------
 

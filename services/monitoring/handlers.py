@@ -56,8 +56,6 @@ def receive_report(
             report,
             context,
             lambda r: {"report_id": r.id, "status": r.status},
-            partition_key=report.partition_key,
-            recruiter_id=report.recruiter_id,
             status=201,
         )
     except Exception:
@@ -83,8 +81,6 @@ def act_on_report(
         report,
         context,
         report_view,
-        partition_key=report.partition_key,
-        recruiter_id=report.recruiter_id,
     )
     if after:
         after()

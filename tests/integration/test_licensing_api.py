@@ -379,8 +379,6 @@ def test_a_claim_left_by_a_lost_race_does_not_block_its_number(kenya, parts):
         lost,
         CommandContext(Provenance("ministry_officer/KE")),
         lambda _: {},
-        partition_key=recruiter_id,
-        recruiter_id=recruiter_id,
     )
     won = kenya.post("/v1/licences", {"recruiter_id": recruiter_id, "licence_number": "RA/1"})
     assert won.status_code == 201 and won.json["licence_id"] == f"{recruiter_id}-l1"

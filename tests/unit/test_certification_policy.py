@@ -60,8 +60,6 @@ def granted_certification(writer: StreamWriter) -> list[dict]:
         certification,
         CommandContext(Provenance("certification_body/cb-1")),
         lambda c: {},
-        partition_key="rec-1",
-        recruiter_id="rec-1",
     )
     return writer.store.load("cert-1")
 
@@ -163,8 +161,6 @@ def test_clock_policies_cite_the_event_they_follow_from():
         certification,
         CommandContext(Provenance("certification_body/cb-1")),
         lambda c: {},
-        partition_key="rec-1",
-        recruiter_id="rec-1",
     )
     for event in writer.store.load("cert-1"):
         register.apply(event)

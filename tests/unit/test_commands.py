@@ -56,7 +56,7 @@ def test_a_racing_retry_with_the_same_key_answers_like_the_winner(writer):
     first = post_notice(writer, ctx, "n1", "Hiring", "KE")
     notice = writer.load(Notice, "n1")
     notice.amend("again")
-    replay = writer.save(notice, ctx, lambda n: {"unused": True}, partition_key="n1")
+    replay = writer.save(notice, ctx, lambda n: {"unused": True})
     assert replay == first
     assert len(writer.store.load("n1")) == 1
 
@@ -75,7 +75,7 @@ def test_forbidden_transition_names_the_current_state(writer):
     post_notice(writer, context(), "n1", "Hiring", "KE")
     notice = writer.load(Notice, "n1")
     notice.withdraw("filled")
-    writer.save(notice, context(), lambda n: {}, partition_key="n1")
+    writer.save(notice, context(), lambda n: {})
     with pytest.raises(TransitionForbidden, match="withdrawn"):
         amend_notice(writer, context(), "n1", "x")
 
@@ -83,3 +83,25 @@ def test_forbidden_transition_names_the_current_state(writer):
 def test_empty_lifecycle_refuses_everything():
     with pytest.raises(TransitionForbidden):
         Lifecycle("thing", {}).next_state("new", "go")
+
+
+def test_a_system_actor_retries_when_someone_else_wrote_first(writer):
+    post_notice(writer, context(), "n1", "a", "KE")
+    raced = []
+
+    def amend(notice) -> bool:
+        if not raced:  # another writer amends between this load and its save
+            raced.append(True)
+            rival = writer.load(Notice, "n1")
+            rival.amend("by the rival")
+            writer.save(rival, context(), lambda n: {})
+        notice.amend("by the system")
+        return True
+
+    saved = writer.act(Notice, "n1", amend, "system/test", cause="event-1")
+    assert saved is not None and saved.title == "by the system"
+    events = writer.store.load("n1")
+    assert [e["data"].get("title") for e in events] == ["a", "by the rival", "by the system"]
+    assert events[-1]["causationid"] == "event-1" and events[-1]["actor"] == "system/test"
+    assert writer.act(Notice, "n1", lambda notice: False, "system/test") is None
+    assert writer.act(Notice, "absent", amend, "system/test") is None

@@ -104,3 +104,18 @@ def test_the_ministry_answer_is_noted_on_the_report():
     report.answer_referral("referral_closed", {"referral_id": "ref-other", "outcome": "no_action"})
     assert report.referral["outcome"] == "sanctioned"
     assert [u["status"] for u in report.updates] == ["received", "substantiated", "referred"]
+
+
+def test_a_redelivered_ministry_answer_is_noted_once():
+    report = report_in("referred")
+    acknowledged = {"referral_id": "ref-rep-1"}
+    closed = {"referral_id": "ref-rep-1", "outcome": "sanctioned"}
+    assert report.answer_referral("referral_acknowledged", acknowledged)
+    assert not report.answer_referral("referral_acknowledged", acknowledged)
+    assert report.answer_referral("referral_closed", closed)
+    assert not report.answer_referral("referral_closed", closed)
+    assert [c.name for c in report.pending][-2:] == [
+        "referral_acknowledged_noted",
+        "referral_outcome_noted",
+    ]
+    assert len([c for c in report.pending if c.name.startswith("referral_")]) == 2
