@@ -10,6 +10,7 @@ from flask import Blueprint, Response, g
 
 from services.licensing import handlers, schemas
 from services.licensing.projections import ReferralInbox
+from services.licensing.views import referral_view
 from shared.commands import Outcome, StreamWriter
 from shared.errors import NotFound
 from shared.fields import Empty, Money
@@ -199,7 +200,7 @@ def blueprint(parts: Parts) -> Blueprint:
                 where, order_by="referred_at", limit=per_page, offset=(query["page"] - 1) * per_page
             ),
         )
-        items = [schemas.ReferralOut().dump(item) for item in page.items]
+        items = [referral_view(item) for item in page.items]
         return {"items": items, "total": page.total, "page": query["page"], "per_page": per_page}
 
     @routes.post("/v1/referrals/<referral_id>/acknowledge")

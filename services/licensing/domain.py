@@ -458,6 +458,9 @@ class Referral(Aggregate):
 
     status = "referred"
     report_id = ""
+    outcome: str | None = None
+    acknowledged_at: str | None = None
+    closed_at: str | None = None
 
     @property
     def partition_key(self) -> str:
@@ -476,11 +479,12 @@ class Referral(Aggregate):
 
     def on_referral_acknowledged(self, data: dict, at: datetime | None) -> None:
         self.status = REFERRAL.next_state(self.status, "acknowledge")
-        self.report_id = data["report_id"]
+        self.report_id, self.acknowledged_at = data["report_id"], _instant(at)
 
     def on_referral_closed(self, data: dict, at: datetime | None) -> None:
         self.status = REFERRAL.next_state(self.status, "close")
-        self.report_id = data["report_id"]
+        self.report_id, self.closed_at = data["report_id"], _instant(at)
+        self.outcome = data["outcome"]
 
 
 def referral_stream(referral_id: str) -> str:

@@ -20,7 +20,7 @@ from services.licensing.domain import (
     recruiter_of,
     referral_stream,
 )
-from services.licensing.views import licence_view, recruiter_view
+from services.licensing.views import licence_view, recruiter_view, referral_view
 from shared.commands import CommandContext, Outcome, StreamWriter
 from shared.errors import ConcurrencyError, Conflict, Forbidden
 
@@ -181,12 +181,4 @@ def _answer_referral(writer, context, country, referral, decide) -> Outcome:
     decide(answer)
     # The recruiter is known from the inbox: the ministry's answer itself does not name it.
     answer.recruiter_id = referral.get("recruiter_id")
-    return writer.save(
-        answer,
-        context,
-        lambda r: {**referral_view(referral), "status": r.status},
-    )
-
-
-def referral_view(referral: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in referral.items() if not key.startswith("_")}
+    return writer.save(answer, context, lambda r: referral_view(referral, r))

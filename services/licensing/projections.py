@@ -53,6 +53,9 @@ class LicenceRegister(Projection):
         return {**document, "licences": licences, "next_expiry": min(due) if due else None}
 
 
+ANSWER_FIELDS = ("status", "outcome", "acknowledged_at", "closed_at")
+
+
 class ReferralInbox(Projection):
     name = "referral_inbox"
     collection = "referral_inbox"
@@ -68,18 +71,7 @@ class ReferralInbox(Projection):
     def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         data, kind, at = event["data"], event_name(event), event["effectiveat"]
         if kind == "report_referred":
-            answered = document.get("referral_id") == data["referral_id"] and document.get("status")
-            if answered in ("acknowledged", "closed"):
-                # A replay may read the ministry's answer before the referral: keep it.
-                return {
-                    **document,
-                    "categories": data["categories"],
-                    "referred_at": at,
-                    "recruiter_id": data["recruiter_id"],
-                    "report_id": data["report_id"],
-                }
-            return {
-                **document,
+            referred = {
                 "referral_id": data["referral_id"],
                 "report_id": data["report_id"],
                 "country": data["country"],
@@ -91,6 +83,9 @@ class ReferralInbox(Projection):
                 "acknowledged_at": None,
                 "closed_at": None,
             }
+            # A replay may read the ministry's answer before the referral: keep it.
+            answered = {key: document[key] for key in ANSWER_FIELDS if key in document}
+            return {**document, **referred, **answered}
         if kind == "referral_acknowledged":
             status = "closed" if document.get("status") == "closed" else "acknowledged"
             return {

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.licensing.domain import Licence, Recruiter
+from services.licensing.domain import Licence, Recruiter, Referral
+from services.licensing.schemas import ReferralOut
 from shared.clock import rfc3339
+
+REFERRAL_OUT = ReferralOut()
 
 
 def recruiter_view(recruiter: Recruiter, detail: bool = True) -> dict[str, Any]:
@@ -55,4 +58,19 @@ def _licence(licence: Licence) -> dict[str, Any]:
         "last_decision_effective_at": rfc3339(licence.last_effective_at)
         if licence.last_effective_at
         else None,
+    }
+
+
+def referral_view(inbox: dict[str, Any], answer: Referral | None = None) -> dict[str, Any]:
+    """A referral as the inbox shows it; after the ministry's answer, as that answer left
+    it, with the version of its stream."""
+    shown = REFERRAL_OUT.dump(inbox)
+    if answer is None:
+        return shown
+    return shown | {
+        "status": answer.status,
+        "outcome": answer.outcome,
+        "acknowledged_at": answer.acknowledged_at,
+        "closed_at": answer.closed_at,
+        "version": answer.next_version,
     }

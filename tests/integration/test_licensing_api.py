@@ -303,6 +303,10 @@ def test_referrals_reach_only_their_ministry_and_answers_flow_back(
     assert kenya.post("/v1/referrals/ref-rep-1/acknowledge").status_code == 409
     closed = kenya.post("/v1/referrals/ref-rep-1/close", {"outcome": "sanctioned"})
     assert closed.status_code == 200 and closed.json["status"] == "closed"
+    # The answer shows what the close changed, and the version its ETag names.
+    assert closed.json["outcome"] == "sanctioned" and closed.json["version"] == 2
+    assert closed.json["acknowledged_at"] and closed.json["closed_at"]
+    assert closed.headers["ETag"] == '"2"'
     assert kenya.post("/v1/referrals/ref-rep-1/close", {"outcome": "maybe"}).status_code == 422
     answers = parts.events.load("referral-ref-rep-1")
     assert [e["type"].split(".")[2] for e in answers] == [
