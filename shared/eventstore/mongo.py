@@ -1,8 +1,9 @@
 """Event store on a MongoDB-compatible server: one document per commit.
 
 The server used in tests (FerretDB 1.x on SQLite) has no multi-document transactions
-and answers every query, even one by ``_id``, by scanning the collection. So a command
-costs as few queries as possible, and each would use an index on MongoDB:
+and finds directly only a single ``_id``: every other query scans the collection. So a
+command looks documents up by ``_id`` wherever it can, and each query would use an index
+on MongoDB:
 
 - a commit's ``_id`` is ``<stream>@<first version>``: two writers racing for the same
   version collide on it, and a stream loads by following its commits' ``_id``s;
@@ -133,33 +134,41 @@ class MongoEventStore(EventStore):
         return self._find_by_scan(str(key))
 
     def unpublished(self, limit: int) -> list[Commit]:
+        commits: list[Commit] = []
         with unavailable_on_failure():
             # The whole outbox, so that each stream's earlier commits are always seen first.
-            entries = in_publish_order(list(self._outbox.find({})))[:limit]
-            stored = {
-                document["_id"]: document["commit_id"]
-                for document in self._commits.find(
-                    {"_id": {"$in": [entry["commit"] for entry in entries]}}, {"commit_id": 1}
-                )
-            }
-            commits, lost = [], []
-            for entry in entries:
-                holder = stored.get(entry["commit"])
-                if holder == entry["_id"]:
-                    commits.append(
-                        Commit(
-                            entry["stream_id"],
-                            entry["first_version"],
-                            entry["events"],
-                            entry["_id"],
-                        )
+            entries = in_publish_order(list(self._outbox.find({})))
+            # In slices, and counting only entries whose commit has landed: entries left
+            # by writers that died before their commit must not fill every batch.
+            for start in range(0, len(entries), limit):
+                commits += self._landed(entries[start : start + limit])
+                if len(commits) >= limit:
+                    break
+        return commits[:limit]
+
+    def _landed(self, entries: list[dict[str, Any]]) -> list[Commit]:
+        """The entries whose own commit is stored; drops those another writer's commit
+        beat. One whose commit has not landed is left alone: its writer may be slow."""
+        stored = {
+            document["_id"]: document["commit_id"]
+            for document in self._commits.find(
+                {"_id": {"$in": [entry["commit"] for entry in entries]}}, {"commit_id": 1}
+            )
+        }
+        landed, lost = [], []
+        for entry in entries:
+            holder = stored.get(entry["commit"])
+            if holder == entry["_id"]:
+                landed.append(
+                    Commit(
+                        entry["stream_id"], entry["first_version"], entry["events"], entry["_id"]
                     )
-                elif holder is not None:
-                    lost.append(entry["_id"])  # another writer's commit holds that version
-            # An entry whose commit has not landed yet is left alone: its writer may be slow.
-            if lost:
-                self._outbox.delete_many({"_id": {"$in": lost}})
-        return commits
+                )
+            elif holder is not None:
+                lost.append(entry["_id"])
+        if lost:
+            self._outbox.delete_many({"_id": {"$in": lost}})
+        return landed
 
     def mark_published(self, commits: Sequence[Commit]) -> None:
         with unavailable_on_failure():
