@@ -52,7 +52,6 @@ RECORDS = {
     "renew": "certificate_renewed",
     "expire": "certificate_expired",
 }
-COMMAND_OF = {event: command for command, event in RECORDS.items()}
 VALIDITY_YEARS = 3
 SUSPENSION_LIMIT = timedelta(days=180)
 SURVEILLANCE_INTERVAL = timedelta(days=365)
@@ -128,10 +127,6 @@ class Certification(Aggregate):
         self.suspended_at: datetime | None = None
         self.suspension_cause: str | None = None
         self.overdue_since: str | None = None
-
-    @property
-    def certification_id(self) -> str:
-        return self.id
 
     @property
     def open_major_findings(self) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.events.certification import CERTIFICATE_STATUS_AFTER
 from shared.events.envelope import event_name as kind
 from shared.events.licensing import LICENCE_STATUS_AFTER
 from shared.projection import Projection
@@ -52,14 +53,7 @@ class CertificationRegister(Projection):
 
     def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
         data, at = event["data"], event["effectiveat"]
-        status = {
-            "certification_applied": "applied",
-            "certificate_granted": "certified",
-            "certificate_suspended": "suspended",
-            "certificate_reinstated": "certified",
-            "certificate_withdrawn": "withdrawn",
-            "certificate_expired": "expired",
-        }.get(kind(event), document.get("status"))
+        status = CERTIFICATE_STATUS_AFTER.get(kind(event), document.get("status"))
         document = {**document, "certification_id": event["subject"], "status": status}
         if kind(event) == "certification_applied":
             document |= {"recruiter_id": data["recruiter_id"], "cb_id": data["cb_id"]}

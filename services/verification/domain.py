@@ -13,24 +13,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from shared.clock import parse_instant
+from shared.events.certification import CERTIFICATE_STATUS_AFTER
 from shared.events.licensing import LICENCE_STATUS_AFTER
 
 Fact = dict[str, Any]
 EXPIRING_WITHIN = timedelta(days=30)
 CERTIFICATE_MEMORY = timedelta(days=365)
 NON_TERMINAL = ("active", "suspended", "expired", "applied")
-CERTIFICATE_STATUS_AFTER = {
-    "certification_applied": "applied",
-    "certificate_granted": "certified",
-    "certificate_renewed": "certified",
-    "certificate_suspended": "suspended",
-    "certificate_reinstated": "certified",
-    "certificate_withdrawn": "withdrawn",
-    "certificate_expired": "expired",
-}
 # Free text a ministry or body wrote: officials see it, the public history does not.
 OFFICIALS_ONLY_FIELDS = frozenset({"reason", "note", "description"})
 # Events the public may see in a recruiter's history; officials see every one.
@@ -69,10 +62,15 @@ class Record:
     # Per listed report, the version its listing rests on: the report's facts must reach it.
     expected: dict[str, int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Each effective instant parsed once, on copies: the stored facts stay plain JSON.
+        self.facts = [{**fact, "effective": parse_instant(fact["at"])} for fact in self.facts]
+
     def registration(self) -> Fact | None:
         return next((f for f in self.facts if f["kind"] == "recruiter_registered"), None)
 
-    def by_stream(self) -> dict[str, list[Fact]]:
+    @cached_property
+    def streams(self) -> dict[str, list[Fact]]:
         """Facts per stream, in version order."""
         streams: dict[str, list[Fact]] = defaultdict(list)
         for fact in sorted(self.facts, key=lambda f: (f["stream"], f["version"])):
@@ -176,7 +174,7 @@ class Status:
 
 
 def effective(fact: Fact) -> datetime:
-    return parse_instant(fact["at"])
+    return fact["effective"]
 
 
 def day(at: datetime) -> str:
@@ -189,9 +187,12 @@ def lapsed(valid_until: str | None, at: datetime) -> bool:
     return valid_until is not None and day(at) > valid_until
 
 
-def status_at(record: Record, at: datetime, licence_id: str | None = None) -> Status:
-    """The status at ``at``; asked by a licence's number, about that licence."""
-    streams = record.by_stream()
+def status_at(
+    record: Record, at: datetime, licence_id: str | None = None, official: bool = False
+) -> Status:
+    """The status at ``at``; asked by a licence's number, about that licence. The
+    officials' detail is worked out only for an official."""
+    streams = record.streams
     own = streams.get(record.recruiter_id, [])
     licence = current_licence(own, at, licence_id)
     certificates = [
@@ -217,7 +218,8 @@ def status_at(record: Record, at: datetime, licence_id: str | None = None) -> St
         "certification": certificate.view(at) if certificate else None,
         "monitoring": monitoring_summary(reports),
     }
-    return Status(public, official_detail(until(own, at), reports), verdict, reasons)
+    detail = official_detail(until(own, at), reports) if official else {}
+    return Status(public, detail, verdict, reasons)
 
 
 def is_report(stream: str, record: Record) -> bool:
@@ -364,7 +366,7 @@ def report_of(facts: Sequence[Fact]) -> Report:
 def integrity_reasons(record: Record) -> list[Reason]:
     """Anything the projection knows it may be missing, whatever the instant asked about."""
     reasons = []
-    streams = record.by_stream()
+    streams = record.streams
     if record.recruiter_id not in streams or streams[record.recruiter_id][0]["version"] != 1:
         first = min(record.facts, key=lambda f: (f["recorded"], f["event_id"]), default=None)
         reasons.append(

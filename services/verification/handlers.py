@@ -206,7 +206,7 @@ def answer(
     official: bool,
     licence_id: str | None = None,
 ) -> dict[str, Any]:
-    status = status_at(record, at, licence_id)
+    status = status_at(record, at, licence_id, official)
     return views.status_document(record, status, at, registry.positions(), official)
 
 

@@ -51,8 +51,8 @@ class Story:
     def record(self, dead_letters: list | None = None) -> Record:
         return Record(RECRUITER, list(self.facts), dead_letters or [])
 
-    def status(self, day: float):
-        return status_at(self.record(), at(day))
+    def status(self, day: float, official: bool = False):
+        return status_at(self.record(), at(day), official=official)
 
 
 def registered() -> Story:
@@ -349,7 +349,8 @@ def test_officials_detail_and_history_hold_what_the_public_does_not_see():
     )
     report(story, "rep-1", 7, ["fees_charged"])
     story.licence("licence_suspended", 8, reason="charged fees to J. Doe's recruits")
-    status = story.status(10)
+    assert story.status(10).detail == {}
+    status = story.status(10, official=True)
     assert [b["name"] for b in status.detail["branches"]] == ["Mombasa office"]
     assert [o["name"] for o in status.detail["officers"]] == ["J. Doe"]
     assert [v["violation_id"] for v in status.detail["violations"]] == ["v-1"]
