@@ -28,6 +28,11 @@ class Settings:
     token_public_key_file: Path | None = None
     log_level: str = "INFO"
     public_rate_per_minute: int = 600
+    # Who triages anonymous reports: a civil-society organisation the registry names.
+    public_intake_org: str = "public-intake"
+    receipt_keys_dir: Path | None = None  # default: under the verification data directory
+    receipt_issuer: str = "recruiter-registry/verification"
+    receipt_ttl_seconds: int = 24 * 3600
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -38,6 +43,7 @@ class Settings:
                 f"REGISTRY_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}"
             )
         key_file = env.get("REGISTRY_TOKEN_PUBLIC_KEY_FILE")
+        receipt_keys = env.get("REGISTRY_RECEIPT_KEYS_DIR")
         return cls(
             backend=backend,
             data_dir=Path(env.get("REGISTRY_DATA_DIR", "var")).resolve(),
@@ -57,6 +63,12 @@ class Settings:
             log_level=env.get("REGISTRY_LOG_LEVEL", cls.log_level),
             public_rate_per_minute=int(
                 env.get("REGISTRY_PUBLIC_RATE_PER_MINUTE", cls.public_rate_per_minute)
+            ),
+            public_intake_org=env.get("REGISTRY_PUBLIC_INTAKE_ORG", cls.public_intake_org),
+            receipt_keys_dir=Path(receipt_keys) if receipt_keys else None,
+            receipt_issuer=env.get("REGISTRY_RECEIPT_ISSUER", cls.receipt_issuer),
+            receipt_ttl_seconds=int(
+                env.get("REGISTRY_RECEIPT_TTL_SECONDS", cls.receipt_ttl_seconds)
             ),
         )
 

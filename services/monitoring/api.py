@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import Blueprint, g, request
 
 from services.monitoring import handlers, schemas
@@ -33,11 +31,6 @@ TRIAGE = [
     ("refer", "refer", schemas.Refer, "Refer a substantiated report to a country's ministry"),
     ("resolve", "resolve", schemas.Resolve, "Resolve a report with its remedy"),
 ]
-
-
-def intake_organisation() -> str:
-    """Who triages anonymous reports: a civil-society organisation the registry names."""
-    return os.environ.get("REGISTRY_PUBLIC_INTAKE_ORG", "public-intake")
 
 
 def blueprint(parts: Parts) -> Blueprint:
@@ -95,7 +88,7 @@ def blueprint(parts: Parts) -> Blueprint:
     )
     @rate_limited
     def receive_public_report():
-        return receive(intake_organisation())
+        return receive(parts.settings.public_intake_org)
 
     @routes.get("/v1/reports/<report_id>")
     @documented(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import Blueprint, g
 from marshmallow import ValidationError
 
 from services.verification import handlers, schemas
 from services.verification.handlers import Registry
-from services.verification.receipts import ReceiptSigner, keys_dir
+from services.verification.receipts import ReceiptSigner
 from shared.clock import utc_now
 from shared.errors import NotFound
 from shared.fields import ID
@@ -38,8 +36,7 @@ def known_form(recruiter_id: str) -> str:
 
 def blueprint(parts: Parts) -> Blueprint:
     routes = Blueprint("verification", __name__)
-    issuer = os.environ.get("REGISTRY_RECEIPT_ISSUER", "recruiter-registry/verification")
-    signer = ReceiptSigner(keys_dir(parts.settings), issuer)
+    signer = ReceiptSigner.for_settings(parts.settings)
     registry = Registry(parts.read_models, signer, utc_now)
 
     @routes.get("/v1/recruiters/<recruiter_id>")

@@ -9,11 +9,11 @@ older key until every receipt it signed has expired, so rotation never breaks a 
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,17 +28,13 @@ from shared.config import Settings
 LIFETIME_SECONDS = 24 * 3600
 KEY_FILE = re.compile(r"^key-(\d+)\.pem$")
 RELOAD_SECONDS = 10.0
+# A new key signs only this long after it was made: by then every process re-read the
+# folder and publishes it, so no receipt names a key some JWKS does not show yet.
+SETTLE_SECONDS = 2 * RELOAD_SECONDS
 
 
 def keys_dir(settings: Settings) -> Path:
-    given = os.environ.get("REGISTRY_RECEIPT_KEYS_DIR")
-    return Path(given) if given else settings.service_dir("verification") / "receipt-keys"
-
-
-def lifetime() -> int:
-    """Receipts expire within 24 hours (SPEC §5); a deployment may shorten that."""
-    chosen = int(os.environ.get("REGISTRY_RECEIPT_TTL_SECONDS", LIFETIME_SECONDS))
-    return min(LIFETIME_SECONDS, chosen)
+    return settings.receipt_keys_dir or settings.service_dir("verification") / "receipt-keys"
 
 
 @dataclass(frozen=True)
@@ -48,9 +44,10 @@ class RingKey:
     jwk: dict[str, Any]
 
 
-def rotate(folder: Path) -> str:
-    """Add a new signing key to the ring; its ``kid``."""
-    created = max([int(time.time()), *(k.created + 1 for k in read_ring(folder))])
+def rotate(folder: Path, now: float | None = None) -> str:
+    """Add a new signing key to the ring (it signs once settled); its ``kid``."""
+    made = int(time.time() if now is None else now)
+    created = max([made, *(k.created + 1 for k in read_ring(folder))])
     return public_jwk(load_or_create_private_key(folder / f"key-{created}.pem"))["kid"]
 
 
@@ -68,22 +65,38 @@ def read_ring(folder: Path) -> list[RingKey]:
 
 
 class ReceiptSigner:
-    """Signs with the ring's newest key, re-reading the folder every few seconds so that
-    every process picks up a rotation."""
+    """Signs with the ring's newest settled key, re-reading the folder every few seconds
+    so that every process picks up a rotation."""
 
-    def __init__(self, folder: Path, issuer: str):
+    def __init__(
+        self,
+        folder: Path,
+        issuer: str,
+        lifetime_seconds: int = LIFETIME_SECONDS,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
         self.folder, self.issuer = folder, issuer
+        # Receipts expire within 24 hours (SPEC §5); a deployment may shorten that.
+        self.lifetime = min(LIFETIME_SECONDS, lifetime_seconds)
+        self._clock, self._monotonic = clock, monotonic
         self._ring: list[RingKey] = []
+        self._jwks: dict[str, Any] = {}
         self._read_at = 0.0
         self._lock = threading.Lock()
 
+    @classmethod
+    def for_settings(cls, settings: Settings) -> ReceiptSigner:
+        return cls(keys_dir(settings), settings.receipt_issuer, settings.receipt_ttl_seconds)
+
     def sign(self, claims: dict[str, Any]) -> str:
-        signer = self._keys()[-1]
-        now = int(time.time())
+        ring, now = self._keys(), self._clock()
+        signer = ([k for k in ring if k.created <= now - SETTLE_SECONDS] or ring)[-1]
+        issued = int(now)
         body = {
             "iss": self.issuer,
-            "iat": now,
-            "exp": now + lifetime(),
+            "iat": issued,
+            "exp": issued + self.lifetime,
             "jti": str(uuid.uuid4()),
             **claims,
         }
@@ -91,24 +104,27 @@ class ReceiptSigner:
         return jwt.encode(body, signer.key, algorithm=signer.jwk["alg"], headers=headers)
 
     def jwks(self) -> dict[str, Any]:
-        """The keys whose receipts may still be checked: read afresh, so a key another
-        process has just started signing with is already published; and those retired
-        less than a receipt's lifetime (plus the signers' reload delay) ago."""
+        """Every key made so far whose receipts may still be checked, newest first."""
         self._keys()
-        ring, now = read_ring(self.folder), time.time()
-        kept = LIFETIME_SECONDS + RELOAD_SECONDS
-        published = [
-            key.jwk
-            for key, successor in zip(ring, [*ring[1:], None], strict=True)
-            if successor is None or successor.created > now - kept
-        ]
-        return {"keys": list(reversed(published))}
+        return self._jwks
 
     def _keys(self) -> list[RingKey]:
         with self._lock:
-            if not self._ring or time.monotonic() - self._read_at > RELOAD_SECONDS:
+            if not self._ring or self._monotonic() - self._read_at > RELOAD_SECONDS:
                 if not any(self.folder.glob("key-*.pem")):
                     # Processes starting together agree on one first key (see keyfiles).
                     load_or_create_private_key(self.folder / "key-0.pem")
-                self._ring, self._read_at = read_ring(self.folder), time.monotonic()
+                self._ring, self._read_at = read_ring(self.folder), self._monotonic()
+                self._jwks = {"keys": [key.jwk for key in reversed(self._published())]}
             return self._ring
+
+    def _published(self) -> list[RingKey]:
+        """A key signs until its successor has settled, and its receipts live on for a
+        lifetime after; another reload's delay covers the processes reading late."""
+        kept = SETTLE_SECONDS + LIFETIME_SECONDS + RELOAD_SECONDS
+        now, ring = self._clock(), self._ring
+        return [
+            key
+            for key, successor in zip(ring, [*ring[1:], None], strict=True)
+            if successor is None or successor.created > now - kept
+        ]

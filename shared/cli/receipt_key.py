@@ -17,9 +17,10 @@ def handle(arguments, _extra) -> int:
     # The key ring belongs to the verification service; import it only when asked.
     from services.verification.receipts import ReceiptSigner, keys_dir, rotate
 
-    folder = keys_dir(Settings.from_env())
+    settings = Settings.from_env()
     if arguments.action == "rotate":
-        print(f"new signing key {rotate(folder)}; earlier keys stay published for 24 hours")
+        kid = rotate(keys_dir(settings))
+        print(f"new signing key {kid}: it signs within 20 seconds; earlier keys stay published")
         return 0
-    print(json.dumps(ReceiptSigner(folder, "").jwks(), indent=2))
+    print(json.dumps(ReceiptSigner.for_settings(settings).jwks(), indent=2))
     return 0

@@ -30,9 +30,12 @@ REPORT = {
 
 
 @pytest.fixture(params=["embedded", "stack"])
-def settings(request, monkeypatch):
-    monkeypatch.setenv("REGISTRY_PUBLIC_INTAKE_ORG", "intake-desk")
-    return replace(request.getfixturevalue(f"{request.param}_settings"), public_rate_per_minute=6)
+def settings(request):
+    return replace(
+        request.getfixturevalue(f"{request.param}_settings"),
+        public_rate_per_minute=6,
+        public_intake_org="intake-desk",
+    )
 
 
 @pytest.fixture

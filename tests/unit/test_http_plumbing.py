@@ -3,6 +3,7 @@
 import base64
 import json
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import jwt
@@ -307,3 +308,19 @@ def test_openapi_is_generated_from_routes_and_schemas(client):
     assert post["security"] == [{"bearer": []}]
     assert {"201", "401", "403", "415", "422"} <= set(post["responses"])
     assert "/v1/notices/{notice_id}/amend" not in document["paths"], "undocumented routes stay out"
+
+
+def test_settings_read_the_intake_and_receipt_variables():
+    settings = Settings.from_env(
+        {
+            "REGISTRY_PUBLIC_INTAKE_ORG": "desk",
+            "REGISTRY_RECEIPT_KEYS_DIR": "/run/secrets/receipts",
+            "REGISTRY_RECEIPT_ISSUER": "registry.example",
+            "REGISTRY_RECEIPT_TTL_SECONDS": "3600",
+        }
+    )
+    assert settings.public_intake_org == "desk"
+    assert settings.receipt_keys_dir == Path("/run/secrets/receipts")
+    assert (settings.receipt_issuer, settings.receipt_ttl_seconds) == ("registry.example", 3600)
+    defaults = Settings.from_env({})
+    assert (defaults.public_intake_org, defaults.receipt_keys_dir) == ("public-intake", None)

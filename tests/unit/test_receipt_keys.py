@@ -9,7 +9,13 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from services.verification.receipts import ReceiptSigner, read_ring, rotate
+from services.verification.receipts import (
+    RELOAD_SECONDS,
+    SETTLE_SECONDS,
+    ReceiptSigner,
+    read_ring,
+    rotate,
+)
 from shared.auth.keys import load_or_create_private_key, public_jwk
 
 
@@ -33,9 +39,31 @@ def test_rotating_an_empty_ring_makes_its_first_key(tmp_path):
 def test_rotation_signs_with_the_new_key_and_keeps_the_old_one_published(tmp_path):
     old = ReceiptSigner(tmp_path, "registry").jwks()["keys"][0]["kid"]
     new = rotate(tmp_path)
-    signer = ReceiptSigner(tmp_path, "registry")
+    settled = time.time() + SETTLE_SECONDS + 1
+    signer = ReceiptSigner(tmp_path, "registry", clock=lambda: settled)
     assert jwt.get_unverified_header(signer.sign({}))["kid"] == new
     assert [key["kid"] for key in signer.jwks()["keys"]] == [new, old]
+
+
+def test_a_running_signer_publishes_a_new_key_before_it_signs_with_it(tmp_path):
+    times = {"wall": time.time(), "monotonic": 0.0}
+    signer = ReceiptSigner(
+        tmp_path, "registry", clock=lambda: times["wall"], monotonic=lambda: times["monotonic"]
+    )
+    old = jwt.get_unverified_header(signer.sign({}))["kid"]
+    new = rotate(tmp_path, now=times["wall"])
+    times["monotonic"] += RELOAD_SECONDS + 1  # the signer re-reads the folder
+    assert [key["kid"] for key in signer.jwks()["keys"]] == [new, old]
+    assert jwt.get_unverified_header(signer.sign({}))["kid"] == old  # not settled yet
+    times["wall"] += SETTLE_SECONDS + 1
+    assert jwt.get_unverified_header(signer.sign({}))["kid"] == new
+
+
+def test_no_receipt_lives_longer_than_a_day(tmp_path):
+    receipt = ReceiptSigner(tmp_path, "registry", lifetime_seconds=7 * 24 * 3600).sign({})
+    key = jwt.PyJWK(ReceiptSigner(tmp_path, "registry").jwks()["keys"][0])
+    claims = jwt.decode(receipt, key.key, algorithms=["ES256"])
+    assert claims["exp"] - claims["iat"] == 24 * 3600
 
 
 def test_a_key_retired_over_a_day_ago_is_no_longer_published(tmp_path):
