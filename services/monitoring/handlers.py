@@ -8,7 +8,6 @@ that organisation's monitors see and act on it (403 otherwise).
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Callable
 from typing import Any
 
@@ -97,8 +96,9 @@ def add_note(store: ReadModelStore, vault: Vault, report_id: str, note: str | No
             return  # erased: nothing personal is kept any more, notes included
         personal["notes"] = [*personal.get("notes", []), note]
         sealed = vault.seal(report_id, personal).as_document()
+        # No scrub: the note's older ciphertext is under the same data key, which an
+        # erasure destroys; the erasure scrubs.
         if store.put(PERSONAL, report_id, sealed, stored.revision):
-            store.scrub()
             return
 
 
@@ -128,10 +128,8 @@ def show_report(
 
 def track(writer: StreamWriter, store: ReadModelStore, code: str) -> dict[str, Any]:
     """What a worker sees with the tracking code: status, dated updates, the referral."""
-    digest = _digest(code)
-    found = store.get(TRACKING, digest)
-    # The lookup is by digest; the comparison of digests is in constant time regardless.
-    if found is None or not hmac.compare_digest(found.key, digest):
+    found = store.get(TRACKING, _digest(code))
+    if found is None:
         raise NotFound("no report with that tracking code")
     report = writer.load(Report, found.document["report_id"])
     answer: dict[str, Any] = {"status": report.status, "updates": report.updates}
