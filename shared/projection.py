@@ -77,16 +77,19 @@ class Projection(abc.ABC):
         document[APPLIED] = {**document.get(APPLIED, {}), stream: version}
         return document
 
-    def _update(self, key: str, change) -> bool:
+    def _update(self, key: str, change, collection: str | None = None) -> bool:
+        """Compare-and-set ``change`` (None: nothing to write) on one document of this
+        projection's collection, or of ``collection``."""
+        collection = collection or self.collection
         for _ in range(MAX_ATTEMPTS):
-            stored = self.store.get(self.collection, key)
+            stored = self.store.get(collection, key)
             current = dict(stored.document) if stored else {}
             updated = change(current)
             if updated is None:
                 return False
-            if self.store.put(self.collection, key, updated, stored.revision if stored else 0):
+            if self.store.put(collection, key, updated, stored.revision if stored else 0):
                 return True
-        raise RuntimeError(f"document {key} of {self.collection} kept changing under the consumer")
+        raise RuntimeError(f"document {key} of {collection} kept changing under the consumer")
 
 
 def integrity_problems(document: dict[str, Any]) -> list[dict[str, Any]]:

@@ -96,18 +96,12 @@ class RecruiterStatus(Projection):
             return {**document, "kind": "report", "report_id": event["subject"]}
         document = {**document, "kind": "recruiter", "recruiter_id": recruiter}
         if event_name(event) == "recruiter_registered":
+            # What finds it; what it is, the registration fact says.
             names = [data["legal_name"], *data["trade_names"]]
             document |= {
-                "legal_name": data["legal_name"],
-                "trade_names": data["trade_names"],
                 "country": data["country"],
-                "registration_number": data["registration_number"],
                 "search": " | ".join(folded(name) for name in names),
             }
-        if event_name(event) == "licence_applied":
-            numbers = {*document.get("licence_numbers", [])}
-            numbers.add(licence_key(data["country"], data["licence_number"]))
-            document["licence_numbers"] = sorted(numbers)
         return document
 
     def record_dead_letter(self, message: Message, reason: str) -> None:
@@ -144,14 +138,13 @@ class RecruiterStatus(Projection):
         self._change_progress(merged)
 
     def _change_progress(self, change) -> None:
-        while True:
-            stored = self.store.get(PROGRESS, self.collection)
-            current = stored.document if stored else {"positions": [], "unmarked": []}
-            updated = change({"unmarked": [], **current})
-            if stored and updated == stored.document:
-                return
-            if self.store.put(PROGRESS, self.collection, updated, stored.revision if stored else 0):
-                return
+        """The progress document of this generation, kept under its collection's name."""
+
+        def changed(document: dict[str, Any]) -> dict[str, Any] | None:
+            updated = change({"positions": [], "unmarked": [], **document})
+            return None if updated == document else updated
+
+        self._update(self.collection, changed, PROGRESS)
 
 
 def _with_unmarked(progress: dict[str, Any], mark: dict[str, str]) -> dict[str, Any]:
