@@ -24,19 +24,17 @@ ACTOR = "system/licence-expiry"
 def expire_due_licences(
     writer: StreamWriter, register: ReadModelStore, collection: str, clock: Clock = utc_now
 ) -> int:
-    """Record every expiry now due; the number of licences expired."""
+    """Record every expiry now due, in one pass over the register; how many licences
+    expired. The register follows the bus, so a licence it still lists may already be
+    expired: loading the recruiter tells, and the next tick sees the register caught up."""
     today = clock().date()
-    expired = 0
+    expired = offset = 0
     while True:
-        due = register.find(
-            collection, Query({}, below=("next_expiry", today.isoformat()), limit=200)
-        )
-        progressed = 0
-        for document in due.items:
-            progressed += _expire(writer, document["recruiter_id"], today)
-        expired += progressed
-        # Stop when this pass changed nothing: the register may lag behind the store.
-        if progressed == 0 or due.total <= len(due.items):
+        query = Query({}, below=("next_expiry", today.isoformat()), limit=200, offset=offset)
+        due = register.find(collection, query)
+        expired += sum(_expire(writer, document["recruiter_id"], today) for document in due.items)
+        offset += len(due.items)
+        if offset >= due.total or not due.items:
             return expired
 
 
