@@ -432,7 +432,7 @@ def licence_reasons(licence: Licence | None, at: datetime, registered: Fact | No
         message = f"Licence {number} is valid only from {licence.valid_from}."
         return [Reason("licence_not_active", message, event)]
     until = licence.valid_until
-    if until and date.fromisoformat(until) - date.fromisoformat(day(at)) < EXPIRING_WITHIN:
+    if until and date.fromisoformat(until) - date.fromisoformat(day(at)) <= EXPIRING_WITHIN:
         message = f"Licence {number} expires on {until}, within 30 days."
         reasons.append(Reason("licence_expiring", message, licence.validity_event["event_id"]))
     for fact in licence.conditions.values():

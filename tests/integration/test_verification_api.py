@@ -214,3 +214,37 @@ def test_public_questions_are_rate_limited_per_client(settings):
     refused = client.get("/v1/recruiters/rec-nobody")
     assert int(refused.headers["Retry-After"]) >= 1
     assert refused.mimetype == "application/problem+json"
+
+
+def test_asked_by_a_revoked_number_the_answer_is_red_though_a_newer_licence_is_active(world):
+    recruiter_id, old = world.kenya.licensed("C.50", "RA/50", valid_until=FAR)
+    assert world.kenya.post(f"/v1/licences/{old}/revoke", {"reason": "fees"}).status_code == 200
+    applied = world.kenya.post(
+        "/v1/licences", {"recruiter_id": recruiter_id, "licence_number": "RA/51"}
+    )
+    assert applied.status_code == 201, applied.json
+    issued = world.kenya.post(
+        f"/v1/licences/{applied.json['licence_id']}/issue",
+        {"valid_from": "2026-01-01", "valid_until": FAR},
+    )
+    assert issued.status_code == 200, issued.json
+    world.known(recruiter_id, verdict="green")
+    old_number = world.client.get("/v1/licences/KE/RA%2F50").json
+    assert old_number["verdict"] == "red"
+    licence = old_number["licence"]
+    assert (licence["licence_number"], licence["status"]) == ("RA/50", "revoked")
+    batch = world.client.post(
+        "/v1/verifications", json={"items": [{"country": "KE", "licence_number": "ra/50"}]}
+    ).json
+    assert batch["results"][0]["status"]["verdict"] == "red"
+
+
+def test_only_officials_get_the_detail_in_a_batch(world):
+    recruiter_id, _ = world.kenya.licensed("C.60", "RA/60", valid_until=FAR)
+    world.known(recruiter_id, verdict="green")
+    body = {"items": [{"recruiter_id": recruiter_id}]}
+    public = world.client.post("/v1/verifications", json=body).json["results"][0]
+    assert "detail" not in public and "detail" not in public["status"]
+    consul = world.auth("consular_officer", country="QA")
+    official = world.client.post("/v1/verifications", json=body, headers=consul).json
+    assert set(official["results"][0]["detail"]) >= {"branches", "officers", "violations"}

@@ -367,3 +367,41 @@ def test_officials_detail_and_history_hold_what_the_public_does_not_see():
     assert {"branch_opened", "officer_appointed", "violation_recorded", "report_received"} <= (
         official
     )
+
+
+def test_thirty_days_before_the_end_is_expiring_and_thirty_one_is_not():
+    story = licensed(valid_until="2026-03-03")
+    assert story.status(30).verdict == "green"  # 2026-01-31: 31 days left
+    assert codes(story.status(31)) == ["licence_expiring"]  # 2026-02-01: 30 days left
+
+
+def test_a_certificate_past_its_end_without_an_event_shows_expired():
+    story = certified(licensed(valid_until="2030-12-31"))
+    status = story.status(365 * 3 + 2)  # past the certificate's 2028-12-31
+    assert status.public["certification"]["status"] == "expired"
+    story.certification("surveillance_overdue", 400, due_since="2027-01-13")
+    assert "surveillance_overdue" not in codes(story.status(365 * 3 + 2))
+
+
+def test_a_gap_in_a_certification_or_report_stream_is_unknown_too():
+    story = certified(licensed())
+    story.facts = [f for f in story.facts if not (f["stream"] == CERT and f["version"] == 2)]
+    assert story.status(30).verdict == "unknown"
+    story = licensed()
+    report(story, "rep-1", 10, ["other"])
+    story.add("rep-1", "report_substantiated", 20, report_id="rep-1")
+    story.facts = [f for f in story.facts if f["stream"] != "rep-1" or f["version"] != 1]
+    assert story.status(30).verdict == "unknown"
+
+
+def test_the_history_is_in_effective_order_whatever_the_recording_order():
+    story = licensed()
+    backdated = story.licence("licence_suspended", 1.5, reason="fees")
+    backdated["recorded"] = at(40).isoformat()
+    events = [entry["event"] for entry in history(story.record(), official=False)]
+    assert events == [
+        "recruiter_registered",
+        "licence_applied",
+        "licence_suspended",
+        "licence_issued",
+    ]
