@@ -151,13 +151,9 @@ def blueprint(parts: Parts) -> Blueprint:
 
         def change(certification):
             found = handlers.licences_of(parts.read_models, licences(), certification.recruiter_id)
-            active = bool(found and found.get("licence_active"))
-            certification.decide(command, handlers.today(writer), active, **body)
-            # Claimed only once the decision passed its checks: a refusal stores nothing.
-            if command in ("grant", "renew"):
-                handlers.claim_certificate_number(
-                    writer, g.principal.actor, certification, body["certificate_number"]
-                )
+            handlers.decide_certification(
+                writer, certification, command, found, g.principal.actor, **body
+            )
 
         return _act(certification_id, change)
 

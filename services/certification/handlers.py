@@ -69,6 +69,21 @@ def act_on_certification(
     return _save(writer, certification, context, status, extra)
 
 
+def decide_certification(
+    writer: StreamWriter,
+    certification: Certification,
+    command: str,
+    licences: dict[str, Any] | None,
+    actor: str,
+    **data: Any,
+) -> None:
+    """grant, suspend, reinstate, withdraw or renew; a grant or renewal claims its number."""
+    certification.decide(command, today(writer), licence_active(licences), **data)
+    # Claimed only once the decision passed its checks: a refusal stores nothing.
+    if command in ("grant", "renew"):
+        claim_certificate_number(writer, actor, certification, data["certificate_number"])
+
+
 def show_certification(writer: StreamWriter, cb_id: str, certification_id: str) -> Outcome:
     certification = writer.load(Certification, certification_id)
     certification.ensure_owned_by(cb_id)

@@ -15,11 +15,16 @@ from datetime import datetime
 from typing import Any
 
 from services.certification.domain import Certification
-from services.certification.projections import CERTIFICATION, LICENSING, CertificationRegister
+from services.certification.projections import (
+    CERTIFICATION,
+    LICENSING,
+    CertificationRegister,
+    licences_after,
+)
 from shared.clock import Clock, parse_instant
 from shared.commands import StreamWriter
 from shared.events.envelope import event_name as kind
-from shared.events.licensing import LEAVES_ACTIVE, LICENCE_STATUS_AFTER
+from shared.events.licensing import LEAVES_ACTIVE
 from shared.projection import Projection
 from shared.readmodels.base import Query, ReadModelStore
 from shared.replay import CurrentCollection
@@ -74,10 +79,9 @@ class LicencePolicy(Projection):
         return document
 
     def _licence_changed(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        status = LICENCE_STATUS_AFTER.get(kind(event))
-        if status is None:
+        licences = licences_after(document.get("licences", {}), event)
+        if licences is None:
             return document
-        licences = {**document.get("licences", {}), event["data"]["licence_id"]: status}
         active = "active" in licences.values()
         left = kind(event) in LEAVES_ACTIVE and not active
         keep = None if active else document.get("left_active_event")

@@ -27,16 +27,23 @@ class LicenceStatus(Projection):
         return event.get("recruiterid")
 
     def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        status = LICENCE_STATUS_AFTER.get(kind(event))
-        if status is None:
+        licences = licences_after(document.get("licences", {}), event)
+        if licences is None:
             return {**document, "recruiter_id": event["recruiterid"]}
-        licences = {**document.get("licences", {}), event["data"]["licence_id"]: status}
         return {
             **document,
             "recruiter_id": event["recruiterid"],
             "licences": licences,
             "licence_active": "active" in licences.values(),
         }
+
+
+def licences_after(licences: dict[str, str], event: dict[str, Any]) -> dict[str, str] | None:
+    """A recruiter's licences' statuses after a licensing event; None if it changes none."""
+    status = LICENCE_STATUS_AFTER.get(kind(event))
+    if status is None:
+        return None
+    return {**licences, event["data"]["licence_id"]: status}
 
 
 def licence_active(document: dict[str, Any] | None) -> bool:

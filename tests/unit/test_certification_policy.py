@@ -22,13 +22,13 @@ def world():
     return writer, policy
 
 
-def licence_event(name: str, version: int, data: dict) -> dict:
+def licence_event(name: str, version: int, data: dict, effective_at=None) -> dict:
     data = {"licence_id": "rec-1-l1", **data}
     [event] = wrap(
         "licensing",
         "rec-1",
         version,
-        [Change(name, data)],
+        [Change(name, data, effective_at=effective_at)],
         Provenance("ministry_officer/KE"),
         NOW,
         "rec-1",
@@ -78,6 +78,21 @@ def test_licence_suspended_after_the_grant_was_seen(world):
     assert last_event(writer)["causationid"] == SUSPENDED["id"]
 
 
+def test_a_licence_leaving_active_while_another_stays_active_suspends_nothing(world):
+    writer, policy = world
+    policy.apply(ISSUED)
+    second = licence_event(
+        "licence_issued",
+        4,
+        {"licence_id": "rec-1-l2", "valid_from": "2026-01-01", "valid_until": "2028-01-01"},
+    )
+    policy.apply(second)
+    for event in granted_certification(writer):
+        policy.apply(event)
+    policy.apply(licence_event("licence_suspended", 5, {"reason": "fees"}))
+    assert last_event(writer)["type"].endswith("certificate_granted.v1")
+
+
 def test_grant_seen_after_the_licence_suspension(world):
     writer, policy = world
     events = granted_certification(writer)
@@ -99,23 +114,7 @@ def test_the_suspension_takes_effect_with_the_licence_decision_never_before_the_
     policy.apply(ISSUED)
     for event in granted_certification(writer):
         policy.apply(event)
-    later = NOW + timedelta(days=30)
-    [future] = wrap(
-        "licensing",
-        "rec-1",
-        3,
-        [
-            Change(
-                "licence_suspended",
-                {"licence_id": "rec-1-l1", "reason": "fees"},
-                effective_at=later,
-            )
-        ],
-        Provenance("ministry_officer/KE"),
-        NOW,
-        "rec-1",
-        "rec-1",
-    )
+    future = licence_event("licence_suspended", 3, {"reason": "fees"}, NOW + timedelta(days=30))
     policy.apply(future)
     assert last_event(writer)["effectiveat"] == future["effectiveat"]
 
@@ -124,22 +123,7 @@ def test_a_backdated_licence_suspension_dates_the_certificate_from_its_grant(wor
     writer, policy = world
     events = granted_certification(writer)
     policy.apply(ISSUED)
-    [backdated] = wrap(
-        "licensing",
-        "rec-1",
-        3,
-        [
-            Change(
-                "licence_suspended",
-                {"licence_id": "rec-1-l1", "reason": "fees"},
-                effective_at=NOW - timedelta(days=90),
-            )
-        ],
-        Provenance("ministry_officer/KE"),
-        NOW,
-        "rec-1",
-        "rec-1",
-    )
+    backdated = licence_event("licence_suspended", 3, {"reason": "fees"}, NOW - timedelta(days=90))
     policy.apply(backdated)
     for event in events:
         policy.apply(event)
