@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
+import statistics
 import time
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 # gunicorn closes a kept-alive connection idle for its keepalive (2 s by default).
 IDLE_REOPEN_SECONDS = 1.0
+# Far enough ahead that no licence made here is ever "expiring within 30 days".
+FAR = (date.today() + timedelta(days=3 * 365)).isoformat()
 
 
 class Client:
@@ -42,12 +47,14 @@ class Client:
 
 
 def ready(port: int, path: str = "/readyz") -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         connection.request("GET", path)
         return connection.getresponse().status == 200
     except OSError:
         return False
+    finally:
+        connection.close()
 
 
 def licensed_recruiters(client: Client, count: int) -> list[tuple[str, str]]:
@@ -73,8 +80,22 @@ def licensed_recruiters(client: Client, count: int) -> list[tuple[str, str]]:
         assert status == 201, licence
         status, issued = client.post(
             f"/v1/licences/{licence['licence_id']}/issue",
-            {"valid_from": "2026-01-01", "valid_until": "2028-01-01"},
+            {"valid_from": "2026-01-01", "valid_until": FAR},
         )
         assert status == 200, issued
         made.append((recruiter["recruiter_id"], licence["licence_id"]))
     return made
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    """Nearest rank: the smallest value with at least ``fraction`` of all at or below it."""
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def report_load(label: str, elapsed: float, latencies: list[float]) -> None:
+    ordered = sorted(latencies)
+    print(
+        f"{label:<37} {len(ordered) / elapsed:7.1f} requests/s, "
+        f"latency p50 {statistics.median(ordered) * 1000:6.1f} ms, "
+        f"p99 {percentile(ordered, 0.99) * 1000:6.1f} ms"
+    )

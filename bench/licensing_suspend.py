@@ -11,8 +11,8 @@ threads on kept-alive connections.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,7 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.clients import Client, licensed_recruiters, ready
+from bench.clients import Client, licensed_recruiters, ready, report_load
 from shared.auth.tokens import mint_dev_token
 from shared.config import Settings
 from shared.consumer import wait_for
@@ -63,15 +63,25 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--backend", choices=("stack", "embedded"), default="stack")
     arguments = parser.parse_args()
-    with real_servers() as servers, tempfile.TemporaryDirectory() as data:
+    stack = arguments.backend == "stack"
+    with (
+        real_servers() if stack else contextlib.nullcontext() as servers,
+        tempfile.TemporaryDirectory() as data,
+    ):
         run = uuid.uuid4().hex[:8]
         port = free_port()
         env = {
             **os.environ,
             "REGISTRY_BACKEND": arguments.backend,
             "REGISTRY_DATA_DIR": data,
-            "MONGODB_URI": servers.mongodb_uri,
-            "KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap,
+            **(
+                {
+                    "MONGODB_URI": servers.mongodb_uri,
+                    "KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap,
+                }
+                if servers
+                else {}
+            ),
             "REGISTRY_TOPIC_PREFIX": f"bench{run}-",
             "REGISTRY_DATABASE_PREFIX": f"bench{run}",
             "REGISTRY_LICENSING_PORT": str(port),
@@ -90,14 +100,9 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    latencies.sort()
-    where = f"backend {arguments.backend} ({servers.origin})"
+    where = f"stack ({servers.origin})" if servers else "embedded (SQLite files)"
     print(f"{where}; {len(ids)} suspends, {arguments.clients} clients")
-    print(f"POST /v1/licences/{{id}}/suspend: {len(ids) / elapsed:7.1f} requests/s")
-    print(
-        f"latency p50 {statistics.median(latencies) * 1000:6.1f} ms, "
-        f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:6.1f} ms"
-    )
+    report_load("POST /v1/licences/{id}/suspend", elapsed, latencies)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import math
 import os
 import random
 import statistics
@@ -45,7 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.bare_flask import BODY_FILE
-from bench.clients import Client, licensed_recruiters, ready
+from bench.clients import Client, licensed_recruiters, percentile, ready, report_load
 from shared.auth.tokens import mint_dev_token
 from shared.cli.run import gunicorn_command
 from shared.config import Settings
@@ -147,11 +146,6 @@ def serve_settings() -> str:
     )
 
 
-def percentile(ordered: list[float], fraction: float) -> float:
-    """Nearest rank: the smallest value with at least ``fraction`` of all at or below it."""
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
 def stop(processes: list[subprocess.Popen]) -> None:
     for process in processes:
         process.terminate()
@@ -161,15 +155,6 @@ def stop(processes: list[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def report_load(label: str, elapsed: float, latencies: list[float]) -> None:
-    ordered = sorted(latencies)
-    print(
-        f"{label:<37} {len(ordered) / elapsed:7.1f} requests/s, "
-        f"latency p50 {statistics.median(ordered) * 1000:6.1f} ms, "
-        f"p99 {percentile(ordered, 0.99) * 1000:6.1f} ms"
-    )
 
 
 def main() -> None:

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import urllib.error
 import urllib.request
 
 from shared.consumer import wait_for
-from tests.e2e.test_outbox_pipeline import environment
 from tests.servers import ROOT, free_port
+
+
+def environment(settings) -> dict[str, str]:
+    """The environment a service process needs to run on ``settings``."""
+    return {
+        **os.environ,
+        "REGISTRY_BACKEND": settings.backend,
+        "MONGODB_URI": settings.mongodb_uri,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "REGISTRY_TOPIC_PREFIX": settings.topic_prefix,
+        "REGISTRY_DATABASE_PREFIX": settings.database_prefix,
+        "REGISTRY_DATA_DIR": str(settings.data_dir),
+    }
 
 
 class Running:

@@ -3,7 +3,6 @@ each a separate process, through a relay crash and poison messages (SPEC §8, §
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -17,22 +16,11 @@ from shared.events.envelope import encode
 from shared.projection import integrity_problems
 from shared.readmodels.base import Query
 from tests.contract.helpers import notice_events
+from tests.e2e.services import environment
 from tests.fixtures.notices import SERVICE, TOPIC, schemas
 from tests.servers import ROOT
 
 STREAMS, AMENDMENTS = 5, 3
-
-
-def environment(settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "REGISTRY_BACKEND": settings.backend,
-        "MONGODB_URI": settings.mongodb_uri,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "REGISTRY_TOPIC_PREFIX": settings.topic_prefix,
-        "REGISTRY_DATABASE_PREFIX": settings.database_prefix,
-        "REGISTRY_DATA_DIR": str(settings.data_dir),
-    }
 
 
 class Processes:

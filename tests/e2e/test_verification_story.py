@@ -28,8 +28,7 @@ from shared.backend import open_backend
 from shared.clock import rfc3339
 from shared.consumer import wait_for
 from shared.readmodels.base import Query
-from tests.e2e.services import Running, call
-from tests.e2e.test_outbox_pipeline import environment
+from tests.e2e.services import Running, call, environment
 from tests.servers import ROOT
 
 SERVICES = ["licensing", "certification", "monitoring", "verification"]
