@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Self
 
 from shared.clock import parse_instant
-from shared.events.envelope import EVENT_TYPE, Change
+from shared.events.envelope import Change, event_name
 
 
 class Aggregate:
@@ -28,7 +28,7 @@ class Aggregate:
     def rebuild(cls, stream_id: str, events: list[dict[str, Any]]) -> Self:
         aggregate = cls(stream_id)
         for event in events:
-            name = EVENT_TYPE.match(event["type"]).group(2)
+            name = event_name(event)
             aggregate._mutate(name, event["data"], parse_instant(event["effectiveat"]))
             aggregate.version = event["streamversion"]
             aggregate.latest[name] = event["id"]

@@ -3,6 +3,8 @@ money, ids, official numbers, text."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pycountry
 from marshmallow import Schema, ValidationError, fields, validate
 
@@ -13,24 +15,34 @@ NUMBER = validate.Regexp(
 )
 
 
-class Country(fields.String):
-    """ISO 3166-1 alpha-2, upper case, a code that exists (pycountry's ISO tables)."""
+class _IsoCode(fields.String):
+    """An upper-case code that exists in one of pycountry's ISO tables."""
+
+    length: int
+    table: Any
+    column: str
+    error: str
 
     def _deserialize(self, value, attr, data, **kwargs):
         code = super()._deserialize(value, attr, data, **kwargs)
-        if len(code) != 2 or not code.isupper() or pycountry.countries.get(alpha_2=code) is None:
-            raise ValidationError("not an ISO 3166-1 alpha-2 country code")
+        well_formed = len(code) == self.length and code.isupper()
+        if not well_formed or self.table.get(**{self.column: code}) is None:
+            raise ValidationError(self.error)
         return code
 
 
-class Currency(fields.String):
-    """ISO 4217, upper case, a code that exists."""
+class Country(_IsoCode):
+    """ISO 3166-1 alpha-2."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        code = super()._deserialize(value, attr, data, **kwargs)
-        if len(code) != 3 or not code.isupper() or pycountry.currencies.get(alpha_3=code) is None:
-            raise ValidationError("not an ISO 4217 currency code")
-        return code
+    length, table, column = 2, pycountry.countries, "alpha_2"
+    error = "not an ISO 3166-1 alpha-2 country code"
+
+
+class Currency(_IsoCode):
+    """ISO 4217."""
+
+    length, table, column = 3, pycountry.currencies, "alpha_3"
+    error = "not an ISO 4217 currency code"
 
 
 class Instant(fields.AwareDateTime):
