@@ -27,6 +27,9 @@ class EmbeddedSource(MessageSource):
         self._store = store
         self._consumer = consumer
         self._next: dict[str, int] = {}
+        # What was last committed, and the checkpoint's revision: kept, not re-read.
+        self._committed: dict[str, int] = {}
+        self._revision = 0
         self.rewind()
 
     def poll(self, max_messages: int = 500, timeout_ms: int = 1000) -> list[Message]:
@@ -46,17 +49,21 @@ class EmbeddedSource(MessageSource):
 
     def commit(self) -> None:
         key = self._checkpoint_key()
-        while True:
-            stored = self._store.get(CHECKPOINTS, key)
-            revision = stored.revision if stored else 0
-            # A list, not a dict: topic names hold dots, which document keys may not.
-            document = {"next": [{"topic": t, "position": n} for t, n in self._next.items()]}
-            if self._store.put(CHECKPOINTS, key, document, revision):
-                return
+        # A list, not a dict: topic names hold dots, which document keys may not.
+        document = {"next": [{"topic": t, "position": n} for t, n in self._next.items()]}
+        while not self._store.put(CHECKPOINTS, key, document, self._revision):
+            stored = self._store.get(CHECKPOINTS, key)  # written meanwhile: catch up
+            self._revision = stored.revision if stored else 0
+        self._revision += 1
+        self._committed = dict(self._next)
 
     def rewind(self) -> None:
-        saved = self._saved()
+        stored = self._store.get(CHECKPOINTS, self._checkpoint_key())
+        entries = stored.document["next"] if stored else []
+        saved = {entry["topic"]: entry["position"] for entry in entries}
+        self._revision = stored.revision if stored else 0
         self._next = {topic: saved.get(topic, 1) for topic in self._tables}
+        self._committed = dict(self._next)
 
     def dead_letter(self, message: Message, reason: str) -> None:
         letter = {
@@ -78,8 +85,7 @@ class EmbeddedSource(MessageSource):
         return True
 
     def positions(self) -> dict[str, dict[str, int]]:
-        saved = self._saved()
-        return {topic: {"0": saved.get(topic, 1)} for topic in self._tables}
+        return {topic: {"0": position} for topic, position in self._committed.items()}
 
     def close(self) -> None:
         """Nothing to release: connections close with their threads."""
@@ -87,10 +93,6 @@ class EmbeddedSource(MessageSource):
     def _checkpoint_key(self) -> str:
         return self._consumer
 
-    def _saved(self) -> dict[str, int]:
-        stored = self._store.get(CHECKPOINTS, self._checkpoint_key())
-        entries = stored.document["next"] if stored else []
-        return {entry["topic"]: entry["position"] for entry in entries}
 
 
 def _key(body: bytes) -> str | None:
