@@ -30,7 +30,7 @@ WRITE_ERRORS = [404, 409, 412, 503]
 # Licence decisions: path under the licence, command, body, summary, status.
 DECISIONS = [
     ("issue", "issue", schemas.IssueLicence, "Issue a licence applied for", 200),
-    ("deny", "deny", schemas.DenyLicence, "Deny a licence application", 200),
+    ("deny", "deny", schemas.WithReason, "Deny a licence application", 200),
     ("renew", "renew", schemas.RenewLicence, "Renew an active or expired licence", 200),
     ("suspend", "suspend", schemas.WithReason, "Suspend an active licence", 200),
     ("reinstate", "reinstate", schemas.WithOptionalReason, "Reinstate a suspended licence", 200),

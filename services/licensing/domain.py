@@ -226,7 +226,7 @@ class Recruiter(Aggregate):
             amount = penalty.get("amount")
             penalty = {
                 "description": penalty["description"],
-                "amount": _amount(amount) if amount is not None else None,
+                "amount": amount_text(amount) if amount is not None else None,
                 "currency": penalty.get("currency"),
             }
         self.record(
@@ -290,7 +290,7 @@ class Recruiter(Aggregate):
         }[command]
         if command == "forfeit":
             amount, currency = self.deposit_balance, self.deposit_currency
-        self.record(name, {"amount": _amount(amount), "currency": currency, **data})
+        self.record(name, {"amount": amount_text(amount), "currency": currency, **data})
 
     def licence(self, licence_id: str) -> Licence:
         try:
@@ -433,7 +433,8 @@ def _ordered(first: str, last: str) -> None:
         )
 
 
-def _amount(amount: Decimal | None) -> str:
+def amount_text(amount: Decimal | None) -> str:
+    """An exact decimal as plain text: 1500, not 1.5E+3."""
     return format(amount.normalize(), "f") if amount is not None else "0"
 
 

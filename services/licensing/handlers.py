@@ -120,7 +120,7 @@ def amend_recruiter(
 
 def show_recruiter(writer: StreamWriter, country: str, recruiter_id: str) -> Outcome:
     recruiter = _load(writer, recruiter_id, None, country)
-    return Outcome(200, recruiter_view(recruiter, detail=True), recruiter.version)
+    return Outcome(200, recruiter_view(recruiter), recruiter.version)
 
 
 def show_licence(writer: StreamWriter, country: str, licence_id: str) -> Outcome:

@@ -48,10 +48,6 @@ class WithOptionalReason(Decision):
     reason = Text(allow_none=True)
 
 
-class DenyLicence(Decision):
-    reason = Text(required=True)
-
-
 class ImposeCondition(Decision):
     text = Text(required=True)
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.licensing.domain import Licence, Recruiter, Referral
+from services.licensing.domain import Licence, Recruiter, Referral, amount_text
 from services.licensing.schemas import ReferralOut
 from shared.clock import rfc3339
 
 REFERRAL_OUT = ReferralOut()
 
 
-def recruiter_view(recruiter: Recruiter, detail: bool = True) -> dict[str, Any]:
-    view: dict[str, Any] = {
+def recruiter_view(recruiter: Recruiter) -> dict[str, Any]:
+    return {
         "recruiter_id": recruiter.id,
         "legal_name": recruiter.legal_name,
         "country": recruiter.country,
@@ -21,20 +21,16 @@ def recruiter_view(recruiter: Recruiter, detail: bool = True) -> dict[str, Any]:
         "address": recruiter.address,
         "registered_at": rfc3339(recruiter.registered_at) if recruiter.registered_at else None,
         "licences": [_licence(lic) for lic in recruiter.licences.values()],
+        "violations": recruiter.violations,
+        "branches": list(recruiter.branches.values()),
+        "officers": list(recruiter.officers.values()),
+        "deposit": {
+            "status": recruiter.deposit_status,
+            "currency": recruiter.deposit_currency,
+            "balance": amount_text(recruiter.deposit_balance),
+        },
         "version": recruiter.next_version,
     }
-    if detail:
-        view |= {
-            "violations": recruiter.violations,
-            "branches": list(recruiter.branches.values()),
-            "officers": list(recruiter.officers.values()),
-            "deposit": {
-                "status": recruiter.deposit_status,
-                "currency": recruiter.deposit_currency,
-                "balance": format(recruiter.deposit_balance.normalize(), "f"),
-            },
-        }
-    return view
 
 
 def licence_view(recruiter: Recruiter, licence_id: str) -> dict[str, Any]:

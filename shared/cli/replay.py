@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import sys
 
-from shared.backend import open_backend
 from shared.config import SERVICES, Settings
 from shared.logs import configure_logging
 from shared.replay import rebuild
@@ -25,14 +24,13 @@ def handle(arguments, _extra) -> int:
         print(f"registry replay: no service {service!r}", file=sys.stderr)
         return 2
     definition = importlib.import_module(f"services.{service}.bootstrap").SERVICE
-    backend = open_backend(settings)
-    store = backend.read_models(service)
-    chosen = [b for b in definition.projections if not only or b(store).name == only]
+    chosen = [p for p in definition.projections if not only or p.name == only]
     if not chosen:
-        known = ", ".join(f"{service}.{b(store).name}" for b in definition.projections) or "none"
+        known = ", ".join(f"{service}.{p.name}" for p in definition.projections) or "none"
         print(f"registry replay: no projection {arguments.name!r}; known: {known}", file=sys.stderr)
         return 2
-    for build in chosen:
-        generation = rebuild(backend, service, build)
-        print(f"{service}.{build(store).name}: generation {generation.number} is current")
+    backend = definition.parts(settings).backend
+    for projection in chosen:
+        generation = rebuild(backend, service, projection)
+        print(f"{service}.{projection.name}: generation {generation.number} is current")
     return 0

@@ -250,6 +250,18 @@ def test_licence_numbers_are_unique_within_a_country(kenya):
     )
 
 
+def test_a_denied_number_cannot_be_applied_for_again_over_its_licence(kenya):
+    recruiter_id = kenya.register("C.3/2020")
+    first = kenya.post("/v1/licences", {"recruiter_id": recruiter_id, "licence_number": "RA/3"})
+    licence_id = first.json["licence_id"]
+    assert (
+        kenya.post(f"/v1/licences/{licence_id}/deny", {"reason": "incomplete"}).status_code == 200
+    )
+    again = kenya.post("/v1/licences", {"recruiter_id": recruiter_id, "licence_number": "RA/3"})
+    assert again.status_code == 409 and licence_id in again.json["detail"]
+    assert kenya.get(f"/v1/licences/{licence_id}").json["status"] == "denied"
+
+
 def referred(report_id: str, country: str, recruiter_id: str | None) -> list[dict]:
     data = {
         "report_id": report_id,
