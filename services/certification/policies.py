@@ -23,7 +23,8 @@ from services.certification.projections import (
 )
 from shared.clock import Clock, parse_instant
 from shared.commands import StreamWriter
-from shared.events.envelope import event_name as kind
+from shared.events.catalogue import Received
+from shared.events.certification import CertificateGranted, CertificateReinstated
 from shared.events.licensing import LEAVES_ACTIVE
 from shared.projection import Projection
 from shared.readmodels.base import Query, ReadModelStore
@@ -62,42 +63,42 @@ class LicencePolicy(Projection):
         super().__init__(parts.read_models)
         self.writer = parts.writer
 
-    def key_for(self, event: dict[str, Any]) -> str | None:
-        return event.get("recruiterid")
+    def key_for(self, event: Received) -> str | None:
+        return event.recruiter_id
 
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        document = {**document, "recruiter_id": event["recruiterid"]}
-        if event["source"] == "/licensing":
+    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
+        document = {**document, "recruiter_id": event.recruiter_id}
+        if event.source == "/licensing":
             return self._licence_changed(document, event)
-        if not event["subject"].startswith("cert-"):
+        if not event.subject.startswith("cert-"):
             return document
-        document["certifications"] = sorted({*document.get("certifications", []), event["subject"]})
+        document["certifications"] = sorted({*document.get("certifications", []), event.subject})
         cause = document.get("left_active_event")
-        if kind(event) in ("certificate_granted", "certificate_reinstated") and cause:
+        if isinstance(event.event, (CertificateGranted, CertificateReinstated)) and cause:
             since = parse_instant(document["left_active_at"])
-            act(self.writer, event["subject"], lambda c: c.suspend_for_licence(since), cause)
+            act(self.writer, event.subject, lambda c: c.suspend_for_licence(since), cause)
         return document
 
-    def _licence_changed(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        licences = licences_after(document.get("licences", {}), event)
+    def _licence_changed(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
+        licences = licences_after(document.get("licences", {}), event.event)
         if licences is None:
             return document
         active = "active" in licences.values()
-        left = kind(event) in LEAVES_ACTIVE and not active
+        left = isinstance(event.event, LEAVES_ACTIVE) and not active
         keep = None if active else document.get("left_active_event")
         document |= {
             "licences": licences,
-            "left_active_event": event["id"] if left else keep,
-            "left_active_at": event["effectiveat"] if left else document.get("left_active_at"),
+            "left_active_event": event.id if left else keep,
+            "left_active_at": event.effective_at if left else document.get("left_active_at"),
         }
         if left:
-            since = parse_instant(event["effectiveat"])
+            since = parse_instant(event.effective_at)
             for certification_id in document.get("certifications", []):
                 act(
                     self.writer,
                     certification_id,
                     lambda c: c.suspend_for_licence(since),
-                    event["id"],
+                    event.id,
                 )
         return document
 

@@ -11,8 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.events.envelope import event_name
-from shared.events.licensing import LICENCE_STATUS_AFTER
+from shared.events.catalogue import Received
+from shared.events.licensing import (
+    LicenceState,
+    RecruiterRegistered,
+    ReferralAcknowledged,
+    ReferralClosed,
+    licences_after,
+)
+from shared.events.monitoring import ReportReferred
 from shared.projection import Projection
 
 LICENSING = "licensing.events"
@@ -24,27 +31,25 @@ class LicenceRegister(Projection):
     collection = "licence_register"
     topics = (LICENSING,)
 
-    def key_for(self, event: dict[str, Any]) -> str | None:
-        if event["subject"].startswith("referral-"):
+    def key_for(self, event: Received) -> str | None:
+        if event.subject.startswith("referral-"):
             return None
-        return event.get("recruiterid")
+        return event.recruiter_id
 
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        data, kind = event["data"], event_name(event)
-        licences = dict(document.get("licences", {}))
-        if kind == "recruiter_registered":
+    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
+        if isinstance(event.event, RecruiterRegistered):
+            registered = event.event
             document = {
                 **document,
-                "recruiter_id": data["recruiter_id"],
-                "country": data["country"],
+                "recruiter_id": registered.recruiter_id,
+                "country": registered.country,
             }
-        elif kind == "licence_applied":
-            licences[data["licence_id"]] = {"status": "applied", "valid_until": None}
-        elif kind.startswith("licence_") and data.get("licence_id") in licences:
-            licence = dict(licences[data["licence_id"]])
-            licence["status"] = LICENCE_STATUS_AFTER.get(kind, licence["status"])
-            licence["valid_until"] = data.get("valid_until", licence["valid_until"])
-            licences[data["licence_id"]] = licence
+        held = {
+            licence_id: LicenceState.from_document(licence_id, stored)
+            for licence_id, stored in document.get("licences", {}).items()
+        }
+        folded = licences_after(held, event.event) or held
+        licences = {licence_id: state.as_document() for licence_id, state in folded.items()}
         due = [
             lic["valid_until"]
             for lic in licences.values()
@@ -61,22 +66,22 @@ class ReferralInbox(Projection):
     collection = "referral_inbox"
     topics = (MONITORING, LICENSING)
 
-    def key_for(self, event: dict[str, Any]) -> str | None:
-        if event["source"] == "/monitoring":
-            return event["subject"]
-        if event["subject"].startswith("referral-"):
-            return event["data"]["report_id"]
+    def key_for(self, event: Received) -> str | None:
+        if event.source == "/monitoring":
+            return event.subject
+        if isinstance(event.event, (ReferralAcknowledged, ReferralClosed)):
+            return event.event.report_id
         return None
 
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        data, kind, at = event["data"], event_name(event), event["effectiveat"]
-        if kind == "report_referred":
+    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
+        data, at = event.event, event.effective_at
+        if isinstance(data, ReportReferred):
             referred = {
-                "referral_id": data["referral_id"],
-                "report_id": data["report_id"],
-                "country": data["country"],
-                "recruiter_id": data["recruiter_id"],
-                "categories": data["categories"],
+                "referral_id": data.referral_id,
+                "report_id": data.report_id,
+                "country": data.country,
+                "recruiter_id": data.recruiter_id,
+                "categories": data.categories,
                 "status": "referred",
                 "outcome": None,
                 "referred_at": at,
@@ -86,22 +91,22 @@ class ReferralInbox(Projection):
             # A replay may read the ministry's answer before the referral: keep it.
             answered = {key: document[key] for key in ANSWER_FIELDS if key in document}
             return {**document, **referred, **answered}
-        if kind == "referral_acknowledged":
+        if isinstance(data, ReferralAcknowledged):
             status = "closed" if document.get("status") == "closed" else "acknowledged"
             return {
                 **document,
                 "status": status,
                 "acknowledged_at": at,
-                "referral_id": data["referral_id"],
-                "country": data["country"],
+                "referral_id": data.referral_id,
+                "country": data.country,
             }
-        if kind == "referral_closed":
+        if isinstance(data, ReferralClosed):
             return {
                 **document,
                 "status": "closed",
-                "outcome": data["outcome"],
+                "outcome": data.outcome,
                 "closed_at": at,
-                "referral_id": data["referral_id"],
-                "country": data["country"],
+                "referral_id": data.referral_id,
+                "country": data.country,
             }
         return document

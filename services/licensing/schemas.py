@@ -29,6 +29,7 @@ class Decision(Schema):
 class IssueLicence(Decision):
     valid_from = fields.Date(required=True)
     valid_until = fields.Date(required=True)
+    issuing_office = Text(200)
 
     @validates_schema
     def dates_in_order(self, data, **kwargs):
@@ -113,6 +114,7 @@ class LicenceOut(Schema):
     status = fields.String()
     valid_from = fields.String(allow_none=True)
     valid_until = fields.String(allow_none=True)
+    issuing_office = fields.String(allow_none=True)
     conditions = fields.List(fields.Dict())
     conditions_in_force = fields.Integer()
     last_decision_effective_at = fields.String(allow_none=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.monitoring.domain import Report
-from shared.events.envelope import event_name
+from shared.events.catalogue import Received
 from shared.projection import Projection
 from shared.service import Parts
 
@@ -24,16 +24,12 @@ class ReferralAnswers(Projection):
         super().__init__(parts.read_models)
         self.writer = parts.writer
 
-    def key_for(self, event: dict[str, Any]) -> str | None:
-        return event["subject"] if event["subject"].startswith("referral-") else None
+    def key_for(self, event: Received) -> str | None:
+        return event.subject if event.subject.startswith("referral-") else None
 
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        report_id = event["data"]["report_id"]
+    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
+        report_id = event.event.report_id
         self.writer.act(
-            Report,
-            report_id,
-            lambda report: report.answer_referral(event_name(event), event["data"]),
-            ACTOR,
-            event["id"],
+            Report, report_id, lambda report: report.answer_referral(event.event), ACTOR, event.id
         )
         return {**document, "report_id": report_id}

@@ -56,8 +56,11 @@ def test_the_public_timeline_is_unchanged(records, recruiter_id):
 @pytest.mark.parametrize("recruiter_id", RECRUITERS)
 def test_licensing_rebuilds_each_recruiter_as_before(recruiter_id):
     stream = [e for e in STORED["events"]["licensing"] if e["subject"] == recruiter_id]
+    before = STORED["licensing"][recruiter_id]
+    # Licences issued as v1 read as v2 that recorded no issuing office; nothing else moves.
+    licences = [licence | {"issuing_office": None} for licence in before["licences"]]
     rebuilt = Recruiter.rebuild(recruiter_id, stream)
-    assert recruiter_view(rebuilt) == STORED["licensing"][recruiter_id]
+    assert recruiter_view(rebuilt) == before | {"licences": licences}
 
 
 def test_the_fixture_holds_only_version_1_events():
