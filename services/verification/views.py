@@ -14,8 +14,8 @@ IDENTITY = ("legal_name", "trade_names", "country", "registration_number")
 
 def identity(record: Record) -> dict[str, Any]:
     registered = record.registration()
-    data = registered["data"] if registered else {}
-    return {"recruiter_id": record.recruiter_id, **{name: data.get(name) for name in IDENTITY}}
+    event = registered["event"] if registered else None
+    return {"recruiter_id": record.recruiter_id, **{n: getattr(event, n, None) for n in IDENTITY}}
 
 
 def status_document(
