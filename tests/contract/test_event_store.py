@@ -104,3 +104,14 @@ class TestMongoEventStore(EventStoreContract):
         from tests.fixtures.notices import schemas
 
         return open_backend(stack_settings, schemas()).event_store("testing")
+
+
+class TestInMemoryEventStore(EventStoreContract):
+    """The fake unit tests use holds the same contract as the real adapters."""
+
+    @pytest.fixture
+    def store(self):
+        from tests.fakes import InMemoryEventStore
+        from tests.fixtures.notices import schemas
+
+        return InMemoryEventStore(schemas())

@@ -105,3 +105,13 @@ class TestMongoReadModels(ReadModelContract):
         from shared.backend import open_backend
 
         return open_backend(stack_settings).read_models("testing")
+
+
+class TestInMemoryReadModels(ReadModelContract):
+    """The fake unit tests use holds the same contract as the real adapters."""
+
+    @pytest.fixture
+    def store(self):
+        from tests.fakes import InMemoryReadModelStore
+
+        return InMemoryReadModelStore()
