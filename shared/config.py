@@ -33,6 +33,8 @@ class Settings:
     receipt_keys_dir: Path | None = None  # default: under the verification data directory
     receipt_issuer: str = "recruiter-registry/verification"
     receipt_ttl_seconds: int = 24 * 3600
+    # How long a verification answer waits for the writes its caller names (SPEC §13).
+    consistency_wait_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -69,6 +71,9 @@ class Settings:
             receipt_issuer=env.get("REGISTRY_RECEIPT_ISSUER", cls.receipt_issuer),
             receipt_ttl_seconds=int(
                 env.get("REGISTRY_RECEIPT_TTL_SECONDS", cls.receipt_ttl_seconds)
+            ),
+            consistency_wait_seconds=float(
+                env.get("REGISTRY_CONSISTENCY_WAIT_S", cls.consistency_wait_seconds)
             ),
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from services.monitoring.crypto import Sealed, Unreadable, Vault, tracking_code
@@ -61,7 +62,7 @@ def receive_report(
         store.delete(PERSONAL, report.id)
         store.delete(TRACKING, _digest(code))
         raise
-    return Outcome(201, {**outcome.body, "tracking_code": code}, outcome.version)
+    return replace(outcome, body={**outcome.body, "tracking_code": code})
 
 
 def act_on_report(

@@ -43,21 +43,31 @@ def report_key(report_id: str) -> str:
     return f"report:{report_id}"
 
 
+def document_for(service: str, stream: str, recruiter_id: str | None) -> str | None:
+    """The document holding a stream's facts; None for streams this projection ignores."""
+    if service == "licensing":
+        # Licence-number claims and referrals have streams of their own.
+        return recruiter_id if stream == recruiter_id else None
+    if service == "certification":
+        return recruiter_id if recruiter_id and stream.startswith("cert-") else None
+    if service == "monitoring":
+        return report_key(stream)
+    return None
+
+
+def holds(document: dict[str, Any] | None, stream: str, version: int) -> bool:
+    """Whether a document holds every fact of ``stream`` up to ``version``."""
+    held = {f["version"] for f in (document or {}).get("facts", []) if f["stream"] == stream}
+    return held >= set(range(1, version + 1))
+
+
 class RecruiterStatus(Projection):
     name = "recruiter_status"
     collection = "recruiter_status"
     topics = TOPICS
 
     def key_for(self, event: Received) -> str | None:
-        subject, recruiter, source = event.subject, event.recruiter_id, event.source
-        if source == "/licensing":
-            # Licence-number claims and referrals have streams of their own.
-            return recruiter if subject == recruiter else None
-        if source == "/certification":
-            return recruiter if recruiter and subject.startswith("cert-") else None
-        if source == "/monitoring":
-            return report_key(subject)
-        return None
+        return document_for(event.source.lstrip("/"), event.subject, event.recruiter_id)
 
     def apply_received(self, event: Received) -> bool:
         recruiter = event.recruiter_id

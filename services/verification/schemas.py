@@ -12,7 +12,17 @@ STATUSES = [*VERDICTS, *sorted(set(LICENCE_STATUS_AFTER.values())), "none"]
 MAX_ITEMS = 1000
 
 
-class AsOf(Schema):
+class Consistent(Schema):
+    consistent_with = fields.String(
+        validate=validate.Length(1, 512),
+        metadata={
+            "description": "A Registry-Token from a write response; repeatable. The answer "
+            "waits until it reflects those writes, or is 503 with Retry-After."
+        },
+    )
+
+
+class AsOf(Consistent):
     as_of = Instant(metadata={"description": "The instant to answer for; now if absent."})
 
 
@@ -21,7 +31,7 @@ class Licence(Schema):
     licence_number = fields.String(required=True, validate=NUMBER)
 
 
-class Search(Schema):
+class Search(Consistent):
     q = fields.String(validate=validate.Length(1, 200), metadata={"description": "A name"})
     country = Country()
     status = fields.String(

@@ -248,3 +248,31 @@ def test_only_officials_get_the_detail_in_a_batch(world):
     consul = world.auth("consular_officer", country="QA")
     official = world.client.post("/v1/verifications", json=body, headers=consul).json
     assert set(official["results"][0]["detail"]) >= {"branches", "officers", "violations"}
+
+
+def test_a_licensing_write_read_back_by_its_registry_token_on_the_first_call(world):
+    recruiter_id, licence_id = world.kenya.licensed("T.1", "RA/T1", valid_until=FAR)
+    world.known(recruiter_id, verdict="green")
+    suspended = world.kenya.post(f"/v1/licences/{licence_id}/suspend", {"reason": "fees"})
+    token = suspended.headers["Registry-Token"]
+    answer = world.client.get(
+        f"/v1/recruiters/{recruiter_id}", query_string={"consistent_with": token}
+    )
+    assert answer.status_code == 200, answer.json
+    assert answer.json["licence"]["status"] == "suspended" and answer.json["verdict"] == "red"
+    reinstated = world.kenya.post(
+        f"/v1/licences/{licence_id}/reinstate", {}, **{"Idempotency-Key": "reinstate-1"}
+    )
+    again = world.kenya.post(
+        f"/v1/licences/{licence_id}/reinstate", {}, **{"Idempotency-Key": "reinstate-1"}
+    )
+    assert again.headers["Registry-Token"] == reinstated.headers["Registry-Token"]
+    tokens = [suspended.headers["Registry-Token"], reinstated.headers["Registry-Token"]]
+    both = world.client.get(
+        "/v1/licences/KE/RA/T1", query_string=[("consistent_with", t) for t in tokens]
+    )
+    assert both.status_code == 200 and both.json["licence"]["status"] == "active"
+    bad = world.client.get(
+        f"/v1/recruiters/{recruiter_id}", query_string={"consistent_with": "not-a-token"}
+    )
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
