@@ -200,8 +200,9 @@ class Recruiter(Aggregate):
         now: datetime,
         effective_at: datetime | None = None,
         **data: Any,
-    ) -> None:
-        """Any licence decision of the lifecycle table, checked and recorded."""
+    ) -> str | None:
+        """Any licence decision of the lifecycle table, checked and recorded; the id of
+        the condition it imposed, if it imposed one."""
         data = {**OPTIONAL.get(command, {}), **data}
         data = {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
         licence = self.licence(licence_id)
@@ -215,9 +216,11 @@ class Recruiter(Aggregate):
             condition = licence.conditions.get(data["condition_id"])
             if condition is None or condition["lifted_at"] is not None:
                 raise NotFound(f"no condition {data['condition_id']} in force on {licence_id}")
-        if command == "impose_condition":
-            data = {"condition_id": f"c{len(licence.conditions) + 1}", **data}
+        imposed = f"c{len(licence.conditions) + 1}" if command == "impose_condition" else None
+        if imposed:
+            data = {"condition_id": imposed, **data}
         self.record(RECORDS[command].from_data({"licence_id": licence_id, **data}), when)
+        return imposed
 
     def expire_due(self, today: date) -> list[str]:
         """Record the expiry of every active licence whose last valid day has passed."""

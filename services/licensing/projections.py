@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.errors import NotFound
 from shared.events.catalogue import Received
 from shared.events.licensing import (
     LicenceState,
@@ -21,6 +22,7 @@ from shared.events.licensing import (
 )
 from shared.events.monitoring import ReportReferred
 from shared.projection import Projection
+from shared.readmodels.base import Query, ReadModelStore
 
 LICENSING = "licensing.events"
 MONITORING = "monitoring.events"
@@ -110,3 +112,21 @@ class ReferralInbox(Projection):
                 "country": data.country,
             }
         return document
+
+
+def find_referral(store: ReadModelStore, collection: str, referral_id: str) -> dict[str, Any]:
+    found = store.find(collection, Query({"referral_id": referral_id}, limit=1)).items
+    if not found:
+        raise NotFound(f"no referral {referral_id} in your inbox")
+    return found[0]
+
+
+def referrals_of(
+    store: ReadModelStore, collection: str, country: str, query: dict[str, Any]
+) -> dict[str, Any]:
+    """A page of a country's inbox, optionally of one status, oldest referral first."""
+    where = {"country": country, **({"status": query["status"]} if "status" in query else {})}
+    page, per_page = query["page"], query["per_page"]
+    search = Query(where, order_by="referred_at", limit=per_page, offset=(page - 1) * per_page)
+    found = store.find(collection, search)
+    return {"items": found.items, "total": found.total, "page": page, "per_page": per_page}

@@ -118,6 +118,7 @@ class LicenceOut(Schema):
     conditions = fields.List(fields.Dict())
     conditions_in_force = fields.Integer()
     last_decision_effective_at = fields.String(allow_none=True)
+    condition_id = fields.String(metadata={"description": "The condition just imposed"})
     version = fields.Integer()
 
 
