@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, Response, g, request
 
+from services.monitoring import commands as c
 from services.monitoring import handlers, schemas
 from services.monitoring.crypto import Vault, master_key
 from services.monitoring.projections import RecruiterDirectory, recruiter_by_licence, suggestions
 from shared.commands import StreamWriter
-from shared.errors import Invalid
 from shared.fields import Empty
 from shared.http.auth import requires
 from shared.http.bodies import json_body
@@ -24,12 +24,12 @@ MONITOR = ["monitor"]
 WRITE_ERRORS = [404, 409, 412, 503]
 # Triage commands: path, command, body, summary.
 TRIAGE = [
-    ("review", "review", schemas.Note, "Start reviewing a report"),
-    ("substantiate", "substantiate", schemas.Note, "Substantiate a report"),
-    ("unsubstantiate", "unsubstantiate", schemas.Note, "Find a report unsubstantiated"),
-    ("withdraw", "withdraw", schemas.Note, "Withdraw a report"),
-    ("refer", "refer", schemas.Refer, "Refer a substantiated report to a country's ministry"),
-    ("resolve", "resolve", schemas.Resolve, "Resolve a report with its remedy"),
+    ("review", c.ReviewReport, schemas.Note, "Start reviewing a report"),
+    ("substantiate", c.SubstantiateReport, schemas.Note, "Substantiate a report"),
+    ("unsubstantiate", c.UnsubstantiateReport, schemas.Note, "Find a report unsubstantiated"),
+    ("withdraw", c.WithdrawReport, schemas.Note, "Withdraw a report"),
+    ("refer", c.ReferReport, schemas.Refer, "Refer a substantiated report to a country's ministry"),
+    ("resolve", c.ResolveReport, schemas.Resolve, "Resolve a report with its remedy"),
 ]
 
 
@@ -39,33 +39,22 @@ def blueprint(parts: Parts) -> Blueprint:
     store = parts.read_models
     vault = Vault(master_key(parts.settings.data_dir))
     directory = CurrentCollection(store, RecruiterDirectory.name, RecruiterDirectory.collection)
+    desk = handlers.Desk(
+        writer,
+        store,
+        vault,
+        lambda recruiter_id: store.get(directory(), recruiter_id) is not None,
+        lambda country, number: recruiter_by_licence(store, directory(), country, number),
+    )
 
-    def known(recruiter_id: str) -> str:
-        if store.get(directory(), recruiter_id) is None:
-            raise Invalid(
-                "no recruiter with that id is known to this registry", {"recruiter_id": ["unknown"]}
-            )
-        return recruiter_id
+    def send(organisation: str, command: object) -> Response:
+        return run_command(writer, lambda ctx: handlers.handle(desk, ctx, organisation, command))
 
-    def receive(organisation: str):
+    def receive(organisation: str) -> Response:
         if "Idempotency-Key" in request.headers:
             # Each report has its own tracking code, which no stored answer may repeat.
             raise Problem(400, "Bad request", "reports take no Idempotency-Key: each is new")
-        body = json_body(schemas.ReceiveReport())
-        subject = body["subject"]
-        if subject.get("recruiter_id"):
-            known(subject["recruiter_id"])
-        matched = None
-        if subject.get("licence_number"):
-            matched = recruiter_by_licence(
-                store, directory(), subject["country"], subject["licence_number"]
-            )
-        return run_command(
-            writer,
-            lambda ctx: handlers.receive_report(
-                writer, ctx, store, vault, organisation, body, matched
-            ),
-        )
+        return send(organisation, c.ReceiveReport(**json_body(schemas.ReceiveReport())))
 
     @routes.post("/v1/reports")
     @documented(
@@ -104,8 +93,8 @@ def blueprint(parts: Parts) -> Blueprint:
     def track(code: str):
         return handlers.track(writer, store, code)
 
-    for path, command, schema, summary in TRIAGE:
-        _triage_route(routes, writer, store, vault, path, command, schema, summary)
+    for path, kind, schema, summary in TRIAGE:
+        _triage_route(routes, send, path, kind, schema, summary)
 
     @routes.get("/v1/reports/<report_id>/suggestions")
     @documented(
@@ -130,13 +119,8 @@ def blueprint(parts: Parts) -> Blueprint:
     )
     @requires(*MONITOR)
     def match(report_id: str):
-        recruiter_id = known(json_body(schemas.Match())["recruiter_id"])
-        return run_command(
-            writer,
-            lambda ctx: handlers.act_on_report(
-                writer, ctx, g.principal.org_id, report_id, lambda r: r.match(recruiter_id)
-            ),
-        )
+        command = c.MatchReport(report_id, **json_body(schemas.Match()))
+        return send(g.principal.org_id, command)
 
     @routes.post("/v1/reports/<report_id>/erase-personal-data")
     @documented(
@@ -153,26 +137,14 @@ def blueprint(parts: Parts) -> Blueprint:
     return routes
 
 
-def _triage_route(routes, writer, store, vault, path, command, schema, summary) -> None:
-    def decide(report_id: str):
-        body = json_body(schema())
-        note = body.pop("note", None)
-        return run_command(
-            writer,
-            lambda ctx: handlers.act_on_report(
-                writer,
-                ctx,
-                g.principal.org_id,
-                report_id,
-                lambda r: r.decide(command, **body),
-                after=lambda: handlers.add_note(store, vault, report_id, note),
-            ),
-        )
+def _triage_route(routes, send, path, kind, schema, summary) -> None:
+    def decide(report_id: str) -> Response:
+        return send(g.principal.org_id, kind(report_id, **json_body(schema())))
 
     command_route(
         routes,
         f"/v1/reports/<report_id>/{path}",
-        f"{command}_report",
+        f"{kind.decision}_report",
         decide,
         summary,
         body=schema(),

@@ -276,3 +276,23 @@ def test_a_licensing_write_read_back_by_its_registry_token_on_the_first_call(wor
         f"/v1/recruiters/{recruiter_id}", query_string={"consistent_with": "not-a-token"}
     )
     assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+
+
+def test_a_report_naming_a_recruiter_not_yet_registered_joins_it_when_it_arrives(world):
+    from services.licensing.domain import recruiter_id_for
+
+    recruiter_id = recruiter_id_for("KE", "LATE.1")
+    monitor = world.auth("monitor", org_id="ngo-1")
+    report = world.monitoring.post(
+        "/v1/reports",
+        json={"subject": {"recruiter_id": recruiter_id}, "categories": ["fees_charged"]},
+        headers=monitor,
+    )
+    assert report.status_code == 201, report.json
+    substantiated = world.monitoring.post(
+        f"/v1/reports/{report.json['report_id']}/substantiate", json={}, headers=monitor
+    )
+    assert substantiated.status_code == 200
+    assert world.kenya.licensed("LATE.1", "RA/LATE", valid_until=FAR)[0] == recruiter_id
+    answer = world.known(recruiter_id, verdict="amber")
+    assert [r["code"] for r in answer["reasons"]] == ["substantiated_report_open"]
