@@ -8,6 +8,7 @@ from marshmallow import ValidationError
 from services.verification import handlers, schemas
 from services.verification.consistency import await_writes
 from services.verification.handlers import Registry
+from services.verification.projections import RecruiterStatus
 from services.verification.receipts import ReceiptSigner
 from shared.clock import utc_now
 from shared.errors import NotFound
@@ -38,7 +39,10 @@ def known_form(recruiter_id: str) -> str:
 def blueprint(parts: Parts) -> Blueprint:
     routes = Blueprint("verification", __name__)
     signer = ReceiptSigner.for_settings(parts.settings)
-    registry = Registry(parts.read_models, signer, utc_now)
+    head = parts.backend.head(RecruiterStatus.topics)
+    registry = Registry(
+        parts.read_models, signer, utc_now, head, parts.settings.stale_after_seconds
+    )
 
     def consistent() -> None:
         """Wait for the writes the caller names (SPEC §13)."""

@@ -59,6 +59,8 @@ Fact = dict[str, Any]
 EXPIRING_WITHIN = timedelta(days=30)
 CERTIFICATE_MEMORY = timedelta(days=365)
 NON_TERMINAL = ("active", "suspended", "expired", "applied")
+# What may be missing from a record: the answer is then unknown, never green or red.
+NEVER_VOUCHED = ("integrity_gap", "catching_up")
 # Free text a ministry or body wrote: officials see it, the public history does not.
 OFFICIALS_ONLY_FIELDS = frozenset({"reason", "note", "description"})
 # Events the public may see in a recruiter's history; officials see every one.
@@ -235,10 +237,15 @@ def lapsed(valid_until: str | None, at: datetime) -> bool:
 
 
 def status_at(
-    record: Record, at: datetime, licence_id: str | None = None, official: bool = False
+    record: Record,
+    at: datetime,
+    licence_id: str | None = None,
+    official: bool = False,
+    behind: float | None = None,
 ) -> Status:
     """The status at ``at``; asked by a licence's number, about that licence. The
-    officials' detail is worked out only for an official."""
+    officials' detail is worked out only for an official. ``behind``: how many seconds
+    old the unread messages that may concern this recruiter are, when too old to vouch."""
     streams = record.streams
     own = streams.get(record.recruiter_id, [])
     licence = current_licence(own, at, licence_id)
@@ -249,12 +256,12 @@ def status_at(
     ]
     certificate = current_certificate(certificates)
     reports = [report_of(until(facts, at)) for s, facts in streams.items() if is_report(s, record)]
-    reasons = integrity_reasons(record)
+    reasons = integrity_reasons(record) + catching_up_reasons(behind)
     reasons += licence_reasons(licence, at, record.registration())
     red = any(r.code in ("no_licence", "licence_not_active") for r in reasons)
     reasons += certificate_reasons(certificates, at)
     reasons += report_reasons(reports)
-    if any(r.code == "integrity_gap" for r in reasons):
+    if any(r.code in NEVER_VOUCHED for r in reasons):
         verdict = "unknown"
     elif red:
         verdict = "red"
@@ -453,6 +460,16 @@ def integrity_reasons(record: Record) -> list[Reason]:
             )
         )
     return reasons
+
+
+def catching_up_reasons(behind: float | None) -> list[Reason]:
+    if behind is None:
+        return []
+    message = (
+        "This registry has not yet read every message that may concern this recruiter: "
+        f"the oldest unread has waited {behind:.0f} seconds."
+    )
+    return [Reason("catching_up", message, None)]
 
 
 def _source(stream: str, record: Record) -> str:

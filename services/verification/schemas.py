@@ -77,6 +77,7 @@ class Reason(Schema):
                 "surveillance_overdue",
                 "substantiated_report_open",
                 "integrity_gap",
+                "catching_up",
             ]
         }
     )
@@ -129,6 +130,12 @@ class Position(Schema):
 class Freshness(Schema):
     as_of = fields.String(metadata={"description": "The instant the answer is for"})
     positions = fields.List(fields.Nested(Position))
+    lag_seconds = fields.Float(
+        metadata={
+            "description": "How long the oldest message this answer has not read yet has "
+            "waited on the bus (its recruiter's partitions for a status): 0 when none"
+        }
+    )
 
 
 class Identity(Schema):

@@ -296,3 +296,30 @@ def test_a_report_naming_a_recruiter_not_yet_registered_joins_it_when_it_arrives
     assert world.kenya.licensed("LATE.1", "RA/LATE", valid_until=FAR)[0] == recruiter_id
     answer = world.known(recruiter_id, verdict="amber")
     assert [r["code"] for r in answer["reasons"]] == ["substantiated_report_open"]
+
+
+def test_an_answer_never_vouches_for_what_its_consumer_has_not_read(settings):
+    settings = dataclasses.replace(settings, stale_after_seconds=1.0)
+    kenya = Ministry(LICENSING.create_app(settings).test_client(), settings)
+    client = VERIFICATION.create_app(settings).test_client()
+
+    def asked(recruiter_id: str):
+        return client.get(f"/v1/recruiters/{recruiter_id}")
+
+    with workers_running(settings, LICENSING):  # the verification consumer is held back
+        recruiter_id, licence_id = kenya.licensed("S.1", "RA/S1", valid_until=FAR)
+        assert wait_for(lambda: asked(recruiter_id).status_code == 503, timeout=60)
+        unseen = asked(recruiter_id)
+        assert unseen.json["title"] == "Catching up" and int(unseen.headers["Retry-After"]) >= 1
+        assert client.get("/v1/licences/KE/RA/S1").status_code == 503
+        with workers_running(settings, VERIFICATION):
+            assert wait_for(lambda: asked(recruiter_id).status_code == 200, timeout=60)
+            assert wait_for(lambda: asked(recruiter_id).json["verdict"] == "green", timeout=60)
+            assert asked(recruiter_id).json["lag_seconds"] <= 1.0
+        kenya.post(f"/v1/licences/{licence_id}/suspend", {"reason": "fees"})
+        assert wait_for(lambda: asked(recruiter_id).json["verdict"] == "unknown", timeout=60)
+        stale = asked(recruiter_id).json
+        assert [reason["code"] for reason in stale["reasons"]] == ["catching_up"]
+        assert stale["lag_seconds"] > 1.0 and stale["licence"]["status"] == "active"
+        with workers_running(settings, VERIFICATION):
+            assert wait_for(lambda: asked(recruiter_id).json["verdict"] == "red", timeout=60)
