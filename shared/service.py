@@ -18,6 +18,7 @@ from shared.events.schemas import EventSchemas
 from shared.eventstore.base import EventStore
 from shared.http.app import create_service_app
 from shared.logs import configure_logging
+from shared.process import ProcessManager
 from shared.projection import Projection
 from shared.readmodels.base import ReadModelStore
 from shared.replay import current_generation
@@ -47,9 +48,9 @@ class ServiceDefinition:
     name: str
     produces: bool
     projections: Sequence[Callable[[ReadModelStore], Projection]] = ()
-    # Consumers that act (record commands) on what they read. Not rebuilt by a replay,
-    # which must never act twice; the domain makes a redelivered message a no-op.
-    reactions: Sequence[Callable[[Parts], Projection]] = ()
+    # Process managers: consumers that act (record commands) on what they read. Not
+    # rebuilt by a replay, which must never act twice; each remembers what it handled.
+    reactions: Sequence[Callable[[Parts], ProcessManager]] = ()
     blueprints: Callable[[Parts], Sequence[Blueprint]] = lambda parts: ()
     schedulers: Sequence[Callable[[Parts], Worker]] = field(default_factory=tuple)
     schemas: Callable[[], EventSchemas] | None = None
@@ -81,7 +82,9 @@ class ServiceDefinition:
         workers.extend(schedule(parts) for schedule in self.schedulers)
         return workers
 
-    def _consumer(self, parts: Parts, build: Callable[[ReadModelStore], Projection]) -> Worker:
+    def _consumer(
+        self, parts: Parts, build: Callable[[ReadModelStore], Projection | ProcessManager]
+    ) -> Worker:
         projection = build(parts.read_models)
         base = projection.collection
 
