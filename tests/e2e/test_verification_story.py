@@ -152,7 +152,7 @@ def test_a_recruiters_whole_story_is_answered_signed_and_kept(settings, tmp_path
         kept = settled(lambda: snapshot(story, *answers))
 
         replay = subprocess.run(
-            [sys.executable, "-m", "shared.cli", "replay", "verification"],
+            [sys.executable, "-m", "registry_cli", "replay", "verification"],
             cwd=ROOT,
             env=environment(settings),
             capture_output=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from shared.cli.contracts import TOPICS
+from registry_cli.contracts import TOPICS
 from shared.config import Settings
 
 
