@@ -11,7 +11,7 @@ from shared.http.auth import requires
 from shared.http.bodies import json_body
 from shared.http.commands import respond, run_command
 from shared.http.openapi import documented
-from shared.http.routes import command_route
+from shared.http.routes import typed_command_route
 from shared.replay import CurrentCollection
 from shared.service import Parts
 
@@ -89,8 +89,8 @@ def blueprint(parts: Parts) -> Blueprint:
 
     for kind, schema, summary in BODY_DECISIONS:
         rule = f"/v1/certification-bodies/<cb_id>/{kind.decision}"
-        route = (rule, f"{kind.decision}_body", kind, schema, summary, BODY_OUT, 200)
-        _command_route(routes, send, *route, roles=OWNER)
+        route = (rule, f"{kind.decision}_body", kind, schema, summary, send)
+        typed_command_route(routes, *route, roles=OWNER, response=BODY_OUT, errors=WRITE_ERRORS)
 
     @routes.post("/v1/certifications")
     @documented(
@@ -118,27 +118,14 @@ def blueprint(parts: Parts) -> Blueprint:
 
     for path, kind, schema, summary, status in CERTIFICATION_COMMANDS:
         rule = f"/v1/certifications/<certification_id>/{path}"
-        route = (rule, NAMES[kind], kind, schema, summary, CERTIFICATION_OUT, status)
-        _command_route(routes, send, *route, roles=BODY)
+        route = (rule, NAMES[kind], kind, schema, summary, send)
+        typed_command_route(
+            routes,
+            *route,
+            roles=BODY,
+            response=CERTIFICATION_OUT,
+            status=status,
+            errors=WRITE_ERRORS,
+        )
 
     return routes
-
-
-def _command_route(routes, send, rule, name, kind, schema, summary, response, status, roles):
-    """A route whose command is the path's ids and the body, as they are."""
-
-    def view(**ids: str) -> Response:
-        return send(kind(**ids, **json_body(schema())))
-
-    command_route(
-        routes,
-        rule,
-        name,
-        view,
-        summary,
-        body=schema(),
-        roles=roles,
-        response=response,
-        status=status,
-        errors=WRITE_ERRORS,
-    )

@@ -15,7 +15,7 @@ from shared.http.auth import requires
 from shared.http.bodies import json_body, query_args
 from shared.http.commands import respond, run_command
 from shared.http.openapi import documented
-from shared.http.routes import command_route
+from shared.http.routes import typed_command_route
 from shared.replay import CurrentCollection
 from shared.service import Parts
 
@@ -23,6 +23,7 @@ OFFICER = ["ministry_officer"]
 LICENCE_OUT = schemas.LicenceOut()
 RECRUITER_OUT = schemas.RecruiterOut()
 WRITE_ERRORS = [404, 409, 412, 503]
+WRITE = {"roles": OFFICER, "errors": WRITE_ERRORS}
 # Licence decisions: path under the licence, command, body, summary.
 DECISIONS = [
     ("issue", c.IssueLicence, schemas.IssueLicence, "Issue a licence applied for"),
@@ -124,10 +125,12 @@ def blueprint(parts: Parts) -> Blueprint:
     for path, kind, schema, summary in DECISIONS:
         status = 201 if kind is c.ImposeCondition else 200
         rule, name = f"/v1/licences/<licence_id>/{path}", f"{kind.decision}_licence"
-        _command_route(routes, send, rule, name, kind, schema, summary, LICENCE_OUT, status)
+        route = (rule, name, kind, schema, summary, send)
+        typed_command_route(routes, *route, response=LICENCE_OUT, status=status, **WRITE)
     for path, kind, schema, summary, status in AMENDMENTS:
         rule, name = f"/v1/recruiters/<recruiter_id>/{path}", re.sub(r"\W+", "_", path)
-        _command_route(routes, send, rule, name, kind, schema, summary, RECRUITER_OUT, status)
+        route = (rule, name, kind, schema, summary, send)
+        typed_command_route(routes, *route, response=RECRUITER_OUT, status=status, **WRITE)
 
     @routes.get("/v1/referrals")
     @documented(
@@ -161,23 +164,3 @@ def blueprint(parts: Parts) -> Blueprint:
         return send(c.CloseReferral(referral_id, **json_body(schemas.CloseReferral())))
 
     return routes
-
-
-def _command_route(routes, send, rule, name, kind, schema, summary, response, status) -> None:
-    """A route whose command is the path's ids and the body, as they are."""
-
-    def view(**ids: str) -> Response:
-        return send(kind(**ids, **json_body(schema())))
-
-    command_route(
-        routes,
-        rule,
-        name,
-        view,
-        summary,
-        body=schema(),
-        roles=OFFICER,
-        response=response,
-        status=status,
-        errors=WRITE_ERRORS,
-    )

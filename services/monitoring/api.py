@@ -16,7 +16,7 @@ from shared.http.commands import respond, run_command
 from shared.http.openapi import documented
 from shared.http.problems import Problem
 from shared.http.ratelimit import rate_limited
-from shared.http.routes import command_route
+from shared.http.routes import typed_command_route
 from shared.replay import CurrentCollection
 from shared.service import Parts
 
@@ -93,8 +93,13 @@ def blueprint(parts: Parts) -> Blueprint:
     def track(code: str):
         return handlers.track(writer, store, code)
 
+    def triage(command: c.TriageReport) -> Response:
+        return send(g.principal.org_id, command)
+
     for path, kind, schema, summary in TRIAGE:
-        _triage_route(routes, send, path, kind, schema, summary)
+        rule, name = f"/v1/reports/<report_id>/{path}", f"{kind.decision}_report"
+        route = (rule, name, kind, schema, summary, triage)
+        typed_command_route(routes, *route, roles=MONITOR, errors=WRITE_ERRORS)
 
     @routes.get("/v1/reports/<report_id>/suggestions")
     @documented(
@@ -135,19 +140,3 @@ def blueprint(parts: Parts) -> Blueprint:
         return handlers.erase_personal_data(store, writer, g.principal.org_id, report_id)
 
     return routes
-
-
-def _triage_route(routes, send, path, kind, schema, summary) -> None:
-    def decide(report_id: str) -> Response:
-        return send(g.principal.org_id, kind(report_id, **json_body(schema())))
-
-    command_route(
-        routes,
-        f"/v1/reports/<report_id>/{path}",
-        f"{kind.decision}_report",
-        decide,
-        summary,
-        body=schema(),
-        roles=MONITOR,
-        errors=WRITE_ERRORS,
-    )

@@ -17,6 +17,7 @@ from shared.aggregate import Aggregate
 from shared.errors import Conflict
 from shared.events.licensing import ReferralAcknowledged, ReferralClosed
 from shared.events.monitoring import (
+    REPORT_STATUS_AFTER,
     ReferralAcknowledgedNoted,
     ReferralOutcomeNoted,
     ReportMatched,
@@ -65,8 +66,6 @@ RECORDS = {
     "resolve": ReportResolved,
     "withdraw": ReportWithdrawn,
 }
-# What each decision's event makes of the report, applied without re-checking the table.
-STATUS_AFTER = {RECORDS[command]: after for (_, command), after in REPORT.transitions.items()}
 
 
 def new_report_id() -> str:
@@ -163,7 +162,8 @@ class Report(Aggregate):
         self.recruiter_id = event.recruiter_id
 
     def _moved(self, event, at: datetime | None) -> None:
-        self.status = STATUS_AFTER[type(event)]
+        # Applied without re-checking the table: rules are checked when deciding.
+        self.status = REPORT_STATUS_AFTER[type(event)]
         self._update(self.status, at)
 
     on_report_review_started = on_report_substantiated = on_report_unsubstantiated = _moved

@@ -43,15 +43,13 @@ from shared.events.licensing import (
     ViolationRecorded,
 )
 from shared.events.monitoring import (
+    REPORT_STATUS_AFTER,
     ReferralAcknowledgedNoted,
     ReferralOutcomeNoted,
     ReportReceived,
     ReportReferred,
     ReportResolved,
-    ReportReviewStarted,
     ReportSubstantiated,
-    ReportUnsubstantiated,
-    ReportWithdrawn,
 )
 from shared.events.reading import of_name
 
@@ -381,18 +379,14 @@ def report_of(facts: Sequence[Fact]) -> Report:
     report = Report()
     for fact in facts:
         event = fact["event"]
+        report.status = REPORT_STATUS_AFTER.get(type(event), report.status)
         if isinstance(event, ReportReceived):
             report.categories, report.fee_paid = event.categories, event.fee_paid
             report.dates["received_at"] = fact["at"]
-        elif isinstance(event, ReportReviewStarted):
-            report.status = "under_review"
         elif isinstance(event, ReportSubstantiated):
-            report.status, report.substantiation = "substantiated", fact
+            report.substantiation = fact
             report.dates["substantiated_at"] = fact["at"]
-        elif isinstance(event, ReportUnsubstantiated):
-            report.status = "unsubstantiated"
         elif isinstance(event, ReportReferred):
-            report.status = "referred"
             report.referrals[event.referral_id] = {
                 "referral_id": event.referral_id,
                 "country": event.country,
@@ -407,10 +401,8 @@ def report_of(facts: Sequence[Fact]) -> Report:
             elif referral is not None:
                 referral["outcome"] = event.outcome
         elif isinstance(event, ReportResolved):
-            report.status, report.fees_reimbursed = "resolved", event.fees_reimbursed
+            report.fees_reimbursed = event.fees_reimbursed
             report.dates["resolved_at"] = fact["at"]
-        elif isinstance(event, ReportWithdrawn):
-            report.status = "withdrawn"
     return report
 
 

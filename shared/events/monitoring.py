@@ -1,4 +1,5 @@
-"""The monitoring service's events, one typed definition per type and version."""
+"""The monitoring service's events, one typed definition per type and version, and what
+they mean for a report's status, read the same way by every consumer."""
 
 from __future__ import annotations
 
@@ -95,3 +96,15 @@ class ReportResolved(DomainEvent):
 class ReportWithdrawn(DomainEvent):
     event_name = "report_withdrawn"
     report_id: str
+
+
+# What each report event makes of the report's status.
+REPORT_STATUS_AFTER: dict[type[DomainEvent], str] = {
+    ReportReceived: "received",
+    ReportReviewStarted: "under_review",
+    ReportSubstantiated: "substantiated",
+    ReportUnsubstantiated: "unsubstantiated",
+    ReportReferred: "referred",
+    ReportResolved: "resolved",
+    ReportWithdrawn: "withdrawn",
+}
