@@ -67,3 +67,17 @@ def test_the_fixture_holds_only_version_1_events():
     types = {event["type"] for stream in STORED["events"].values() for event in stream}
     assert types and all(type_.endswith(".v1") for type_ in types)
     assert "registry.licensing.licence_issued.v1" in types
+
+
+def test_consumers_see_stored_v1_licence_issued_events_only_as_v2(records):
+    issued = [
+        entry
+        for recruiter_id in RECRUITERS
+        for entry in history(records[recruiter_id], official=True)
+        if entry["event"] == "licence_issued"
+    ]
+    assert issued and all(entry["data"]["issuing_office"] is None for entry in issued)
+    assert all(
+        set(entry["data"]) == {"licence_id", "valid_from", "valid_until", "issuing_office"}
+        for entry in issued
+    )
