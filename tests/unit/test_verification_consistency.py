@@ -7,7 +7,7 @@ import pytest
 
 from services.verification.consistency import await_writes
 from services.verification.handlers import Registry
-from services.verification.projections import RecruiterStatus
+from services.verification.projections import LicenceNumbers, RecruiterStatus
 from services.verification.receipts import ReceiptSigner
 from shared.consistency import Written
 from shared.errors import CatchingUp, Invalid
@@ -32,8 +32,19 @@ class Clock:
 def world(tmp_path):
     store = InMemoryReadModelStore()
     registry = Registry(store, ReceiptSigner(tmp_path, "registry"), lambda: JAN)
-    projection = RecruiterStatus(store, registry.recruiters())
-    return registry, projection, story()
+    return registry, Both(store, registry), story()
+
+
+class Both:
+    """The verification projections as its consumers run them: records and numbers."""
+
+    def __init__(self, store, registry):
+        self.records = RecruiterStatus(store, registry.recruiters())
+        self.numbers = LicenceNumbers(store, registry.numbers())
+
+    def apply(self, event) -> None:
+        self.records.apply(event)
+        self.numbers.apply(event)
 
 
 def token(service: str, stream: str, version: int, recruiter: str | None = RECRUITER) -> str:
@@ -79,6 +90,15 @@ def test_every_token_counts_and_a_gap_is_not_caught_up(world):
         await_writes(
             registry, [token("licensing", RECRUITER, 3)], 0.2, clock.sleep, lambda: clock.now
         )
+
+
+def test_a_licence_number_applied_for_is_waited_for_in_its_own_projection(world):
+    registry, projection, events = world
+    for event in events[:3]:
+        projection.records.apply(event)
+    clock = Clock(arriving=[lambda: None, lambda: projection.numbers.apply(events[1])])
+    await_writes(registry, [token("licensing", RECRUITER, 3)], 5, clock.sleep, lambda: clock.now)
+    assert 0 < clock.now < 5 and registry.holders([("KE", "RA/1")])
 
 
 def test_streams_verification_does_not_follow_are_not_waited_for(world):
