@@ -81,8 +81,9 @@ class Story:
         """Wait until verification answers so; the instant just after, for later checks."""
 
         def answered() -> bool:
-            if call(self.url("verification"), f"/v1/recruiters/{recruiter_id}")[0] == 404:
-                return False  # not yet projected
+            status = call(self.url("verification"), f"/v1/recruiters/{recruiter_id}")[0]
+            if status in (404, 503):
+                return False  # not yet projected, or the projection is catching up
             answer = self.status(recruiter_id)
             parts = {key: part(answer, key) for key in expected}
             return (answer["verdict"], codes(answer), parts) == (verdict, reasons, expected)
