@@ -26,7 +26,7 @@ class ApplyForLicence:
     licence_number: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LicenceDecision:
     """A decision of the licence lifecycle table, named by ``decision``; its other fields
     are what that decision's event records."""
@@ -43,60 +43,60 @@ class LicenceDecision:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class IssueLicence(LicenceDecision):
     decision = "issue"
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: date
+    valid_until: date
     issuing_office: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class DenyLicence(LicenceDecision):
     decision = "deny"
-    reason: str | None = None
+    reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RenewLicence(LicenceDecision):
     decision = "renew"
-    valid_until: date | None = None
+    valid_until: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SuspendLicence(LicenceDecision):
     decision = "suspend"
-    reason: str | None = None
+    reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReinstateLicence(LicenceDecision):
     decision = "reinstate"
     reason: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RevokeLicence(LicenceDecision):
     decision = "revoke"
-    reason: str | None = None
+    reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CancelLicence(LicenceDecision):
     decision = "cancel"
     reason: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ImposeCondition(LicenceDecision):
     decision = "impose_condition"
-    text: str | None = None
+    text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LiftCondition(LicenceDecision):
     decision = "lift_condition"
-    condition_id: str | None = None
+    condition_id: str
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ class ReceiveReport:
     narrative: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TriageReport:
     """A step of the report lifecycle table, named by ``decision``; a monitor's note goes
     to the vault with the report's personal data."""
@@ -34,39 +34,39 @@ class TriageReport:
         return {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReviewReport(TriageReport):
     decision = "review"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SubstantiateReport(TriageReport):
     decision = "substantiate"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class UnsubstantiateReport(TriageReport):
     decision = "unsubstantiate"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class WithdrawReport(TriageReport):
     decision = "withdraw"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReferReport(TriageReport):
     decision = "refer"
-    country: str = ""
+    country: str
 
     def details(self) -> dict[str, Any]:
         return {"country": self.country}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ResolveReport(TriageReport):
     decision = "resolve"
-    outcome: str = ""
+    outcome: str
     fees_reimbursed: dict[str, Any] | None = None
 
     def details(self) -> dict[str, Any]:

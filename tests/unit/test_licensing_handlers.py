@@ -59,7 +59,13 @@ def licensed(office: Office, number: str = "C.1") -> tuple[str, str]:
     registered = run(office, c.RegisterRecruiter("Acme", "KE", number))
     recruiter_id = registered.body["recruiter_id"]
     licence_id = run(office, c.ApplyForLicence(recruiter_id, f"RA/{number}")).body["licence_id"]
-    run(office, c.IssueLicence(licence_id, None, date(2026, 1, 1), date(2028, 12, 31), "Nairobi"))
+    issue = c.IssueLicence(
+        licence_id=licence_id,
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2028, 12, 31),
+        issuing_office="Nairobi",
+    )
+    run(office, issue)
     return recruiter_id, licence_id
 
 
@@ -81,7 +87,10 @@ def test_register_apply_and_issue_record_typed_events_and_name_them(office):
     )
     applied = run(office, c.ApplyForLicence(recruiter_id, "RA/1"))
     issue = c.IssueLicence(
-        applied.body["licence_id"], None, date(2026, 1, 1), date(2028, 12, 31), "Nairobi"
+        licence_id=applied.body["licence_id"],
+        valid_from=date(2026, 1, 1),
+        valid_until=date(2028, 12, 31),
+        issuing_office="Nairobi",
     )
     issued = run(office, issue)
     assert (issued.status, issued.body["status"], issued.body["issuing_office"]) == (
@@ -103,7 +112,7 @@ def test_an_officer_acts_only_on_their_own_country(office):
         run(office, c.RegisterRecruiter("Acme", "PH", "C.1"))
     recruiter_id, licence_id = licensed(office)
     with pytest.raises(Forbidden):
-        run(office, c.SuspendLicence(licence_id, reason="fees"), country="PH")
+        run(office, c.SuspendLicence(licence_id=licence_id, reason="fees"), country="PH")
     assert len(events(office, recruiter_id)) == 3
 
 
@@ -116,13 +125,13 @@ def test_a_licence_number_is_held_by_one_recruiter(office):
 
 def test_a_condition_imposed_is_named_on_top_and_lifted_by_its_id(office):
     recruiter_id, licence_id = licensed(office)
-    imposed = run(office, c.ImposeCondition(licence_id, text="Quarterly audit"))
+    imposed = run(office, c.ImposeCondition(licence_id=licence_id, text="Quarterly audit"))
     assert imposed.status == 201 and imposed.body["condition_id"] == "c1"
     assert imposed.body["conditions_in_force"] == 1
-    lifted = run(office, c.LiftCondition(licence_id, condition_id="c1"))
+    lifted = run(office, c.LiftCondition(licence_id=licence_id, condition_id="c1"))
     assert lifted.body["conditions_in_force"] == 0 and "condition_id" not in lifted.body
     with pytest.raises(NotFound):
-        run(office, c.LiftCondition(licence_id, condition_id="c1"))
+        run(office, c.LiftCondition(licence_id=licence_id, condition_id="c1"))
 
 
 def test_amendments_answer_what_they_created(office):

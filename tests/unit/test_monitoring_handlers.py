@@ -70,16 +70,16 @@ def test_a_report_on_a_recruiter_not_seen_yet_is_held_for_it(desk):
 def test_triage_follows_the_table_and_keeps_notes_in_the_vault(desk):
     report_id = run(desk, c.ReceiveReport(NAMED, ["fees_charged"])).body["report_id"]
     with pytest.raises(TransitionForbidden):
-        run(desk, c.ReferReport(report_id, country="KE"))
-    run(desk, c.SubstantiateReport(report_id, note="two witnesses"))
-    referred = run(desk, c.ReferReport(report_id, country="KE"))
+        run(desk, c.ReferReport(report_id=report_id, country="KE"))
+    run(desk, c.SubstantiateReport(report_id=report_id, note="two witnesses"))
+    referred = run(desk, c.ReferReport(report_id=report_id, country="KE"))
     assert referred.body["status"] == "referred"
-    resolve = c.ResolveReport(report_id, outcome="fees_reimbursed", fees_reimbursed=None)
+    resolve = c.ResolveReport(report_id=report_id, outcome="fees_reimbursed", fees_reimbursed=None)
     assert run(desk, resolve).body["outcome"] == "fees_reimbursed"
     shown = show_report(desk.writer, desk.store, desk.vault, "ngo-1", report_id).body
     assert shown["personal_data"]["notes"] == ["two witnesses"]
     with pytest.raises(NotFound):
-        run(desk, c.WithdrawReport(report_id), organisation="ngo-2")
+        run(desk, c.WithdrawReport(report_id=report_id), organisation="ngo-2")
 
 
 def test_a_match_needs_a_recruiter_this_service_knows(desk):
