@@ -37,35 +37,35 @@ DECISIONS = [
     ("conditions/<condition_id>/lift", c.LiftCondition, schemas.Decision, "Lift a condition"),
 ]
 # What else a ministry records on a recruiter: path under the recruiter, command, body,
-# summary, status.
+# summary, the name under which the answer gives the id of what it created (201) if any.
 AMENDMENTS = [
     (
         "violations",
         c.RecordViolation,
         schemas.RecordViolation,
         "Record a violation and its penalty",
-        201,
+        "violation_id",
     ),
-    ("branches", c.OpenBranch, schemas.OpenBranch, "Open a branch", 201),
-    ("branches/<branch_id>/close", c.CloseBranch, schemas.CloseBranch, "Close a branch", 200),
+    ("branches", c.OpenBranch, schemas.OpenBranch, "Open a branch", "branch_id"),
+    ("branches/<branch_id>/close", c.CloseBranch, schemas.CloseBranch, "Close a branch", None),
     (
         "officers",
         c.AppointOfficer,
         schemas.AppointOfficer,
         "Appoint an officer of the recruiter",
-        201,
+        "officer_id",
     ),
-    ("officers/<officer_id>/remove", c.RemoveOfficer, Empty, "Remove an officer", 200),
-    ("deposit/lodge", c.LodgeDeposit, Money, "Lodge the security deposit", 200),
+    ("officers/<officer_id>/remove", c.RemoveOfficer, Empty, "Remove an officer", None),
+    ("deposit/lodge", c.LodgeDeposit, Money, "Lodge the security deposit", None),
     (
         "deposit/draw",
         c.DrawDeposit,
         schemas.DrawDeposit,
         "Draw on the deposit to pay workers' claims",
-        200,
+        None,
     ),
-    ("deposit/top-up", c.TopUpDeposit, Money, "Top the deposit up", 200),
-    ("deposit/forfeit", c.ForfeitDeposit, schemas.ForfeitDeposit, "Forfeit the deposit", 200),
+    ("deposit/top-up", c.TopUpDeposit, Money, "Top the deposit up", None),
+    ("deposit/forfeit", c.ForfeitDeposit, schemas.ForfeitDeposit, "Forfeit the deposit", None),
 ]
 
 
@@ -127,10 +127,14 @@ def blueprint(parts: Parts) -> Blueprint:
         rule, name = f"/v1/licences/<licence_id>/{path}", f"{kind.decision}_licence"
         route = (rule, name, kind, schema, summary, send)
         typed_command_route(routes, *route, response=LICENCE_OUT, status=status, **WRITE)
-    for path, kind, schema, summary, status in AMENDMENTS:
+    for path, kind, schema, summary, created in AMENDMENTS:
         rule, name = f"/v1/recruiters/<recruiter_id>/{path}", re.sub(r"\W+", "_", path)
         route = (rule, name, kind, schema, summary, send)
-        typed_command_route(routes, *route, response=RECRUITER_OUT, status=status, **WRITE)
+        answer = {
+            "response": schemas.recruiter_out_with(created),
+            "status": 201 if created else 200,
+        }
+        typed_command_route(routes, *route, **answer, **WRITE)
 
     @routes.get("/v1/referrals")
     @documented(

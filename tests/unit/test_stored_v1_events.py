@@ -2,7 +2,8 @@
 
 ``tests/fixtures/v1_streams.json`` was written by the code as it stood before typed
 events: six recruiters (licensed, suspended, applied only, lapsed, renewed, revoked), two
-certificates, a worker's report, every event at version 1, with the answers that code gave.
+certificates, a worker's report, every event at version 1, with the answers that code gave
+(green answers citing their grounds, as main answered once that landed, from the same events).
 """
 
 from __future__ import annotations
