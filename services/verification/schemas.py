@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.consistency import PATTERN
 from shared.events.licensing import LICENCE_STATUS_AFTER
 from shared.fields import ID, NUMBER, Country, CountryInPath, Instant
 
@@ -14,7 +15,7 @@ MAX_ITEMS = 1000
 
 class Consistent(Schema):
     consistent_with = fields.String(
-        validate=validate.Length(1, 512),
+        validate=validate.Regexp(PATTERN),
         metadata={
             "description": "A Registry-Token from a write response; repeatable. The answer "
             "waits until it reflects those writes, or is 503 with Retry-After."
