@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 
@@ -9,8 +10,9 @@ import pytest
 
 from shared.backend import open_backend
 from shared.config import Settings
+from shared.mongo_servers import SERVERS
 from tests.fixtures.notices import schemas
-from tests.servers import real_servers
+from tests.servers import MongoCandidates, real_servers
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +37,19 @@ def stack_settings(servers, tmp_path) -> Settings:
         topic_prefix=f"t{run}-",
         database_prefix=f"t{run}",
     )
+
+
+@pytest.fixture(scope="session")
+def mongo_candidates(servers):
+    candidates = MongoCandidates(servers)
+    yield candidates
+    candidates.stop()
+
+
+@pytest.fixture(params=list(SERVERS))
+def candidate_settings(request, mongo_candidates, stack_settings) -> Settings:
+    """Stack settings on each MongoDB-compatible server that ``stack up --mongo`` offers."""
+    return dataclasses.replace(stack_settings, mongodb_uri=mongo_candidates.uri(request.param))
 
 
 @pytest.fixture
