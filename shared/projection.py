@@ -12,7 +12,7 @@ import abc
 from typing import Any
 
 from shared.bus.base import Message
-from shared.readmodels.base import ReadModelStore
+from shared.readmodels.base import Index, ReadModelStore
 
 APPLIED = "_applied"
 INTEGRITY = "_integrity"
@@ -23,10 +23,17 @@ class Projection(abc.ABC):
     name: str
     collection: str
     topics: tuple[str, ...]
+    # What every query on the collection is served by (see shared.readmodels.base.serves).
+    indexes: tuple[Index, ...] = ()
 
     def __init__(self, store: ReadModelStore, collection: str | None = None):
         self.store = store
         self.collection = collection or self.collection
+
+    def create_indexes(self) -> None:
+        """Declare the indexes on the collection in use (each generation has its own)."""
+        for fields in self.indexes:
+            self.store.ensure_index(self.collection, fields)
 
     @abc.abstractmethod
     def key_for(self, event: dict[str, Any]) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 import uuid
 
 import pytest
@@ -11,7 +12,10 @@ import pytest
 from shared.backend import open_backend
 from shared.config import Settings
 from shared.mongo_servers import SERVERS
+from shared.readmodels.mongo import MongoReadModelStore
+from shared.readmodels.sqlite import SqliteReadModelStore
 from tests.fixtures.notices import schemas
+from tests.query_plans import unindexed
 from tests.servers import MongoCandidates, real_servers
 
 
@@ -69,6 +73,26 @@ def open_backends():
     yield open_one
     for backend in opened:
         backend.close()
+
+
+@pytest.fixture(autouse=True)
+def queries_served_by_indexes(monkeypatch):
+    """Fails a test in which a service queried a read model without a declared index
+    serving it (see tests/query_plans.py); collected, since workers' threads swallow."""
+    problems: list[str] = []
+    for adapter in (SqliteReadModelStore, MongoReadModelStore):
+
+        def checked(self, collection, query, find=adapter.find):
+            # Tests may read a whole collection to look at it; services may not.
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            problem = None if caller.startswith("tests.") else unindexed(self, collection, query)
+            if problem:
+                problems.append(problem)
+            return find(self, collection, query)
+
+        monkeypatch.setattr(adapter, "find", checked)
+    yield
+    assert not problems, "\n".join(dict.fromkeys(problems))
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -54,6 +54,7 @@ class CertificationRegister(Projection):
     name = "certification_register"
     collection = "certification_register"
     topics = (CERTIFICATION,)
+    indexes = (("watch",),)
 
     def key_for(self, event: dict[str, Any]) -> str | None:
         return event["subject"] if event["subject"].startswith("cert-") else None

@@ -19,6 +19,7 @@ class RecruiterDirectory(Projection):
     name = "recruiter_directory"
     collection = "recruiter_directory"
     topics = ("licensing.events",)
+    indexes = (("country",),)
 
     def key_for(self, event: dict[str, Any]) -> str | None:
         return event.get("recruiterid") if not event["subject"].startswith("referral-") else None

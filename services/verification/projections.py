@@ -45,6 +45,7 @@ class RecruiterStatus(Projection):
     name = "recruiter_status"
     collection = "recruiter_status"
     topics = TOPICS
+    indexes = (("kind", "search"), ("kind", "country", "search"))
 
     def key_for(self, event: dict[str, Any]) -> str | None:
         subject, recruiter = event["subject"], event.get("recruiterid")
