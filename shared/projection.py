@@ -35,6 +35,10 @@ class Projection(abc.ABC):
         for fields in self.indexes:
             self.store.ensure_index(self.collection, fields)
 
+    def discard(self) -> None:
+        """Remove what this projection wrote to its collection (an unfinished rebuild)."""
+        self.store.drop(self.collection)
+
     @abc.abstractmethod
     def key_for(self, event: dict[str, Any]) -> str | None:
         """The document an event belongs to; None only for streams this projection does

@@ -119,6 +119,10 @@ class RecruiterStatus(Projection):
                 self._change_progress(lambda progress: _with_unmarked(progress, mark))
             raise
 
+    def discard(self) -> None:
+        super().discard()
+        self.store.delete(PROGRESS, self.collection)
+
     def record_progress(self, positions: dict[str, dict[str, int]]) -> None:
         """How far this generation has read each topic, for every answer to cite. Merged
         with what is stored: after a restart a consumer knows only the partitions it has
