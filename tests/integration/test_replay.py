@@ -112,6 +112,7 @@ def test_replaying_a_service_rebuilds_every_one_of_its_projections(settings, mon
     from services.verification.projections import LicenceNumbers, RecruiterStatus
     from shared.cli.__main__ import main
     from shared.text import licence_key
+    from tests.e2e.services import environment
     from tests.licensing_helpers import Ministry
 
     app = LICENSING.create_app(settings)
@@ -120,7 +121,7 @@ def test_replaying_a_service_rebuilds_every_one_of_its_projections(settings, mon
     if licensing.backend.relay("licensing") is not None:
         while licensing.backend.relay("licensing").relay_once():
             pass
-    for variable, value in environment_of(settings).items():
+    for variable, value in environment(settings).items():
         monkeypatch.setenv(variable, value)
 
     assert main(["replay", "verification", "--timeout", "120"]) == 0
@@ -135,14 +136,3 @@ def test_replaying_a_service_rebuilds_every_one_of_its_projections(settings, mon
     printed = capsys.readouterr().out
     assert "verification.recruiter_status: generation 2" in printed
     assert "verification.licence_numbers: generation 2" in printed
-
-
-def environment_of(settings) -> dict[str, str]:
-    return {
-        "REGISTRY_BACKEND": settings.backend,
-        "REGISTRY_DATA_DIR": str(settings.data_dir),
-        "MONGODB_URI": settings.mongodb_uri,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "REGISTRY_TOPIC_PREFIX": settings.topic_prefix,
-        "REGISTRY_DATABASE_PREFIX": settings.database_prefix,
-    }
