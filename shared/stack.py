@@ -102,22 +102,20 @@ def up(
     addresses = StackAddresses(kafka_address, f"mongodb://{mongo_address}/")
     with _locked(layout):
         _refuse_another_mongo(layout, server)
-        kafka = (
-            _reusable(layout, "kafka", kafka_address, _kafka_marker(layout), log)
-            if kafka_port
-            else _Running(0, "")
+        start_kafka = bool(kafka_port) and (
+            _reusable(layout, "kafka", kafka_address, _kafka_marker(layout), log) is None
         )
         running = _reusable(layout, front.name, mongo_address, front.marker, log)
-        if kafka is None:
+        if start_kafka:
             _require_free_ports(kafka_port, _controller_port(kafka_port))
         if running is None:
             _require_free_ports(mongo_port)
-        if kafka is None:
+        if start_kafka:
             _install_kafka(layout, log)
         if running is None:
             server.install(_install_step(layout), log)
         # Start both before waiting for either: the JVM start dominates, the other overlaps it.
-        kafka_started = _start_kafka(layout, kafka_port, log) if kafka is None else None
+        kafka_started = _start_kafka(layout, kafka_port, log) if start_kafka else None
         mongo_started = None
         if running is None:
             _stop_parts(layout, server, log)  # a part left over from a run that died midway
