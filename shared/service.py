@@ -59,6 +59,7 @@ class ServiceDefinition:
         settings = settings or Settings.from_env()
         backend = open_backend(settings, self.schemas() if self.schemas else None)
         parts = Parts(settings, backend, backend.read_models(self.name))
+        _create_indexes(parts.read_models, self.projections)
         if self.produces:
             parts.events = backend.event_store(self.name)
             parts.writer = StreamWriter(parts.events, self.name)
@@ -97,6 +98,8 @@ class ServiceDefinition:
                 if generation is None:
                     return
                 projection.collection = generation.collection(base)
+                if _retry(lambda: projection.create_indexes() or True, stop) is None:
+                    return
                 name = generation.consumer(projection.name)
                 source = _retry(
                     lambda name=name: parts.backend.source(self.name, name, projection.topics),
@@ -123,6 +126,24 @@ class ServiceDefinition:
                 relay.run_until_stopped(stop)
 
         return run
+
+
+def _create_indexes(
+    store: ReadModelStore, projections: Sequence[Callable[[ReadModelStore], Projection]]
+) -> None:
+    """Those of the current generations, before any reader queries them; a store not up
+    yet is left to the consumers, which create them when they start."""
+    from shared.errors import Unavailable
+
+    for build in projections:
+        projection = build(store)
+        try:
+            generation = current_generation(store, projection.name)
+            projection.collection = generation.collection(projection.collection)
+            projection.create_indexes()
+        except Unavailable as error:
+            log.warning("indexes left to the consumer: %s", error)
+            return
 
 
 def periodic(name: str, interval_variable: str, tick: Callable[[], object]) -> Worker:

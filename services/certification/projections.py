@@ -59,6 +59,7 @@ class CertificationRegister(Projection):
     name = "certification_register"
     collection = "certification_register"
     topics = (CERTIFICATION,)
+    indexes = (("watch",),)
 
     def key_for(self, event: Received) -> str | None:
         return event.subject if event.subject.startswith("cert-") else None

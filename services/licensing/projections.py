@@ -32,6 +32,7 @@ class LicenceRegister(Projection):
     name = "licence_register"
     collection = "licence_register"
     topics = (LICENSING,)
+    indexes = (("next_expiry",),)
 
     def key_for(self, event: Received) -> str | None:
         if event.subject.startswith("referral-"):
@@ -67,6 +68,7 @@ class ReferralInbox(Projection):
     name = "referral_inbox"
     collection = "referral_inbox"
     topics = (MONITORING, LICENSING)
+    indexes = (("country", "referred_at"), ("country", "status", "referred_at"), ("referral_id",))
 
     def key_for(self, event: Received) -> str | None:
         if event.source == "/monitoring":

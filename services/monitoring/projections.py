@@ -20,6 +20,7 @@ class RecruiterDirectory(Projection):
     name = "recruiter_directory"
     collection = "recruiter_directory"
     topics = ("licensing.events",)
+    indexes = (("country",),)
 
     def key_for(self, event: Received) -> str | None:
         return event.recruiter_id if not event.subject.startswith("referral-") else None

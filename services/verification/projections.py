@@ -65,6 +65,7 @@ class RecruiterStatus(Projection):
     name = "recruiter_status"
     collection = "recruiter_status"
     topics = TOPICS
+    indexes = (("kind", "search"), ("kind", "country", "search"))
 
     def key_for(self, event: Received) -> str | None:
         return document_for(event.source.lstrip("/"), event.subject, event.recruiter_id)
@@ -129,6 +130,10 @@ class RecruiterStatus(Projection):
                 mark = {"document": key, "position": message.position}
                 self._change_progress(lambda progress: _with_unmarked(progress, mark))
             raise
+
+    def discard(self) -> None:
+        super().discard()
+        self.store.delete(PROGRESS, self.collection)
 
     def record_progress(self, positions: dict[str, dict[str, int]]) -> None:
         """How far this generation has read each topic, for every answer to cite. Merged

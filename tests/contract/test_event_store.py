@@ -99,11 +99,11 @@ class TestSqliteEventStore(EventStoreContract):
 
 class TestMongoEventStore(EventStoreContract):
     @pytest.fixture
-    def store(self, stack_settings):
+    def store(self, candidate_settings):
         from shared.backend import open_backend
         from tests.fixtures.notices import schemas
 
-        return open_backend(stack_settings, schemas()).event_store("testing")
+        return open_backend(candidate_settings, schemas()).event_store("testing")
 
 
 class TestInMemoryEventStore(EventStoreContract):
