@@ -20,7 +20,7 @@ from shared.bus.base import Message
 from shared.commands import StreamWriter
 from shared.events.catalogue import Received
 from shared.events.reading import read
-from shared.readmodels.base import ReadModelStore
+from shared.readmodels.base import IndexedCollection, ReadModelStore
 
 HANDLED = "handled"
 MAX_ATTEMPTS = 20
@@ -36,9 +36,8 @@ class Action:
     cause: str
 
 
-class ProcessManager(abc.ABC):
+class ProcessManager(IndexedCollection, abc.ABC):
     name: str
-    collection: str
     topics: tuple[str, ...]
     actor: str
 

@@ -14,32 +14,20 @@ from typing import Any
 from shared.bus.base import Message
 from shared.events.catalogue import Received
 from shared.events.reading import read
-from shared.readmodels.base import Index, ReadModelStore
+from shared.readmodels.base import IndexedCollection, ReadModelStore
 
 APPLIED = "_applied"
 INTEGRITY = "_integrity"
 MAX_ATTEMPTS = 20
 
 
-class Projection(abc.ABC):
+class Projection(IndexedCollection, abc.ABC):
     name: str
-    collection: str
     topics: tuple[str, ...]
-    # What every query on the collection is served by (see shared.readmodels.base.serves).
-    indexes: tuple[Index, ...] = ()
 
     def __init__(self, store: ReadModelStore, collection: str | None = None):
         self.store = store
         self.collection = collection or self.collection
-
-    def create_indexes(self) -> None:
-        """Declare the indexes on the collection in use (each generation has its own)."""
-        for fields in self.indexes:
-            self.store.ensure_index(self.collection, fields)
-
-    def discard(self) -> None:
-        """Remove what this projection wrote to its collection (an unfinished rebuild)."""
-        self.store.drop(self.collection)
 
     @abc.abstractmethod
     def key_for(self, event: Received) -> str | None:

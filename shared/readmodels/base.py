@@ -131,3 +131,22 @@ def check_field(field: str) -> str:
     if not FIELD.match(field):
         raise ValueError(f"bad field name {field!r}")
     return field
+
+
+class IndexedCollection:
+    """What keeps its documents in one read-model collection (a projection, a process
+    manager's memory) declares the indexes that serve every query on it."""
+
+    store: ReadModelStore
+    collection: str
+    # What every query on the collection is served by (see ``serves``).
+    indexes: tuple[Index, ...] = ()
+
+    def create_indexes(self) -> None:
+        """Declare the indexes on the collection in use (each generation has its own)."""
+        for fields in self.indexes:
+            self.store.ensure_index(self.collection, fields)
+
+    def discard(self) -> None:
+        """Remove what was written to the collection (an unfinished rebuild)."""
+        self.store.drop(self.collection)
