@@ -94,7 +94,6 @@ class EmbeddedSource(MessageSource):
         return self._consumer
 
 
-
 def _key(body: bytes) -> str | None:
     try:
         return json.loads(body).get("partitionkey")

@@ -19,6 +19,11 @@ def blueprint(upstream: Upstream) -> Blueprint:
     cached: dict = {"keys": None, "at": 0.0}
     lock = threading.Lock()
 
+    @pages.get("/favicon.ico")
+    def no_icon():
+        # Browsers ask for it on every site; a page-sized 404 each time would be waste.
+        return "", 204, {"Cache-Control": "max-age=86400"}
+
     @pages.get("/receipt")
     def check_receipt():
         return render_template("receipt.html")
