@@ -94,6 +94,7 @@ class EmbeddedSource(MessageSource):
         return self._consumer
 
 
+
 def _key(body: bytes) -> str | None:
     try:
         return json.loads(body).get("partitionkey")
