@@ -52,20 +52,26 @@ def read_batch(data: bytes) -> Batch:
     except UnicodeDecodeError:
         batch.problems.append((1, "not_utf8"))
         return batch
-    rows = [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
+    # Numbered as the person's spreadsheet numbers them: blank rows still count.
+    rows = [
+        (number, row)
+        for number, row in enumerate(csv.reader(io.StringIO(text)), start=1)
+        if any(cell.strip() for cell in row)
+    ]
     if not rows:
         batch.problems.append((1, "empty"))
         return batch
-    header = [cell.strip().lower() for cell in rows[0]]
-    if not header or not set(header) <= set(COLUMNS) or len(set(header)) != len(header):
-        batch.problems.append((1, "header"))
+    header_number, header_row = rows[0]
+    header = [cell.strip().lower() for cell in header_row]
+    if not set(header) <= set(COLUMNS) or len(set(header)) != len(header):
+        batch.problems.append((header_number, "header"))
         return batch
     if len(rows) - 1 > MAX_ROWS:
-        batch.problems.append((MAX_ROWS + 2, "too_many"))
+        batch.problems.append((rows[MAX_ROWS + 1][0], "too_many"))
         return batch
     if len(rows) == 1:
-        batch.problems.append((2, "empty"))
-    for number, row in enumerate(rows[1:], start=2):
+        batch.problems.append((header_number + 1, "empty"))
+    for number, row in rows[1:]:
         item, problem = _item(dict(zip(header, (cell.strip() for cell in row), strict=False)))
         if len(row) > len(header):
             problem = "columns"

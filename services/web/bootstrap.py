@@ -19,12 +19,13 @@ MAX_UPLOAD = 1024 * 1024
 MAX_REQUEST = MAX_UPLOAD + 64 * 1024
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, upstream: Upstream | None = None) -> Flask:
+    """``upstream``: the client to the APIs; unit tests pass a fake."""
     site = SiteSettings.from_env(settings)
     configure_logging(site.registry.log_level)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST, SEND_FILE_MAX_AGE_DEFAULT=3600)
-    upstream = Upstream(site.verification_url, site.monitoring_url)
+    upstream = upstream or Upstream(site.verification_url, site.monitoring_url)
     metrics = CollectorRegistry()
     instrument(app, "web", metrics)
     language.install(app)
