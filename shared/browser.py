@@ -35,7 +35,8 @@ def ensure_chromium() -> None:
         raise NoBrowser("chromium-driver installed no /usr/bin/chromedriver")
 
 
-def headless_chromium(width: int, height: int, language: str = "en"):
+def headless_chromium(width: int, height: int, downloads: Path | None = None):
+    """``downloads``: a folder that takes every download without asking."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -48,9 +49,16 @@ def headless_chromium(width: int, height: int, language: str = "en"):
         "--disable-gpu",
         "--hide-scrollbars",
         f"--window-size={width},{height}",
-        f"--lang={language}",
     ):
         options.add_argument(argument)
+    if downloads is not None:
+        # Chromium asks before a site's second download; a test has no one to answer.
+        prefs = {
+            "download.default_directory": str(downloads),
+            "download.prompt_for_download": False,
+            "profile.default_content_setting_values.automatic_downloads": 1,
+        }
+        options.add_experimental_option("prefs", prefs)
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
     return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
 

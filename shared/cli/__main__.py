@@ -11,6 +11,7 @@ from shared.cli import (
     receipt_key,
     replay,
     run,
+    screenshots,
     seed,
     stack,
     test,
@@ -21,7 +22,18 @@ from shared.cli import (
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="registry", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (run, stack, token, seed, replay, receipt_key, contracts, catalogues, test):
+    for module in (
+        run,
+        stack,
+        token,
+        seed,
+        replay,
+        receipt_key,
+        contracts,
+        catalogues,
+        screenshots,
+        test,
+    ):
         module.add_parser(commands)
     arguments, extra = parser.parse_known_args(argv)
     if extra and arguments.command != "test":

@@ -74,11 +74,7 @@ class Registry:
         assert wait_for(lambda: self.known(*NEPALI_LICENCE) and self.has_violation(), timeout=60)
         self.downloads = root / "downloads"
         self.downloads.mkdir()
-        self.browser = headless_chromium(1280, 900)
-        self.browser.execute_cdp_cmd(
-            "Browser.setDownloadBehavior",
-            {"behavior": "allow", "downloadPath": str(self.downloads)},
-        )
+        self.browser = headless_chromium(1280, 900, downloads=self.downloads)
 
     def write(self, service: str, path: str, body: dict, token: str) -> dict:
         status, answer = call(self.running.url(service), path, token, body)
