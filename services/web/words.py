@@ -71,6 +71,25 @@ EVENTS = {
     "certificate_withdrawn": _l("Certificate withdrawn"),
     "certificate_expired": _l("Certificate expired"),
     "surveillance_overdue": _l("Yearly audit overdue"),
+    # What only officials see in the history.
+    "violation_recorded": _l("Violation recorded"),
+    "branch_opened": _l("Branch opened"),
+    "branch_closed": _l("Branch closed"),
+    "officer_appointed": _l("Officer appointed"),
+    "officer_removed": _l("Officer removed"),
+    "deposit_lodged": _l("Security deposit lodged"),
+    "deposit_drawn": _l("Security deposit drawn to pay workers"),
+    "deposit_topped_up": _l("Security deposit topped up"),
+    "deposit_forfeited": _l("Security deposit forfeited"),
+    "report_received": _l("Worker's report received"),
+    "report_review_started": _l("Report under review"),
+    "report_substantiated": _l("Report found true"),
+    "report_unsubstantiated": _l("Report not found true"),
+    "report_referred": _l("Report sent to the ministry"),
+    "report_resolved": _l("Report resolved"),
+    "report_withdrawn": _l("Report withdrawn"),
+    "referral_acknowledged": _l("Ministry acknowledged the referral"),
+    "referral_closed": _l("Ministry closed the referral"),
 }
 CATEGORIES = {
     "fees_charged": _l("I paid a recruitment fee"),
@@ -132,6 +151,65 @@ FORM_PROBLEMS = {
     "contact": _l("Write at most 300 letters."),
 }
 
+# Field names in officials' detail; a name not here is shown with its underscores as spaces.
+FIELDS = {
+    "name": _l("Name"),
+    "address": _l("Address"),
+    "country": _l("Country"),
+    "position": _l("Position"),
+    "description": _l("Description"),
+    "decided_on": _l("Decided on"),
+    "penalty": _l("Penalty"),
+    "amount": _l("Amount"),
+    "status": _l("Status"),
+    "categories": _l("What happened"),
+    "outcome": _l("Outcome"),
+    "opened_at": _l("Opened"),
+    "closed_at": _l("Closed"),
+    "appointed_at": _l("Appointed"),
+    "removed_at": _l("Removed"),
+    "received_at": _l("Received"),
+    "substantiated_at": _l("Found true"),
+    "resolved_at": _l("Resolved"),
+    "referred_at": _l("Sent to the ministry"),
+    "acknowledged_at": _l("Acknowledged"),
+}
+
+
+def field_name(key: str) -> str:
+    return str(FIELDS.get(key, key.replace("_", " ")))
+
+
+def shown_fields(entry: dict) -> list[tuple[str, object]]:
+    """An official's detail entry as (label, value) pairs: ids and empty values left out."""
+    from services.web import countries
+
+    return [
+        (field_name(key), countries.name(value) if key == "country" else value)
+        for key, value in entry.items()
+        if value not in (None, "", [], {}) and not key.endswith("_id")
+    ]
+
+
+def plain(value: object) -> str:
+    """A value from an official's detail, as words: codes translated, money formatted."""
+    from services.web.formats import day, money
+
+    if isinstance(value, dict):
+        if {"amount", "currency"} <= value.keys() and len(value) == 2:
+            return money(value)
+        return "; ".join(f"{label}: {plain(inner)}" for label, inner in shown_fields(value))
+    if isinstance(value, list):
+        return ", ".join(plain(item) for item in value)
+    if isinstance(value, str):
+        if value in CATEGORIES:
+            return str(CATEGORIES[value])
+        if value in STATUSES:
+            return status_word(value)
+        if len(value) >= 10 and value[:4].isdigit() and value[4:5] == "-":
+            return day(value)
+    return str(value)
+
 
 def install(app) -> None:
     from services.web import countries
@@ -146,6 +224,8 @@ def install(app) -> None:
         status_word=status_word,
         event_word=event_word,
         reason_sentence=reason_sentence,
+        shown_fields=shown_fields,
+        plain=plain,
         country_name=countries.name,
         country_choices=countries.choices,
     )

@@ -273,3 +273,20 @@ def test_no_input_makes_a_page_fail(client, junk):
         ("/check/results.csv", {"rows": junk}),
     ]:
         assert client.post(path, data={"csrf_token": token, **form}).status_code < 500, path
+
+
+def test_officials_detail_reads_as_words_without_ids_or_raw_structures(client, upstream):
+    violation = {
+        "violation_id": "v1",
+        "description": "Late return",
+        "decided_on": "2025-03-14",
+        "penalty": {"description": "Fine", "amount": "5000", "currency": "PHP"},
+    }
+    report = {"status": "substantiated", "categories": ["fees_charged"], "received_at": None}
+    detail = {"violations": [violation], "reports": [report], "branches": []}
+    upstream.answers[("verification", "/v1/recruiters/rec-1")] = STATUS | {"detail": detail}
+    page = client.get("/recruiters/rec-1").get_data(as_text=True)
+    section = page[page.index('id="official-detail"') :]
+    assert "v1" not in section and "{" not in section and "None" not in section
+    assert "March 14, 2025" in section and "I paid a recruitment fee" in section
+    assert "found true" in section and "PHP" in section
