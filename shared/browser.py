@@ -10,9 +10,13 @@ import subprocess
 from pathlib import Path
 
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-# Devanagari glyphs for Nepali pages; Arabic and Latin come with chromium's own fonts.
-PACKAGES = ("chromium", "chromium-driver", "fonts-lohit-deva")
-DEVANAGARI = Path("/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf")
+# Devanagari and Bengali glyphs (Nepali pages, names in Bangladesh); Arabic and Latin
+# come with chromium's own fonts.
+PACKAGES = ("chromium", "chromium-driver", "fonts-lohit-deva", "fonts-lohit-beng-bengali")
+FONTS = (
+    Path("/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf"),
+    Path("/usr/share/fonts/truetype/lohit-bengali/Lohit-Bengali.ttf"),
+)
 WIDTHS = {"phone": (360, 740), "desktop": (1280, 900)}
 
 
@@ -23,7 +27,7 @@ class NoBrowser(RuntimeError):
 def ensure_chromium() -> None:
     """Install Debian's chromium and its driver (one source package, so their versions
     match) if absent."""
-    if CHROMEDRIVER.exists() and shutil.which("chromium") and DEVANAGARI.exists():
+    if CHROMEDRIVER.exists() and shutil.which("chromium") and all(f.exists() for f in FONTS):
         return
     if os.geteuid() != 0:
         raise NoBrowser(f"install {' '.join(PACKAGES)} with apt-get (needs root)")
