@@ -10,17 +10,14 @@ from __future__ import annotations
 import base64
 import csv
 import io
-import re
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-import pycountry
+from services.web.identifiers import LICENCE_NUMBER, RECRUITER_ID, is_country
 
 MAX_ROWS = 1000
 COLUMNS = ("recruiter_id", "country", "licence_number")
-RECRUITER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-LICENCE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$")
 RESULT_COLUMNS = (
     "row",
     "recruiter_id",
@@ -93,7 +90,7 @@ def _item(cells: dict[str, str]) -> tuple[dict[str, str], str | None]:
         return ({"recruiter_id": recruiter_id}, None) if ok else ({}, "recruiter_id")
     if not country and not number:
         return {}, "missing"
-    if len(country) != 2 or pycountry.countries.get(alpha_2=country) is None:
+    if not is_country(country):
         return {}, "country"
     if not LICENCE_NUMBER.match(number):
         return {}, "licence_number"

@@ -13,6 +13,8 @@ from typing import Any
 
 import pycountry
 
+from services.web.identifiers import LICENCE_NUMBER, RECRUITER_ID, is_country
+
 CATEGORIES = (
     "fees_charged",
     "deception",
@@ -23,8 +25,6 @@ CATEGORIES = (
     "unlicensed_recruitment",
     "other",
 )
-RECRUITER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-LICENCE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$")
 AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
 MAX_NARRATIVE = 20_000
 
@@ -91,7 +91,7 @@ def _check_subject(report: ReportForm) -> None:
         return
     if not v["name"] or len(v["name"]) > 300:
         problems["name"] = "name"
-    if not _is_country(v["country"]):
+    if not is_country(v["country"]):
         problems["country"] = "country"
     if v["licence_number"] and not LICENCE_NUMBER.match(v["licence_number"]):
         problems["licence_number"] = "licence_number"
@@ -106,7 +106,7 @@ def _check_details(report: ReportForm) -> None:
             problems["fee_amount"] = "fee_amount"
         if pycountry.currencies.get(alpha_3=v["fee_currency"]) is None:
             problems["fee_currency"] = "fee_currency"
-    if v["destination_country"] and not _is_country(v["destination_country"]):
+    if v["destination_country"] and not is_country(v["destination_country"]):
         problems["destination_country"] = "destination_country"
     if v["recruitment_date"] and not _past_date(v["recruitment_date"]):
         problems["recruitment_date"] = "recruitment_date"
@@ -114,10 +114,6 @@ def _check_details(report: ReportForm) -> None:
         problems["narrative"] = "narrative"
     if len(v["contact"]) > 300:
         problems["contact"] = "contact"
-
-
-def _is_country(code: str) -> bool:
-    return len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None
 
 
 def _positive(amount: str) -> bool:

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-import pycountry
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from services.web import countries
 from services.web.errors import PageProblem
+from services.web.identifiers import LICENCE_NUMBER, RECRUITER_ID, is_country
 from services.web.pages.officials import official_token
 from services.web.upstream import NotKnown, Upstream, path
 
-RECRUITER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-LICENCE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,63}$")
 PAGE = 20
 
 
@@ -112,7 +109,7 @@ def as_of(asked: str | None = None) -> dict[str, str]:
 
 def known_country(code: str) -> str:
     code = code.strip().upper()
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+    if not is_country(code):
         raise PageProblem(422, _("Choose a country"), _("Choose the country from the list."))
     return code
 

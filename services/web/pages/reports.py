@@ -12,7 +12,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from services.web import countries
-from services.web.report_form import CATEGORIES, read_report
+from services.web.report_form import CATEGORIES, RECRUITER_ID, read_report
 from services.web.safety import check_form
 from services.web.upstream import NotKnown, Refused, Upstream, path
 
@@ -26,7 +26,7 @@ def blueprint(upstream: Upstream) -> Blueprint:
     @pages.get("/report")
     def report_form():
         recruiter_id = request.args.get("recruiter_id", "")
-        values = {"recruiter_id": recruiter_id if re.match(r"^[\w-]{1,64}$", recruiter_id) else ""}
+        values = {"recruiter_id": recruiter_id if RECRUITER_ID.match(recruiter_id) else ""}
         return form_page(values, {})
 
     @pages.post("/report")
