@@ -19,6 +19,7 @@ from babel import Locale
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -131,8 +132,16 @@ class Registry:
     def text(self) -> str:
         return self.browser.find_element(By.TAG_NAME, "main").text
 
-    def submit(self, form_selector: str = "main form") -> None:
+    def submit(self, form_selector: str = "main form", navigates: bool = True) -> None:
+        """Press the form's button; unless the page checks it in place (the receipt), wait
+        for the answer to replace the page."""
+        page = self.browser.find_element(By.TAG_NAME, "html")
         self.browser.find_element(By.CSS_SELECTOR, f"{form_selector} button[type=submit]").click()
+        if navigates:
+            WebDriverWait(self.browser, 30).until(staleness_of(page))
+            WebDriverWait(self.browser, 30).until(
+                lambda browser: browser.execute_script("return document.readyState") == "complete"
+            )
 
     def check(self, language: str) -> None:
         check_page(self.browser, self.site, language)
@@ -166,6 +175,16 @@ def test_a_worker_checks_a_licence_number_files_a_report_and_tracks_it(registry,
     browser = registry.browser
     registry.open("/", language)
     registry.check(language)
+    browser.find_element(By.ID, "q").send_keys("penafrancia nino")
+    registry.submit("form.search")
+    hits = browser.find_elements(By.CSS_SELECTOR, "ul.hits li")
+    assert len(hits) == 1 and "Peñafrancia Ñino Manpower Corp." in hits[0].text
+    registry.check(language)
+    registry.open("/?search=1&q=", language)
+    assert said(language, "Nothing to search for") in registry.text()
+    registry.check(language)
+
+    registry.open("/", language)
     Select(browser.find_element(By.ID, "country")).select_by_value(NEPALI_LICENCE[0])
     browser.find_element(By.ID, "number").send_keys(NEPALI_LICENCE[1])
     registry.submit("form.search")
@@ -184,7 +203,9 @@ def test_a_worker_checks_a_licence_number_files_a_report_and_tracks_it(registry,
     registry.check(language)
 
     registry.open(f"/recruiters/{registry.recruiter_id}", language)
-    browser.find_element(By.CSS_SELECTOR, "a[href*='/report?recruiter_id=']").click()
+    registry.check(language)
+    report_link = browser.find_element(By.CSS_SELECTOR, "a[href*='/report?recruiter_id=']")
+    registry.open(report_link.get_attribute("href").removeprefix(registry.site), language)
     registry.check(language)
     browser.find_element(By.ID, "category-passport_retention").click()
     browser.find_element(By.ID, "narrative").send_keys("They kept my passport.")
@@ -195,6 +216,7 @@ def test_a_worker_checks_a_licence_number_files_a_report_and_tracks_it(registry,
     registry.check(language)
 
     registry.open("/track", language)
+    registry.check(language)
     browser.find_element(By.ID, "code").send_keys(code)
     registry.submit()
     assert code not in browser.current_url
@@ -269,7 +291,7 @@ def test_an_official_signs_in_and_sees_what_the_public_does_not(registry, langua
     cookie = browser.get_cookie("official")
     assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
 
-    browser.find_element(By.CSS_SELECTOR, "form.signed-in button").click()
+    registry.submit("form.signed-in")
     registry.open(f"/recruiters/{registry.recruiter_id}", language)
     assert VIOLATION not in registry.text()
     assert browser.get_cookie("official") is None
@@ -306,7 +328,7 @@ def test_a_receipt_verifies_in_the_browser_and_a_tampered_one_does_not(registry,
     for pasted, expected in cases:
         registry.open("/receipt", language)
         browser.find_element(By.ID, "receipt").send_keys(pasted)
-        registry.submit()
+        registry.submit(navigates=False)
         result = browser.find_element(By.ID, "receipt-result")
         WebDriverWait(browser, 10).until(lambda _, shown=result: shown.text.strip())
         assert result.text.splitlines()[0] == said(language, expected), pasted[:20]
