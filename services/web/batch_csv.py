@@ -17,6 +17,8 @@ from typing import Any
 from services.web.identifiers import LICENCE_NUMBER, RECRUITER_ID, is_country
 
 MAX_ROWS = 1000
+# 1,000 rows of the longest ids fit well within it.
+MAX_BYTES = 1024 * 1024
 COLUMNS = ("recruiter_id", "country", "licence_number")
 RESULT_COLUMNS = (
     "row",

@@ -6,6 +6,7 @@ from flask import Flask
 from prometheus_client import CollectorRegistry
 
 from services.web import errors, formats, language, safety, words
+from services.web.batch_csv import MAX_BYTES
 from services.web.pages import batch, lookup, officials, receipt, reports
 from services.web.settings import SiteSettings
 from services.web.upstream import Upstream
@@ -14,9 +15,8 @@ from shared.config import Settings
 from shared.http.observability import health_blueprint, instrument
 from shared.logs import configure_logging
 
-# A CSV of 1,000 rows fits in 1 MiB; the form's other fields need a little more.
-MAX_UPLOAD = 1024 * 1024
-MAX_REQUEST = MAX_UPLOAD + 64 * 1024
+# The CSV upload's limit, and a little more for the form's other fields.
+MAX_REQUEST = MAX_BYTES + 64 * 1024
 
 
 def create_app(settings: Settings | None = None, upstream: Upstream | None = None) -> Flask:
