@@ -25,7 +25,8 @@ CATEGORIES = (
     "unlicensed_recruitment",
     "other",
 )
-AMOUNT = re.compile(r"^\d{1,12}(\.\d{1,2})?$")
+# As the API takes amounts: positive, no leading zeros, at most two decimals here.
+AMOUNT = re.compile(r"^([1-9][0-9]{0,11}(\.[0-9]{1,2})?|0\.(0[1-9]|[1-9][0-9]?))$")
 MAX_NARRATIVE = 20_000
 
 

@@ -32,6 +32,9 @@ REASONS = {
     "substantiated_report_open": _l("A worker's complaint was found true and is not resolved."),
     "integrity_gap": _l("The registry may be missing some news about this recruiter."),
     "catching_up": _l("The registry is still reading the latest news."),
+    # What a green answer rests on.
+    "licence_active": _l("The licence is active."),
+    "certificate_valid": _l("The ethical-recruitment certificate is valid."),
 }
 STATUSES = {
     "applied": _l("applied"),

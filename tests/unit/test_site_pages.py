@@ -290,3 +290,18 @@ def test_officials_detail_reads_as_words_without_ids_or_raw_structures(client, u
     assert "v1" not in section and "{" not in section and "None" not in section
     assert "March 14, 2025" in section and "I paid a recruitment fee" in section
     assert "found true" in section and "PHP" in section
+
+
+def test_a_report_the_api_refuses_names_the_field_or_the_form_and_shows_no_code(client, upstream):
+    token = csrf(client)
+    form = {"csrf_token": token, "recruiter_id": "rec-gone", "categories": "other"}
+    upstream.answers[("monitoring", "/v1/public/reports")] = Refused({"recruiter_id": ["unknown"]})
+    answer = client.post("/report", data=form)
+    assert answer.status_code == 422
+    assert "This recruiter is not known. Report it by name instead." in answer.get_data(
+        as_text=True
+    )
+    upstream.answers[("monitoring", "/v1/public/reports")] = Refused({"fee_paid": ["bad"]})
+    answer = client.post("/report", data=form)
+    assert answer.status_code == 422
+    assert "The registry could not read your request." in answer.get_data(as_text=True)

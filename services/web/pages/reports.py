@@ -15,6 +15,7 @@ from services.web import countries
 from services.web.report_form import CATEGORIES, RECRUITER_ID, read_report
 from services.web.safety import check_form
 from services.web.upstream import NotKnown, Refused, Upstream, path
+from services.web.words import FORM_PROBLEMS
 
 TRACKING_CODE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 PRIVATE = {"Cache-Control": "no-store"}
@@ -37,8 +38,8 @@ def blueprint(upstream: Upstream) -> Blueprint:
             return form_page(report.values, report.problems, 422)
         try:
             answer = upstream.post("monitoring", "/v1/public/reports", report.body)
-        except Refused:
-            return form_page(report.values, {"recruiter_id": "recruiter_id"}, 422)
+        except Refused as refused:
+            return form_page(report.values, problems_named(refused.errors), 422)
         return render_template("reported.html", code=answer["tracking_code"]), 201, PRIVATE
 
     @pages.get("/track")
@@ -59,6 +60,14 @@ def blueprint(upstream: Upstream) -> Blueprint:
         return render_template("track.html", found=found), 200, PRIVATE
 
     return pages
+
+
+def problems_named(errors: dict) -> dict[str, str]:
+    """The form's fields the API refused (a recruiter it does not know, say), or the whole
+    form when it names none of them."""
+    subject = errors.get("subject")
+    named = set(errors) | (set(subject) if isinstance(subject, dict) else set())
+    return {name: name for name in named if name in FORM_PROBLEMS} or {"form": ""}
 
 
 def form_page(values: dict, problems: dict, status: int = 200):
