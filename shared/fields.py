@@ -3,6 +3,8 @@ money, ids, official numbers, text."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 import pycountry
@@ -15,18 +17,32 @@ NUMBER = validate.Regexp(
 )
 
 
-class _IsoCode(fields.String):
-    """An upper-case code that exists in one of pycountry's ISO tables."""
+COUNTRIES = sorted(country.alpha_2 for country in pycountry.countries)
+CURRENCIES = sorted(currency.alpha_3 for currency in pycountry.currencies)
+# Years 1900 to 9998: older is a typing error, and 9999 overflows once moved to UTC.
+YEAR = r"(19[0-9]{2}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+DAY = YEAR + r"-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+TIME = r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
+OFFSET = r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+# Positive, at most 15 digits before the point and 4 after, no leading zeros.
+FRACTION = r"([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9])"
+DECIMAL = rf"^([1-9][0-9]{{0,14}}(\.[0-9]{{1,4}})?|0\.{FRACTION})$"
 
-    length: int
-    table: Any
-    column: str
+
+class _IsoCode(fields.String):
+    """An upper-case code that exists in one of pycountry's ISO tables; the document lists
+    every code, so a client knows exactly what is taken."""
+
+    codes: list[str]
     error: str
+
+    def __init__(self, **kwargs):
+        metadata = {"enum": self.codes, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         code = super()._deserialize(value, attr, data, **kwargs)
-        well_formed = len(code) == self.length and code.isupper()
-        if not well_formed or self.table.get(**{self.column: code}) is None:
+        if code not in self.metadata["enum"]:
             raise ValidationError(self.error)
         return code
 
@@ -34,45 +50,75 @@ class _IsoCode(fields.String):
 class Country(_IsoCode):
     """ISO 3166-1 alpha-2."""
 
-    length, table, column = 2, pycountry.countries, "alpha_2"
-    error = "not an ISO 3166-1 alpha-2 country code"
+    codes, error = COUNTRIES, "not an ISO 3166-1 alpha-2 country code"
+
+
+class CountryInPath(Country):
+    """A country in a URL, where a person may well type it in lower case."""
+
+    codes = COUNTRIES + [code.lower() for code in COUNTRIES]
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).upper()
 
 
 class Currency(_IsoCode):
     """ISO 4217."""
 
-    length, table, column = 3, pycountry.currencies, "alpha_3"
-    error = "not an ISO 4217 currency code"
+    codes, error = CURRENCIES, "not an ISO 4217 currency code"
 
 
 class Instant(fields.AwareDateTime):
-    """RFC 3339 with an offset; a bare local time, or one outside 1900-9998, is refused."""
+    """RFC 3339 with an offset, between the years 1900 and 9998."""
 
     def __init__(self, **kwargs):
-        super().__init__(format="iso", **kwargs)
+        metadata = {"pattern": f"^{DAY}{TIME}{OFFSET}$", **kwargs.pop("metadata", {})}
+        super().__init__(format="iso", metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         instant = super()._deserialize(value, attr, data, **kwargs)
-        if not 1900 <= instant.year <= 9998:
-            raise ValidationError("an instant between the years 1900 and 9998")
+        if not 1900 <= instant.year <= 9998 or not _matches(self, value):
+            raise ValidationError("an RFC 3339 instant with offset, years 1900 to 9998")
         return instant
+
+
+class Day(fields.Date):
+    """A calendar date, YYYY-MM-DD, between the years 1900 and 9998."""
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": f"^{DAY}$", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not _matches(self, value):
+            raise ValidationError("a date YYYY-MM-DD, years 1900 to 9998")
+        return day
+
+
+def _matches(field: fields.Field, value: Any) -> bool:
+    return isinstance(value, str) and re.fullmatch(field.metadata["pattern"], value) is not None
 
 
 def Text(maximum: int = 2000, **kwargs) -> fields.String:  # noqa: N802 (reads as a field type)
     return fields.String(validate=validate.Length(1, maximum), **kwargs)
 
 
-def Amount(**kwargs) -> fields.Decimal:  # noqa: N802
-    """A positive amount of money, up to four decimals; JSON number or string."""
-    return fields.Decimal(
-        validate=[validate.Range(min=0, min_inclusive=False), _money], as_string=True, **kwargs
-    )
+class Amount(fields.String):
+    """A positive amount of money as a decimal string ("1500.50"), the same in answers:
+    a JSON number would lose cents in many clients. Loaded as a ``Decimal``."""
 
+    def __init__(self, **kwargs):
+        metadata = {"pattern": DECIMAL, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
-def _money(amount) -> None:
-    sign, digits, exponent = amount.normalize().as_tuple()
-    if exponent < -4 or len(digits) + min(exponent, 0) > 15:
-        raise ValidationError("at most 15 digits before the point and 4 after")
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if re.fullmatch(DECIMAL, text) is None:
+            raise ValidationError(
+                "a positive decimal string, at most 15 digits before the point and 4 after"
+            )
+        return Decimal(text)
 
 
 class Money(Schema):

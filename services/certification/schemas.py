@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from shared.fields import ID, NUMBER, Text
+from shared.fields import ID, NUMBER, Day, Text
 
 PRINCIPLES = [
     "legal_compliance",
@@ -47,7 +47,7 @@ class RecordAudit(Schema):
         required=True,
         validate=validate.OneOf(["initial", "surveillance", "recertification", "special"]),
     )
-    conducted_on = fields.Date(required=True)
+    conducted_on = Day(required=True)
     findings = fields.List(
         fields.Nested(FindingIn), load_default=list, validate=validate.Length(max=200)
     )
@@ -55,11 +55,11 @@ class RecordAudit(Schema):
 
 class CorrectiveAction(Schema):
     description = Text(required=True)
-    due_on = fields.Date(allow_none=True)
+    due_on = Day(allow_none=True)
 
 
 class CloseFinding(Schema):
-    verified_on = fields.Date(required=True)
+    verified_on = Day(required=True)
 
 
 class Decision(Schema):
@@ -68,7 +68,7 @@ class Decision(Schema):
         validate=validate.OneOf(["grant", "suspend", "reinstate", "withdraw", "renew"]),
     )
     certificate_number = fields.String(validate=NUMBER)
-    valid_until = fields.Date()
+    valid_until = Day()
     reason = Text(allow_none=True)
 
 

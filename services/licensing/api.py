@@ -271,7 +271,7 @@ def _recruiter_route(routes, command, path, schema, summary, change, created, st
         summary,
         body=schema(),
         roles=OFFICER,
-        response=RECRUITER_OUT,
+        response=schemas.recruiter_out_with(created),
         status=status,
         errors=WRITE_ERRORS,
     )

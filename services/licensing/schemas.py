@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.fields import ID, NUMBER, Amount, Country, Currency, Instant, Money, Text
+from shared.fields import ID, NUMBER, Amount, Country, Currency, Day, Instant, Money, Text
 
 NAME = validate.Length(1, 300)
 
@@ -27,8 +27,8 @@ class Decision(Schema):
 
 
 class IssueLicence(Decision):
-    valid_from = fields.Date(required=True)
-    valid_until = fields.Date(required=True)
+    valid_from = Day(required=True)
+    valid_until = Day(required=True)
 
     @validates_schema
     def dates_in_order(self, data, **kwargs):
@@ -37,7 +37,7 @@ class IssueLicence(Decision):
 
 
 class RenewLicence(Decision):
-    valid_until = fields.Date(required=True)
+    valid_until = Day(required=True)
 
 
 class WithReason(Decision):
@@ -57,6 +57,13 @@ class Penalty(Schema):
     amount = Amount(allow_none=True)
     currency = Currency(allow_none=True)
 
+    json_schema = {
+        "anyOf": [
+            {"properties": {"amount": {"type": "null"}, "currency": {"type": "null"}}},
+            {"required": ["amount", "currency"], "properties": {"amount": {"type": "string"}}},
+        ]
+    }
+
     @validates_schema
     def amount_has_currency(self, data, **kwargs):
         if (data.get("amount") is None) != (data.get("currency") is None):
@@ -65,7 +72,7 @@ class Penalty(Schema):
 
 class RecordViolation(Schema):
     description = Text(required=True)
-    decided_on = fields.Date(required=True)
+    decided_on = Day(required=True)
     penalty = fields.Nested(Penalty, allow_none=True)
 
 
@@ -133,6 +140,14 @@ class RecruiterOut(Schema):
     officers = fields.List(fields.Dict())
     deposit = fields.Dict()
     version = fields.Integer()
+
+
+def recruiter_out_with(created: str | None) -> Schema:
+    """The recruiter, and the id of what the command created (a branch, an officer)."""
+    if created is None:
+        return RecruiterOut()
+    name = "RecruiterOutWith" + created.title().replace("_", "")
+    return type(name, (RecruiterOut,), {created: fields.String()})()
 
 
 class ReferralOut(Schema):

@@ -71,6 +71,7 @@ def blueprint(parts: Parts) -> Blueprint:
     @documented(
         "A monitor records a worker's report",
         body=schemas.ReceiveReport(),
+        response=schemas.Received(),
         status=201,
         roles=MONITOR,
         errors=[503],
@@ -83,6 +84,7 @@ def blueprint(parts: Parts) -> Blueprint:
     @documented(
         "A worker reports anonymously; keep the tracking code",
         body=schemas.ReceiveReport(),
+        response=schemas.Received(),
         status=201,
         errors=[400, 413, 415, 422, 429, 503],
     )
@@ -92,14 +94,21 @@ def blueprint(parts: Parts) -> Blueprint:
 
     @routes.get("/v1/reports/<report_id>")
     @documented(
-        "A report with its personal data, to its organisation", roles=MONITOR, errors=[404, 503]
+        "A report with its personal data, to its organisation",
+        response=schemas.ReportWithPersonalData(),
+        roles=MONITOR,
+        errors=[404, 503],
     )
     @requires(*MONITOR)
     def show_report(report_id: str):
         return respond(handlers.show_report(writer, store, vault, g.principal.org_id, report_id))
 
     @routes.get("/v1/public/reports/track/<code>")
-    @documented("What a worker sees with the tracking code", errors=[404, 429, 503])
+    @documented(
+        "What a worker sees with the tracking code",
+        response=schemas.Tracked(),
+        errors=[404, 429, 503],
+    )
     @rate_limited
     def track(code: str):
         return handlers.track(writer, store, code)
@@ -110,6 +119,7 @@ def blueprint(parts: Parts) -> Blueprint:
     @routes.get("/v1/reports/<report_id>/suggestions")
     @documented(
         "Known recruiters whose names match the one the report gives",
+        response=schemas.Suggestions(),
         roles=MONITOR,
         errors=[404, 503],
     )
@@ -125,6 +135,7 @@ def blueprint(parts: Parts) -> Blueprint:
     @documented(
         "Match a report to a known recruiter",
         body=schemas.Match(),
+        response=schemas.ReportOut(),
         roles=MONITOR,
         errors=WRITE_ERRORS,
     )
@@ -142,6 +153,7 @@ def blueprint(parts: Parts) -> Blueprint:
     @documented(
         "Erase the reporter's personal data (crypto-shredding)",
         body=Empty(),
+        response=schemas.Erased(),
         roles=MONITOR,
         errors=[404, 503],
     )
@@ -177,5 +189,6 @@ def _triage_route(routes, writer, store, vault, path, command, schema, summary) 
         summary,
         body=schema(),
         roles=MONITOR,
+        response=schemas.ReportOut(),
         errors=WRITE_ERRORS,
     )

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.aggregate import Aggregate
+from shared.clock import rfc3339
 from shared.errors import Conflict
 from shared.lifecycle import Lifecycle
 
@@ -187,7 +188,7 @@ class Report(Aggregate):
         self._update(self.status, at)
 
     def _update(self, status: str, at: datetime | None) -> None:
-        self.updates.append({"status": status, "at": at.isoformat() if at else None})
+        self.updates.append({"status": status, "at": rfc3339(at) if at else None})
 
 
 def _named(subject: dict[str, Any]) -> dict[str, Any] | None:

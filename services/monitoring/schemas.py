@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.monitoring.domain import CATEGORIES
-from shared.fields import ID, NUMBER, Country, Money, Text
+from shared.fields import ID, NUMBER, Country, Day, Money, Text
 
 
 class Subject(Schema):
@@ -15,6 +15,17 @@ class Subject(Schema):
     name = fields.String(validate=validate.Length(1, 300))
     country = Country()
     licence_number = fields.String(validate=NUMBER, allow_none=True)
+
+    json_schema = {
+        "oneOf": [
+            {
+                "required": ["recruiter_id"],
+                "not": {"anyOf": [{"required": [k]} for k in ("name", "country")]},
+            },
+            {"required": ["name", "country"], "not": {"required": ["recruiter_id"]}},
+        ],
+        "not": {"required": ["recruiter_id", "licence_number"]},
+    }
 
     @validates_schema
     def known_or_named(self, data, **kwargs):
@@ -42,7 +53,7 @@ class ReceiveReport(Schema):
     )
     fee_paid = fields.Nested(Money, allow_none=True)
     destination_country = Country(allow_none=True)
-    recruitment_date = fields.Date(allow_none=True)
+    recruitment_date = Day(allow_none=True)
     reporter = fields.Nested(Reporter, allow_none=True)
     narrative = Text(maximum=20_000, allow_none=True)
 
@@ -65,3 +76,52 @@ class Resolve(Schema):
 
 class Match(Schema):
     recruiter_id = fields.String(required=True, validate=ID)
+
+
+# What the answers hold.
+
+
+class Received(Schema):
+    report_id = fields.String()
+    status = fields.String()
+    tracking_code = fields.String(
+        metadata={"description": "Shown once: the worker's only way to follow the report"}
+    )
+
+
+class Update(Schema):
+    status = fields.String()
+    at = fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
+class ReportOut(Schema):
+    report_id = fields.String()
+    status = fields.String()
+    organisation = fields.String()
+    recruiter_id = fields.String(allow_none=True)
+    named_recruiter = fields.Dict(allow_none=True)
+    categories = fields.List(fields.String())
+    fee_paid = fields.Dict(allow_none=True)
+    referral = fields.Dict(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    updates = fields.List(fields.Nested(Update))
+    version = fields.Integer()
+
+
+class ReportWithPersonalData(ReportOut):
+    personal_data = fields.Dict()
+
+
+class Erased(Schema):
+    report_id = fields.String()
+    personal_data = fields.String()
+
+
+class Tracked(Schema):
+    status = fields.String()
+    updates = fields.List(fields.Nested(Update))
+    referral = fields.Dict()
+
+
+class Suggestions(Schema):
+    items = fields.List(fields.Dict())

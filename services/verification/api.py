@@ -56,6 +56,7 @@ def blueprint(parts: Parts) -> Blueprint:
     @documented(
         "The same answer, for the licence number printed on a worker's papers",
         query=schemas.AsOf(),
+        path=schemas.Licence(),
         response=schemas.SignedStatus(),
         errors=[404, *PUBLIC_ERRORS],
     )

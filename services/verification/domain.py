@@ -213,6 +213,8 @@ def status_at(
         verdict = "red"
     else:
         verdict = "amber" if reasons else "green"
+    if verdict == "green":
+        reasons = grounds_for_trust(licence, certificate, at)
     public = {
         "licence": licence.view(at) if licence else None,
         "certification": certificate.view(at) if certificate else None,
@@ -438,6 +440,20 @@ def licence_reasons(licence: Licence | None, at: datetime, registered: Fact | No
     for fact in licence.conditions.values():
         message = f"Licence {number} carries a condition: {fact['data']['text']}"
         reasons.append(Reason("conditions_in_force", message, fact["event_id"]))
+    return reasons
+
+
+def grounds_for_trust(
+    licence: Licence, certificate: Certificate | None, at: datetime
+) -> list[Reason]:
+    """What a green answer rests on: the decision that made the licence active, and the
+    certificate's grant where one is in force."""
+    message = f"Licence {licence.licence_number} is active until {licence.valid_until}."
+    reasons = [Reason("licence_active", message, licence.status_event["event_id"])]
+    if certificate and certificate.effective_status(at) == "certified":
+        number, until = certificate.certificate_number, certificate.valid_until
+        message = f"Certificate {number} is valid until {until}."
+        reasons.append(Reason("certificate_valid", message, certificate.status_event["event_id"]))
     return reasons
 
 

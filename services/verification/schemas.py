@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.events.licensing import LICENCE_STATUS_AFTER
-from shared.fields import ID, NUMBER, Country, Instant
+from shared.fields import ID, NUMBER, Country, CountryInPath, Instant
 
 VERDICTS = ["green", "amber", "red", "unknown"]
 STATUSES = [*VERDICTS, *sorted(set(LICENCE_STATUS_AFTER.values())), "none"]
@@ -17,7 +17,7 @@ class AsOf(Schema):
 
 
 class Licence(Schema):
-    country = Country(required=True)
+    country = CountryInPath(required=True)
     licence_number = fields.String(required=True, validate=NUMBER)
 
 
@@ -36,6 +36,14 @@ class Item(Schema):
     recruiter_id = fields.String(validate=ID)
     country = Country()
     licence_number = fields.String(validate=NUMBER)
+
+    json_schema = {
+        "oneOf": [
+            {"required": ["recruiter_id"], "not": {"required": ["country"]}},
+            {"required": ["country", "licence_number"], "not": {"required": ["recruiter_id"]}},
+        ],
+        "not": {"required": ["recruiter_id", "licence_number"]},
+    }
 
     @validates_schema
     def one_way_to_name_a_recruiter(self, data, **kwargs):
@@ -67,7 +75,11 @@ class Reason(Schema):
                 "surveillance_overdue",
                 "substantiated_report_open",
                 "integrity_gap",
-            ]
+                "licence_active",
+                "certificate_valid",
+            ],
+            "description": "licence_active and certificate_valid are the grounds of a green"
+            " answer; every other code is a concern",
         }
     )
     message = fields.String()

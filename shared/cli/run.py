@@ -37,7 +37,7 @@ def gunicorn_command(service: str, port: int) -> list[str]:
     options = {
         "--bind": f"{host}:{port}",
         "--workers": os.environ.get("REGISTRY_HTTP_WORKERS", "2"),
-        "--worker-class": "gthread",
+        "--worker-class": "shared.http.server.ProblemWorker",
         "--threads": "4",
         "--graceful-timeout": "10",
     }

@@ -8,7 +8,7 @@ from typing import Any
 from flask import request
 from marshmallow import Schema, ValidationError
 
-from shared.http.problems import Problem
+from shared.http.problems import TOO_LARGE, Problem
 
 
 def json_body(schema: Schema) -> dict[str, Any]:
@@ -16,6 +16,10 @@ def json_body(schema: Schema) -> dict[str, Any]:
     if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise Problem(415, "Unsupported media type", "send the body as application/json")
     raw = request.get_data(cache=True)
+    # A chunked body has no Content-Length: Werkzeug stops at the limit without refusing,
+    # and only a read past the limit tells whether more was sent.
+    if request.content_length is None and request.stream.read(1):
+        raise Problem(413, "Request Entity Too Large", TOO_LARGE)
     try:
         data = json.loads(raw or b"null")
     except json.JSONDecodeError as error:
@@ -25,6 +29,9 @@ def json_body(schema: Schema) -> dict[str, Any]:
         raise Problem(400, "Malformed JSON", "the body is not UTF-8 text") from error
     except RecursionError as error:
         raise Problem(400, "Malformed JSON", "the body is nested too deeply") from error
+    except ValueError as error:
+        # Python refuses to turn more than 4,300 digits into an int.
+        raise Problem(400, "Malformed JSON", "a number in the body is too long") from error
     if not _encodable(data):
         raise Problem(422, "Invalid request", "text must be valid Unicode (no lone surrogates)")
     if not isinstance(data, dict):

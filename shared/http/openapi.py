@@ -25,6 +25,7 @@ ERRORS = {
     409: "Conflicts with the current state",
     412: "If-Match does not match the current version",
     413: "Body over 1 MiB",
+    414: "Request line (method, path and query) over 4,094 bytes",
     415: "Body is not application/json",
     422: "Invalid fields",
     429: "Too many requests",
@@ -51,6 +52,7 @@ class Operation:
     response: Schema | None
     status: int
     query: Schema | None
+    path: Schema | None
     roles: Sequence[str]
     errors: Sequence[int]
 
@@ -62,14 +64,24 @@ def documented(
     response: Schema | None = None,
     status: int = 200,
     query: Schema | None = None,
+    path: Schema | None = None,
     roles: Sequence[str] = (),
     errors: Sequence[int] = (),
 ) -> Callable:
-    """Describe a route for the OpenAPI document; put it above the route's other decorators."""
-    implied = {400, 415, 413, 422} if body is not None else set()
+    """Describe a route for the OpenAPI document; put it above the route's other decorators.
+    ``path`` describes path parameters that must be well formed (others are any string)."""
+    implied = {414} | ({400, 415, 413, 422} if body is not None else set())
     implied |= {401, 403} if roles else set()
+    implied |= {422} if path is not None or query is not None else set()
     operation = Operation(
-        summary, body, response, status, query, tuple(roles), tuple(sorted({*implied, *errors}))
+        summary,
+        body,
+        response,
+        status,
+        query,
+        path,
+        tuple(roles),
+        tuple(sorted({*implied, *errors})),
     )
 
     def decorate(view: Callable) -> Callable:
@@ -80,11 +92,12 @@ def documented(
 
 
 def openapi_document(app: Flask, service: str) -> dict[str, Any]:
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title=f"Recruiter registry: {service}",
         version="1",
         openapi_version="3.1.0",
-        plugins=[MarshmallowPlugin()],
+        plugins=[marshmallow],
     )
     spec.components.schema("Problem", PROBLEM)
     spec.components.security_scheme(
@@ -96,16 +109,28 @@ def openapi_document(app: Flask, service: str) -> dict[str, Any]:
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+        described = operation.path.fields if operation.path is not None else {}
         parameters = [
             {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"<(?:[^:<>]+:)?([^<>]+)>", rule.rule)
+            if name not in described
         ]
         spec.path(
             path=path,
             parameters=parameters,
             operations={method.lower(): _operation(operation, rule.endpoint) for method in methods},
         )
+    _add_rules_across_fields(spec, marshmallow)
     return spec.to_dict()
+
+
+def _add_rules_across_fields(spec: APISpec, marshmallow: MarshmallowPlugin) -> None:
+    """A schema's ``json_schema`` attribute states in JSON Schema what its
+    ``validates_schema`` checks (one field or another, two fields together)."""
+    for key, name in marshmallow.converter.refs.items():
+        rules = getattr(key[0], "json_schema", None)
+        if rules:
+            spec.components.schemas[name].update(rules)
 
 
 def _operation(operation: Operation, endpoint: str) -> dict[str, Any]:
@@ -128,8 +153,13 @@ def _operation(operation: Operation, endpoint: str) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": operation.body}},
         }
+    parameters = []
+    if operation.path is not None:
+        parameters.append({"in": "path", "schema": operation.path})
     if operation.query is not None:
-        described["parameters"] = [{"in": "query", "schema": operation.query}]
+        parameters.append({"in": "query", "schema": operation.query})
+    if parameters:
+        described["parameters"] = parameters
     if operation.roles:
         described["security"] = [{"bearer": []}]
         described["description"] = "Roles: " + ", ".join(operation.roles)

@@ -13,6 +13,7 @@ from shared import errors
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 TYPES = "https://recruiter-registry.org/problems/"
+TOO_LARGE = "the request body is larger than 1 MiB"
 
 
 class Problem(Exception):
@@ -95,7 +96,7 @@ def register(app: Flask) -> None:
     def on_http_exception(error: HTTPException) -> Response:
         status = error.code or 500
         detail = {
-            413: "the request body is larger than 1 MiB",
+            413: TOO_LARGE,
             404: "no such resource",
             405: "this method is not allowed here",
         }.get(status, error.description or error.name)

@@ -48,3 +48,37 @@ def test_committed_openapi_documents_match_the_code():
         committed = (DOCUMENTS / f"{service}.json").read_text()
         assert committed == generated_openapi(service), f"run ./registry contracts ({service})"
         assert json.loads(committed)["openapi"] == "3.1.0"
+
+
+def openapi_schemas(node, path="#"):
+    """Every Schema Object in an OpenAPI document, with where it sits."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "schema" and isinstance(value, dict):
+                yield f"{path}/{key}", value
+            if key == "schemas" and path == "#/components":
+                yield from ((f"{path}/schemas/{name}", s) for name, s in value.items())
+            yield from openapi_schemas(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from openapi_schemas(item, f"{path}/{index}")
+
+
+def test_openapi_documents_validate_against_the_openapi_3_1_meta_schema():
+    """Tools refuse a document whose schemas are not JSON Schema ("minimum": "0")."""
+    from schemathesis.specs.openapi.definitions import OPENAPI_31
+
+    from shared.cli.contracts import DOCUMENTS
+    from shared.config import SERVICES
+
+    for service in SERVICES:
+        document = json.loads((DOCUMENTS / f"{service}.json").read_text())
+        Draft202012Validator(OPENAPI_31).validate(document)
+        schemas = dict(openapi_schemas(document))
+        assert len(schemas) > 5, service
+        for where, schema in schemas.items():
+            resolvable = {**schema, "$defs": document["components"]["schemas"]}
+            try:
+                Draft202012Validator.check_schema(resolvable)
+            except Exception as error:
+                raise AssertionError(f"{service} {where}: {error}") from error

@@ -185,8 +185,9 @@ def tell(story: Story) -> tuple[str, str, str, list[str]]:
         "Himalayan Overseas Pvt. Ltd.", "128453/071/072", "0912/080/081"
     )
     other, _ = story.licensed_recruiter("Everest Manpower", "55/070", "1001/079/080")
-    instants = [story.settles(recruiter, "green", set(), licence__status="active")]
-    story.settles(other, "green", set())
+    active = {"licence_active"}
+    instants = [story.settles(recruiter, "green", active, licence__status="active")]
+    story.settles(other, "green", active)
 
     # Certified once the major finding is closed.
     body = story.write(
@@ -224,7 +225,7 @@ def tell(story: Story) -> tuple[str, str, str, list[str]]:
     story.settles(
         recruiter,
         "green",
-        set(),
+        active,
         certification__status="applied",
         certification__open_major_findings=1,
     )
@@ -249,7 +250,7 @@ def tell(story: Story) -> tuple[str, str, str, list[str]]:
         story.settles(
             recruiter,
             "green",
-            set(),
+            active | {"certificate_valid"},
             certification__status="certified",
             certification__open_major_findings=0,
         )

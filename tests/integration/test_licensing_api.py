@@ -359,15 +359,16 @@ def test_violations_branches_officers_and_deposit_are_recorded(kenya):
     assert kenya.post(f"{base}/officers/o1/remove").status_code == 200
     assert (
         kenya.post(
-            f"{base}/deposit/draw", {"amount": 1, "currency": "KES", "claim_reference": "c"}
+            f"{base}/deposit/draw", {"amount": "1", "currency": "KES", "claim_reference": "c"}
         ).status_code
         == 409
     )
     assert (
-        kenya.post(f"{base}/deposit/lodge", {"amount": 1000, "currency": "KES"}).status_code == 200
+        kenya.post(f"{base}/deposit/lodge", {"amount": "1000", "currency": "KES"}).status_code
+        == 200
     )
     overdrawn = kenya.post(
-        f"{base}/deposit/draw", {"amount": 2000, "currency": "KES", "claim_reference": "c"}
+        f"{base}/deposit/draw", {"amount": "2000", "currency": "KES", "claim_reference": "c"}
     )
     assert overdrawn.status_code == 422 and "amount" in overdrawn.json["errors"]
     assert (

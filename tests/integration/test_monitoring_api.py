@@ -3,6 +3,7 @@ matching by licence number and by name, bad input leaving nothing behind."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -81,6 +82,31 @@ def test_only_the_receiving_organisation_sees_and_acts(monitoring, settings):
         client.get(public_path, headers=monitor(settings, "intake-desk")).json["organisation"]
         == "intake-desk"
     )
+
+
+INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def test_money_and_instants_read_back_as_they_were_written(monitoring, settings):
+    """Money is a decimal string in and out; every instant is UTC with milliseconds, and
+    an update reads the same in the write's answer and in every later read."""
+    client = monitoring.test_client()
+    filed = client.post(
+        "/v1/reports",
+        json={**REPORT, "fee_paid": {"amount": "1500.50", "currency": "USD"}},
+        headers=monitor(settings),
+    ).json
+    path = f"/v1/reports/{filed['report_id']}"
+    written = client.post(f"{path}/substantiate", json={}, headers=monitor(settings)).json
+    read = client.get(path, headers=monitor(settings)).json
+    tracked = client.get(f"/v1/public/reports/track/{filed['tracking_code']}").json
+    assert read["fee_paid"] == {"amount": "1500.5", "currency": "USD"}
+    assert written["updates"] == read["updates"] == tracked["updates"]
+    assert [update["status"] for update in read["updates"]] == ["received", "substantiated"]
+    assert all(INSTANT.match(update["at"]) for update in read["updates"]), read["updates"]
+    as_number = {**REPORT, "fee_paid": {"amount": 1500, "currency": "USD"}}
+    refused = client.post("/v1/reports", json=as_number, headers=monitor(settings))
+    assert refused.status_code == 422 and "amount" in refused.json["errors"]["fee_paid"]
 
 
 def test_public_intake_is_rate_limited(monitoring):

@@ -98,6 +98,17 @@ def test_bad_questions_get_clear_problems(world):
     assert operator.status_code == 200 and operator.json["items"] == []
 
 
+def test_a_green_answer_cites_its_licence_and_a_lower_case_country_is_understood(world):
+    recruiter_id, _ = world.kenya.licensed("C.2", "RA/2", valid_until=FAR)
+    answer = world.known(recruiter_id, verdict="green")
+    assert [reason["code"] for reason in answer["reasons"]] == ["licence_active"]
+    issued = world.client.get(f"/v1/recruiters/{recruiter_id}/history").json
+    assert answer["reasons"][0]["event_id"] in {e["event_id"] for e in issued["events"]}
+    lower = world.client.get("/v1/licences/ke/RA%2F2")
+    assert lower.status_code == 200 and lower.json["recruiter_id"] == recruiter_id
+    assert world.client.get("/v1/licences/Ke/RA%2F2").status_code == 422
+
+
 def test_names_are_found_whatever_their_case_and_accents(world, monkeypatch):
     ids = [
         world.kenya.register("C.10", name="Agência São Paulo Recrutamento"),

@@ -1,6 +1,7 @@
 """SPEC §6 and §7 through a real Flask app on in-memory ports."""
 
 import base64
+import io
 import json
 import time
 from pathlib import Path
@@ -96,6 +97,7 @@ def test_a_valid_command_answers_201_with_etag(client, settings, store):
         ("[" * 100_000 + "]" * 100_000, "application/json", 400),
         ('{"notice_id": "n1", "title": "\\ud800", "country": "KE"}', "application/json", 422),
         (b"\xff\xfe{}", "application/json", 400),
+        ('{"notice_id": ' + "9" * 4301 + "}", "application/json", 400),
     ],
 )
 def test_bad_input_is_a_problem_and_leaves_no_trace(
@@ -112,6 +114,33 @@ def test_bad_input_is_a_problem_and_leaves_no_trace(
     if status == 422 and "extra" in body:
         assert "extra" in problem["errors"]
     assert store.commits == []
+
+
+def test_a_chunked_body_over_1_mib_is_refused_not_cut(client, settings, store):
+    """A chunked body has no Content-Length; its first MiB alone is a valid command."""
+    body = json.dumps(NOTICE).encode() + b" " * (1024 * 1024) + b"garbage"
+    response = client.post(
+        "/v1/notices",
+        input_stream=io.BytesIO(body),
+        content_type="application/json",
+        headers={**auth(settings), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert store.commits == []
+
+
+def test_a_chunked_body_under_1_mib_is_taken(client, settings, store):
+    response = client.post(
+        "/v1/notices",
+        input_stream=io.BytesIO(json.dumps(NOTICE).encode()),
+        content_type="application/json",
+        headers={**auth(settings), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 201
+    assert len(store.commits) == 1
 
 
 def test_wrong_country_is_403_and_records_nothing(client, settings, store):

@@ -98,11 +98,28 @@ def codes(status) -> list[str]:
     return [reason.code for reason in status.reasons]
 
 
-def test_an_active_licence_and_nothing_else_is_green():
-    status = licensed().status(30)
-    assert (status.verdict, status.reasons) == ("green", [])
+def test_an_active_licence_and_nothing_else_is_green_citing_the_issue():
+    story = licensed()
+    issued = story.facts[-1]
+    status = story.status(30)
+    assert status.verdict == "green"
+    assert [(r.code, r.event_id) for r in status.reasons] == [
+        ("licence_active", issued["event_id"])
+    ]
+    assert "2028-12-31" in status.reasons[0].message
     assert status.public["licence"]["status"] == "active"
     assert status.public["certification"] is None
+
+
+def test_a_green_answer_cites_the_certificate_grant_too():
+    story = certified(licensed())
+    granted = story.facts[-1]
+    status = story.status(30)
+    assert status.verdict == "green"
+    assert [(r.code, r.event_id) for r in status.reasons][1] == (
+        "certificate_valid",
+        granted["event_id"],
+    )
 
 
 def test_no_licence_is_red_and_cites_the_registration():

@@ -1,0 +1,119 @@
+"""Schemathesis against the four services as ``./registry up`` runs them (gunicorn, embedded
+backend), with a token of each role: every check it has, no failure; and the refusals
+gunicorn itself makes answered as problems like the rest (SPEC §7)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shared.auth.tokens import mint_dev_token
+from shared.config import SERVICES, Settings
+from tests.e2e.services import Running
+from tests.servers import ROOT
+
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+EXAMPLES_PER_OPERATION = 8
+AT_LEAST = 200
+ROLES = [
+    ("verification", None, {}),
+    ("verification", "consular_officer", {"country": "KE"}),
+    ("licensing", "ministry_officer", {"country": "KE"}),
+    ("certification", "scheme_owner", {}),
+    ("certification", "certification_body", {"cb_id": "cb-fuzz"}),
+    ("monitoring", "monitor", {"org_id": "org-fuzz"}),
+    ("monitoring", None, {}),
+]
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory) -> Settings:
+    return Settings(backend="embedded", data_dir=tmp_path_factory.mktemp("fuzz"))
+
+
+@pytest.fixture(scope="module")
+def running(settings, tmp_path_factory):
+    logs = tmp_path_factory.mktemp("logs")
+    # The public rate limit would answer most generated requests with 429, testing nothing.
+    system = Running(settings, list(SERVICES), logs, REGISTRY_PUBLIC_RATE_PER_MINUTE="1000000")
+    yield system
+    system.stop()
+
+
+@pytest.mark.parametrize(("service", "role", "claims"), ROLES)
+def test_every_check_passes_on_generated_requests(running, settings, service, role, claims):
+    headers = []
+    if role:
+        headers = ["-H", f"Authorization: Bearer {mint_dev_token(settings, role, **claims)}"]
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(CONFIG),
+        "run",
+        f"{running.url(service)}/openapi.json",
+        *headers,
+        "--checks",
+        "all",
+        "--max-examples",
+        str(EXAMPLES_PER_OPERATION),
+        "--no-color",
+        "--generation-database",
+        "none",
+    ]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    output = result.stdout + result.stderr
+    generated = re.search(r"(\d+) generated", output)
+    failures = output[output.find("FAILURES") : output.find("WARNINGS")]
+    assert result.returncode == 0, failures[:8000] or output[-3000:]
+    assert generated and int(generated.group(1)) >= AT_LEAST, output[-3000:]
+
+
+def request(running, method: str, target: str, body: bytes = b"", headers=None):
+    host, port = running.url("verification").removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        connection.putrequest(method, target)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        if "Transfer-Encoding" in (headers or {}):
+            connection.endheaders()
+            for start in range(0, len(body), 65536):
+                chunk = body[start : start + 65536]
+                connection.send(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+            connection.send(b"0\r\n\r\n")
+        else:
+            connection.putheader("Content-Length", str(len(body)))
+            connection.endheaders(body)
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type"), response.read()
+    finally:
+        connection.close()
+
+
+def test_a_request_line_over_the_limit_is_a_problem(running):
+    status, content_type, body = request(running, "GET", "/v1/recruiters/" + "a" * 5000)
+    assert (status, content_type) == (414, "application/problem+json")
+    assert json.loads(body)["status"] == 414
+
+
+def test_a_chunked_body_over_1_mib_is_refused(running):
+    body = json.dumps({"items": [{"recruiter_id": "rec-1"}]}).encode() + b" " * (1536 * 1024)
+    headers = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+    status, content_type, _ = request(running, "POST", "/v1/verifications", body, headers)
+    assert (status, content_type) == (413, "application/problem+json")
+
+
+def test_a_number_too_long_for_python_is_malformed_json(running):
+    body = ('{"items": ' + "9" * 4301 + "}").encode()
+    headers = {"Content-Type": "application/json"}
+    status, content_type, answer = request(running, "POST", "/v1/verifications", body, headers)
+    assert (status, content_type) == (400, "application/problem+json")
+    assert "too long" in json.loads(answer)["detail"]
