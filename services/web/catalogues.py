@@ -62,7 +62,10 @@ def update(languages=None) -> dict[str, list[str]]:
         path = po_path(language)
         path.parent.mkdir(parents=True, exist_ok=True)
         catalog = read(language) if path.exists() else Catalog(locale=language)
+        created = catalog.creation_date
         catalog.update(template, no_fuzzy_matching=True)
+        # A run that changes no message leaves the files as they were.
+        catalog.creation_date = created
         with path.open("wb") as target:
             write_po(target, catalog, no_location=True, width=100, ignore_obsolete=True)
         path.with_suffix(".mo").write_bytes(compiled(catalog))
