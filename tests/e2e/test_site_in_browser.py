@@ -135,13 +135,18 @@ class Registry:
     def submit(self, form_selector: str = "main form", navigates: bool = True) -> None:
         """Press the form's button; unless the page checks it in place (the receipt), wait
         for the answer to replace the page."""
+        self.loaded()
         page = self.browser.find_element(By.TAG_NAME, "html")
         self.browser.find_element(By.CSS_SELECTOR, f"{form_selector} button[type=submit]").click()
         if navigates:
             WebDriverWait(self.browser, 30).until(staleness_of(page))
-            WebDriverWait(self.browser, 30).until(
-                lambda browser: browser.execute_script("return document.readyState") == "complete"
-            )
+            self.loaded()
+
+    def loaded(self) -> None:
+        # On a busy machine a page may still be replacing the last when the test reads it.
+        WebDriverWait(self.browser, 30).until(
+            lambda browser: browser.execute_script("return document.readyState") == "complete"
+        )
 
     def check(self, language: str) -> None:
         check_page(self.browser, self.site, language)
