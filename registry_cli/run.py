@@ -17,15 +17,15 @@ import time
 
 from shared.auth.keys import load_or_create_private_key
 from shared.auth.tokens import dev_key_path
-from shared.config import SERVICES, Settings
+from shared.config import SERVICES, SITE, Settings
 from shared.logs import configure_logging
 
 
 def add_parser(commands) -> None:
-    up = commands.add_parser("up", help="run the four services in the foreground")
+    up = commands.add_parser("up", help="run the four services and the site in the foreground")
     up.set_defaults(handler=handle_up)
     serve = commands.add_parser("serve", help="run one service's HTTP processes (gunicorn)")
-    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("service", choices=(*SERVICES, SITE))
     serve.set_defaults(handler=handle_serve)
     worker = commands.add_parser("worker", help="run one service's relay, consumers, schedulers")
     worker.add_argument("service", choices=SERVICES)
@@ -63,11 +63,12 @@ def handle_up(_arguments, _extra) -> int:
     for service in SERVICES:
         commands[f"{service} http"] = [sys.executable, "-m", "registry_cli", "serve", service]
         commands[f"{service} worker"] = worker_command(service)
+    commands[f"{SITE} http"] = [sys.executable, "-m", "registry_cli", "serve", SITE]
     processes = {name: subprocess.Popen(command) for name, command in commands.items()}
     print(
         f"registry: {settings.backend} backend, data in {settings.data_dir.name}/", file=sys.stderr
     )
-    for service in SERVICES:
+    for service in (*SERVICES, SITE):
         print(f"  {service:<14} http://127.0.0.1:{settings.ports[service]}")
     sys.stdout.flush()
     return _supervise(processes, commands)

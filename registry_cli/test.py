@@ -13,9 +13,17 @@ def add_parser(commands) -> None:
 
 
 def handle(_arguments, extra: list[str]) -> int:
+    from shared.browser import NoBrowser, ensure_chromium
+
     lint = subprocess.run([sys.executable, "-m", "ruff", "check", "."], check=False)
     if lint.returncode != 0:
         return lint.returncode
+    try:
+        # The site's browser tests need it; a missing browser is a failure, never a skip.
+        ensure_chromium()
+    except NoBrowser as error:
+        print(f"registry test: no browser for the site's tests: {error}", file=sys.stderr)
+        return 1
     result = subprocess.run([sys.executable, "-m", "pytest", *extra], env=os.environ, check=False)
     # pytest exits 5 when it collected nothing: a suite that ran no test has failed.
     return 1 if result.returncode == 5 else result.returncode

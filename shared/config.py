@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SERVICES = ("verification", "licensing", "certification", "monitoring")
-DEFAULT_PORTS = {"verification": 8000, "licensing": 8001, "certification": 8002, "monitoring": 8003}
+# The public site calls the APIs like any other client; it has no store and no worker.
+SITE = "web"
+DEFAULT_PORTS = {
+    "verification": 8000,
+    "licensing": 8001,
+    "certification": 8002,
+    "monitoring": 8003,
+    SITE: 8080,
+}
 BACKENDS = ("embedded", "stack")
 
 

@@ -6,11 +6,6 @@ Idempotency-Key derived from what it writes, so a second run replays instead of 
 
 from __future__ import annotations
 
-import hashlib
-import json
-import sys
-import urllib.error
-import urllib.request
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import NoReturn
@@ -18,6 +13,7 @@ from typing import NoReturn
 from services.licensing.domain import recruiter_id_for
 from shared.auth.tokens import mint_dev_token
 from shared.config import Settings
+from shared.seeding import Api, ApiError, fail
 
 # Country: currency, the ministry's UTC offset, the security deposit it requires.
 COUNTRIES = {
@@ -26,6 +22,20 @@ COUNTRIES = {
     "NP": ("NPR", "+05:45", "10000000"),
     "BD": ("BDT", "+06:00", "1000000"),
 }
+
+
+def _issued_to_end_in(days: int) -> str:
+    """The issue date of a three-year licence that ends ``days`` from today."""
+    end = date.today() + timedelta(days=days + 1)
+    return (
+        (end.replace(day=28) if (end.month, end.day) == (2, 29) else end)
+        .replace(year=end.year - 3)
+        .isoformat()
+    )
+
+
+# Within 30 days of its end: the verdict warns (amber, licence_expiring).
+EXPIRING = _issued_to_end_in(20)
 # Country, registration number, legal name, trade names, address, licence number, story
 # (see _steps), licensed since. All fictional.
 RECRUITERS = [
@@ -94,6 +104,13 @@ RECRUITERS = [
      "KDA Avenue, Khulna", "RL-1478", "suspended", "2024-05-30"),
     ("BD", "C-163015/2021", "Sonali Dhan Recruiting Agency Ltd.", ["Sonali Dhan"],
      "Purana Paltan, Dhaka", "RL-1512", "denied", None),
+    # Names as their papers print them, in Devanagari and Bengali; licences about to end.
+    ("NP", "195402/080/081", "हिमाली रोजगार सेवा प्रा. लि.", ["Himali Rojgar Sewa"],
+     "Putalisadak, Kathmandu", "1322/082/083", "active", EXPIRING),
+    ("BD", "C-166204/2022", "মেঘদূত ওভারসিজ লিমিটেড", ["Meghdoot Overseas"],
+     "Gulshan Avenue, Dhaka", "RL-1560", "active", "2025-03-03"),
+    ("PH", "CS202307719", "Señora del Pilar Manpower Services, Inc.", ["Señora del Pilar"],
+     "Rizal Ave., Santa Cruz, Manila", "DMW-171-LB-110525-R", "active", EXPIRING),
 ]  # fmt: skip
 # Registration number: violations as (description, decided on, penalty, amount or None).
 VIOLATIONS = {
@@ -218,57 +235,6 @@ def _steps(story: str, since: str | None, tz: str) -> list[tuple[str, dict]]:
     }[story]
 
 
-class ApiError(Exception):
-    pass
-
-
-class Api:
-    """JSON over HTTP to one service, as one caller; counts writes made and replayed."""
-
-    def __init__(self, base: str, token: str | None = None):
-        self.base, self.token = base, token
-        self.made = self.replayed = 0
-
-    def get(self, path: str) -> dict:
-        return self._call("GET", path)
-
-    def post(self, path: str, body: dict, conflict_ok: bool = False) -> dict | None:
-        """The response body; None for a 409 when conflict_ok."""
-        return self._call("POST", path, body, conflict_ok)
-
-    def _call(self, method: str, path: str, body=None, conflict_ok: bool = False) -> dict | None:
-        headers = {"Accept": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
-        data = None
-        if body is not None:
-            data = json.dumps(body, sort_keys=True).encode()
-            digest = hashlib.sha256(path.encode() + b"\n" + data).hexdigest()[:24]
-            headers |= {"Content-Type": "application/json", "Idempotency-Key": f"seed-{digest}"}
-        # The base is always http://127.0.0.1:<port>, from the settings.
-        request = urllib.request.Request(self.base + path, data, headers, method=method)  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                if method == "POST":
-                    replayed = response.headers.get("Idempotent-Replayed") == "true"
-                    self.replayed += replayed
-                    self.made += not replayed
-                return json.load(response)
-        except urllib.error.HTTPError as error:
-            if error.code == 409 and conflict_ok:
-                return None
-            raise ApiError(f"{method} {path} answered {error.code}: {_problem(error)}") from None
-
-
-def _problem(error: urllib.error.HTTPError) -> str:
-    try:
-        problem = json.load(error)
-    except ValueError:
-        return error.reason
-    detail = f"{problem.get('title', error.reason)}: {problem.get('detail', '')}"
-    return detail + (f" {json.dumps(problem['errors'])}" if problem.get("errors") else "")
-
-
 def load(settings: Settings) -> None:
     base = f"http://127.0.0.1:{settings.ports['licensing']}"
     try:
@@ -362,5 +328,4 @@ def _counts(statuses: Counter) -> str:
 
 
 def _fail(message: str) -> NoReturn:
-    print(f"registry seed: licensing: {message}", file=sys.stderr)
-    raise SystemExit(1)
+    fail("licensing", message)

@@ -9,6 +9,7 @@ import sys
 import urllib.error
 import urllib.request
 
+from shared.config import SITE
 from shared.consumer import wait_for
 from tests.servers import ROOT, free_port
 
@@ -43,7 +44,8 @@ class Running:
         env |= variables
         self.processes = []
         for service in services:
-            for command in ("serve", "worker"):
+            # The site has no worker: it only calls the others' APIs.
+            for command in ("serve",) if service == SITE else ("serve", "worker"):
                 output = open(logs / f"{service}-{command}.log", "wb") if logs else None  # noqa: SIM115
                 self.processes.append(
                     subprocess.Popen(

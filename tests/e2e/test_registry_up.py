@@ -1,5 +1,5 @@
-"""``./registry up`` serves /healthz, /readyz and /metrics for the four services, and
-Ctrl-C stops everything it started."""
+"""``./registry up`` serves /healthz, /readyz and /metrics for the four services and the
+public site, and Ctrl-C stops everything it started."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from shared.config import SERVICES
+from shared.config import SERVICES, SITE
 from shared.consumer import wait_for
 from tests.servers import ROOT, free_port
 
@@ -28,7 +28,7 @@ def answers(url: str) -> bool:
 @pytest.mark.parametrize("backend_name", ["embedded", "stack"])
 def test_up_answers_readiness_on_every_service_and_stops_on_ctrl_c(request, backend_name):
     settings = request.getfixturevalue(f"{backend_name}_settings")
-    ports = {service: free_port() for service in SERVICES}
+    ports = {service: free_port() for service in (*SERVICES, SITE)}
     env = {
         **os.environ,
         "REGISTRY_BACKEND": backend_name,
