@@ -6,6 +6,7 @@ import base64
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
+
 from registry_client.tlog import tiles
 from registry_client.tlog.canonical import NotCanonicalisable, canonical_json
 from registry_client.tlog.checkpoint import Checkpoint, CheckpointError, open_checkpoint

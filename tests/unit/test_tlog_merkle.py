@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pytest
+
 from registry_client.tlog import merkle
 from registry_client.tlog.tree import MemoryHashStore, MerkleTree
 
