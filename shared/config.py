@@ -33,6 +33,9 @@ class Settings:
     receipt_keys_dir: Path | None = None  # default: under the verification data directory
     receipt_issuer: str = "recruiter-registry/verification"
     receipt_ttl_seconds: int = 24 * 3600
+    log_keys_dir: Path | None = None  # default: under the verification data directory
+    # The public log's name in its checkpoints and note key: a URL-like name, no scheme.
+    log_origin: str = "recruiter-registry.invalid/log"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -44,6 +47,7 @@ class Settings:
             )
         key_file = env.get("REGISTRY_TOKEN_PUBLIC_KEY_FILE")
         receipt_keys = env.get("REGISTRY_RECEIPT_KEYS_DIR")
+        log_keys = env.get("REGISTRY_LOG_KEYS_DIR")
         return cls(
             backend=backend,
             data_dir=Path(env.get("REGISTRY_DATA_DIR", "var")).resolve(),
@@ -70,6 +74,8 @@ class Settings:
             receipt_ttl_seconds=int(
                 env.get("REGISTRY_RECEIPT_TTL_SECONDS", cls.receipt_ttl_seconds)
             ),
+            log_keys_dir=Path(log_keys) if log_keys else None,
+            log_origin=env.get("REGISTRY_LOG_ORIGIN", cls.log_origin),
         )
 
     def topic(self, name: str) -> str:
