@@ -147,3 +147,11 @@ def test_entry_bundles_round_trip():
     assert tiles.decode_entry_bundle(tiles.encode_entry_bundle(entries)) == entries
     with pytest.raises(tiles.TileError):
         tiles.decode_entry_bundle(b"\x00\x05abc")
+
+
+def test_canonical_json_escapes_every_control_character_as_rfc8785_says():
+    short = {0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"}
+    for code in range(0x20):
+        expected = short.get(code, f"\\u{code:04x}")
+        assert canonical_json(chr(code)) == f'"{expected}"'.encode()
+    assert canonical_json("\x7f\u2028/") == '"\x7f\u2028/"'.encode()

@@ -7,6 +7,7 @@ not have to trust. Floats are refused rather than formatted almost right.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,7 +23,10 @@ def canonical_json(value: Any) -> bytes:
     """The UTF-8 bytes of ``value`` in RFC 8785 form."""
     parts: list[str] = []
     _write(value, parts)
-    return "".join(parts).encode("utf-8")
+    try:
+        return "".join(parts).encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise NotCanonicalisable("lone surrogates have no UTF-8 form") from error
 
 
 def _write(value: Any, out: list[str]) -> None:
@@ -69,28 +73,7 @@ def _object(value: Mapping[Any, Any], out: list[str]) -> None:
     out.append("}")
 
 
-_SHORT_ESCAPES = {
-    "\b": "\\b",
-    "\t": "\\t",
-    "\n": "\\n",
-    "\f": "\\f",
-    "\r": "\\r",
-    '"': '\\"',
-    "\\": "\\\\",
-}
-
-
 def _string(text: str) -> str:
-    out = ['"']
-    for char in text:
-        code = ord(char)
-        if char in _SHORT_ESCAPES:
-            out.append(_SHORT_ESCAPES[char])
-        elif code < 0x20:
-            out.append(f"\\u{code:04x}")
-        elif 0xD800 <= code <= 0xDFFF:
-            raise NotCanonicalisable("lone surrogates have no UTF-8 form")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
+    # json's escaping is JCS's: the two-letter escapes, \u00xx (lower-case) for other
+    # control characters, everything else as itself; lone surrogates fail at encoding.
+    return json.dumps(text, ensure_ascii=False)
