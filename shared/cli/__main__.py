@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from shared.cli import contracts, receipt_key, replay, run, seed, stack, test, token
+from shared.cli import contracts, log_key, receipt_key, replay, run, seed, stack, test, token
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="registry", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (run, stack, token, seed, replay, receipt_key, contracts, test):
+    for module in (run, stack, token, seed, replay, receipt_key, log_key, contracts, test):
         module.add_parser(commands)
     arguments, extra = parser.parse_known_args(argv)
     if extra and arguments.command != "test":

@@ -180,3 +180,20 @@ def test_an_append_cut_short_before_the_head_moved_leaves_no_trace(settings, mon
     assert log.tree.inclusion_proof(280) == reference.inclusion_proof(280)
     assert log.tile("0/001.p/44") == b"".join(reference.leaf_hash(n) for n in range(256, 300))
     assert tiles.decode_entry_bundle(log.tile("entries/001.p/44"))[-1] == canonical_json(fact(299))
+
+
+def test_log_key_command_shows_and_rotates_the_verifier_key(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "REGISTRY_DATA_DIR": str(tmp_path), "REGISTRY_LOG_ORIGIN": "x.test/log"}
+    command = [sys.executable, "-m", "shared.cli", "log-key"]
+    run = lambda action: subprocess.run(  # noqa: E731
+        [*command, action], env=env, capture_output=True, text=True, check=True
+    ).stdout.splitlines()[-1]
+    shown = run("show")
+    assert NoteVerifier.parse(shown).name == "x.test/log"
+    assert run("show") == shown
+    rotated = run("rotate")
+    assert rotated != shown and run("show") == rotated
