@@ -197,3 +197,23 @@ def test_log_key_command_shows_and_rotates_the_verifier_key(tmp_path):
     assert run("show") == shown
     rotated = run("rotate")
     assert rotated != shown and run("show") == rotated
+
+
+def test_typed_client_calls_the_service_and_checks_what_it_says(embedded_settings):
+    from registry_client.api import RegistryClient
+    from registry_client.fetch import ProblemAnswer
+
+    appender(embedded_settings).append([fact(n) for n in range(12)])
+    with serving(VERIFICATION.create_app(embedded_settings)) as url:
+        client = RegistryClient(url, issuer=embedded_settings.receipt_issuer)
+        batch = client.verify_many([{"recruiter_id": "rec-0001"}])
+        assert batch.results == [{"query": {"recruiter_id": "rec-0001"}, "found": False}]
+        assert client.verified_claims(batch)["results"] == batch.results
+        with pytest.raises(ProblemAnswer) as unknown:
+            client.status("rec-0001")
+        assert unknown.value.status == 404
+        checkpoint = client.checkpoint(client.log_key())
+        proof = client.inclusion_proof(7, checkpoint.size)
+        verify_inclusion_proof(proof, leaf_hash_of_facts(fact(7)), checkpoint)
+        with pytest.raises(ProblemAnswer):
+            client.consistency_proof(5, checkpoint.size + 1)
