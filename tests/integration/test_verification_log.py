@@ -217,3 +217,11 @@ def test_typed_client_calls_the_service_and_checks_what_it_says(embedded_setting
         verify_inclusion_proof(proof, leaf_hash_of_facts(fact(7)), checkpoint)
         with pytest.raises(ProblemAnswer):
             client.consistency_proof(5, checkpoint.size + 1)
+
+
+def test_an_origin_that_cannot_name_a_note_key_stops_the_service_at_start(embedded_settings):
+    import dataclasses
+
+    broken = dataclasses.replace(embedded_settings, log_origin="my log+1")
+    with pytest.raises(ValueError, match="REGISTRY_LOG_ORIGIN"):
+        VERIFICATION.create_app(broken)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from registry_client.tlog.note import valid_key_name
 from services.verification.log import schemas
 from services.verification.log.keys import current_signer, log_keys_dir
 from services.verification.log.public_log import PublicLog
@@ -23,6 +24,8 @@ FRESH = "no-cache"
 
 def public_log(parts: Parts) -> PublicLog:
     settings = parts.settings
+    if not valid_key_name(settings.log_origin):
+        raise ValueError("REGISTRY_LOG_ORIGIN must be a name without spaces or '+'")
     return PublicLog(
         ReadModelLogStore(parts.read_models),
         lambda: current_signer(log_keys_dir(settings), settings.log_origin),
