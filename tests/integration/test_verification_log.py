@@ -225,3 +225,16 @@ def test_an_origin_that_cannot_name_a_note_key_stops_the_service_at_start(embedd
     broken = dataclasses.replace(embedded_settings, log_origin="my log+1")
     with pytest.raises(ValueError, match="REGISTRY_LOG_ORIGIN"):
         VERIFICATION.create_app(broken)
+
+
+def test_leaves_an_entry_bundle_cannot_carry_are_refused_before_anything_is_written(
+    embedded_settings,
+):
+    from shared.errors import Invalid
+
+    log = appender(embedded_settings)
+    with pytest.raises(Invalid):
+        log.append([fact(0), {"note": "x" * 70_000}])
+    with pytest.raises(Invalid):
+        log.append([{"ratio": 0.5}])
+    assert log.tree.size == 0

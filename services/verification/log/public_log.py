@@ -39,6 +39,8 @@ class PublicLog:
             leaves = [canonical_json(fact) for fact in facts]
         except NotCanonicalisable as error:
             raise Invalid(f"a log leaf must be plain JSON: {error}") from error
+        if any(len(leaf) > tiles.MAX_ENTRY_BYTES for leaf in leaves):
+            raise Invalid(f"a log leaf is at most {tiles.MAX_ENTRY_BYTES} bytes (entry bundles)")
         first = self.tree.size
         self.store.write_entries(first, [leaf.decode() for leaf in leaves])
         self.tree.append(leaves)
@@ -52,8 +54,8 @@ class PublicLog:
             return self._signer
 
     def checkpoint(self) -> str:
-        size = self.tree.size
-        return Checkpoint(self.signer().name, size, self.tree.root(size)).sign(self.signer())
+        size, signer = self.tree.size, self.signer()
+        return Checkpoint(signer.name, size, self.tree.root(size)).sign(signer)
 
     def verifier_key(self) -> str:
         return self.signer().verifier.encoded()

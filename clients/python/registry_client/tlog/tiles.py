@@ -16,6 +16,7 @@ from registry_client.tlog.merkle import NodeReader
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
 MAX_LEVEL = 63 // TILE_HEIGHT
+MAX_ENTRY_BYTES = 0xFFFF  # an entry bundle writes each length in two bytes
 ENTRIES = "entries"
 _GROUP = re.compile(r"^x\d{3}$")
 _LAST = re.compile(r"^\d{3}$")
@@ -102,8 +103,8 @@ def encode_entry_bundle(entries: list[bytes]) -> bytes:
     """Each entry as a big-endian uint16 length and its bytes."""
     out = []
     for entry in entries:
-        if len(entry) > 0xFFFF:
-            raise TileError("an entry bundle holds entries of at most 65535 bytes")
+        if len(entry) > MAX_ENTRY_BYTES:
+            raise TileError(f"an entry bundle holds entries of at most {MAX_ENTRY_BYTES} bytes")
         out.append(struct.pack(">H", len(entry)) + entry)
     return b"".join(out)
 
