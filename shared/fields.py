@@ -37,12 +37,14 @@ class _IsoCode(fields.String):
     error: str
 
     def __init__(self, **kwargs):
-        metadata = {"enum": self.codes, **kwargs.pop("metadata", {})}
+        # JSON Schema's enum is checked before its type: a null allowed must be listed.
+        codes = [*self.codes, None] if kwargs.get("allow_none") else self.codes
+        metadata = {"enum": codes, **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         code = super()._deserialize(value, attr, data, **kwargs)
-        if code not in self.metadata["enum"]:
+        if code not in self.codes:
             raise ValidationError(self.error)
         return code
 

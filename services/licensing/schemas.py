@@ -60,7 +60,10 @@ class Penalty(Schema):
     json_schema = {
         "anyOf": [
             {"properties": {"amount": {"type": "null"}, "currency": {"type": "null"}}},
-            {"required": ["amount", "currency"], "properties": {"amount": {"type": "string"}}},
+            {
+                "required": ["amount", "currency"],
+                "properties": {"amount": {"type": "string"}, "currency": {"type": "string"}},
+            },
         ]
     }
 

@@ -16,15 +16,24 @@ from tests.e2e.services import Running, call
 
 
 def events_of(settings, topic: str, type_suffix: str) -> list[dict]:
-    consumer = KafkaConsumer(
-        settings.topic(topic),
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        auto_offset_reset="earliest",
-        consumer_timeout_ms=2000,
-    )
-    found = [json.loads(r.value) for r in consumer]
-    consumer.close()
-    return [event for event in found if event["type"].endswith(type_suffix)]
+    """The topic's events of one type, once there is one: on a busy machine a fresh
+    consumer may take longer than its idle timeout to fetch the first record."""
+    found: list[dict] = []
+
+    def read() -> bool:
+        consumer = KafkaConsumer(
+            settings.topic(topic),
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            auto_offset_reset="earliest",
+            consumer_timeout_ms=2000,
+        )
+        events = [json.loads(r.value) for r in consumer]
+        consumer.close()
+        found[:] = [event for event in events if event["type"].endswith(type_suffix)]
+        return bool(found)
+
+    wait_for(read, timeout=60)
+    return found
 
 
 def test_licence_suspension_suspends_the_certificate_across_services(stack_settings):
