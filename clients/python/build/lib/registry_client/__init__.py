@@ -1,1 +1,0 @@
-"""Offline verification of the recruiter registry's receipts and its public log."""
