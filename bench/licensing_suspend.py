@@ -89,7 +89,7 @@ def main() -> None:
         }
         token = mint_dev_token(Settings(data_dir=Path(data)), "ministry_officer", country="KE")
         server = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli", "serve", "licensing"], cwd=ROOT, env=env
+            [sys.executable, "-m", "registry_cli", "serve", "licensing"], cwd=ROOT, env=env
         )
         try:
             assert wait_for(lambda: ready(port), timeout=60), "licensing did not start"

@@ -45,8 +45,8 @@ from pathlib import Path
 
 from bench.bare_flask import BODY_FILE
 from bench.clients import Client, licensed_recruiters, percentile, ready, report_load
+from registry_cli.run import gunicorn_command
 from shared.auth.tokens import mint_dev_token
-from shared.cli.run import gunicorn_command
 from shared.config import Settings
 from shared.consumer import wait_for
 from tests.servers import ROOT, free_port, real_servers
@@ -192,7 +192,7 @@ def main() -> None:
                 for role in ("serve", "worker"):
                     processes.append(
                         subprocess.Popen(
-                            [sys.executable, "-m", "shared.cli", role, service], cwd=ROOT, env=env
+                            [sys.executable, "-m", "registry_cli", role, service], cwd=ROOT, env=env
                         )
                     )
             for service in ("licensing", "verification"):

@@ -6,11 +6,16 @@ from datetime import datetime
 from typing import Any, Self
 
 from shared.clock import parse_instant
-from shared.events.envelope import Change, event_name
+from shared.events.catalogue import DomainEvent
+from shared.events.envelope import Change
+from shared.events.reading import read
 
 
 class Aggregate:
-    """Rebuilt by applying its stream; ``on_<change name>`` methods mutate the state."""
+    """Rebuilt by applying its stream; ``on_<event name>`` methods mutate the state.
+
+    Command methods check the rules and ``record`` typed events; ``on_`` methods only
+    apply them, so a stored stream loads whatever the rules have become since."""
 
     # The recruiter its events concern, if any: their ``recruiterid`` and bus key (SPEC §8).
     recruiter_id: str | None = None
@@ -27,11 +32,11 @@ class Aggregate:
     @classmethod
     def rebuild(cls, stream_id: str, events: list[dict[str, Any]]) -> Self:
         aggregate = cls(stream_id)
-        for event in events:
-            name = event_name(event)
-            aggregate._mutate(name, event["data"], parse_instant(event["effectiveat"]))
-            aggregate.version = event["streamversion"]
-            aggregate.latest[name] = event["id"]
+        for stored in events:
+            received = read(stored)
+            aggregate._mutate(received.event, parse_instant(received.effective_at))
+            aggregate.version = received.stream_version
+            aggregate.latest[received.name] = received.id
         return aggregate
 
     @property
@@ -49,10 +54,10 @@ class Aggregate:
     def exists(self) -> bool:
         return self.version > 0 or bool(self.pending)
 
-    def record(self, name: str, data: dict[str, Any], effective_at: datetime | None = None) -> None:
+    def record(self, event: DomainEvent, effective_at: datetime | None = None) -> None:
         when = effective_at or self.now
-        self._mutate(name, data, when)
-        self.pending.append(Change(name, data, when))
+        self._mutate(event, when)
+        self.pending.append(Change(event.event_name, event.to_data(), when, event.event_version))
 
-    def _mutate(self, name: str, data: dict[str, Any], effective_at: datetime | None) -> None:
-        getattr(self, f"on_{name}")(data, effective_at)
+    def _mutate(self, event: DomainEvent, effective_at: datetime | None) -> None:
+        getattr(self, f"on_{event.event_name}")(event, effective_at)

@@ -9,7 +9,7 @@ import abc
 import threading
 from collections.abc import Sequence
 
-from shared.bus.base import EventPublisher, MessageSource, dead_letter_topic
+from shared.bus.base import BusHead, EventPublisher, MessageSource, dead_letter_topic
 from shared.config import Settings
 from shared.events.schemas import EventSchemas, default_schemas
 from shared.eventstore.base import EventStore
@@ -40,6 +40,10 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def source(self, service: str, consumer: str, topics: Sequence[str]) -> MessageSource:
         """A source over logical topics, remembering its place under ``service.consumer``."""
+
+    @abc.abstractmethod
+    def head(self, topics: Sequence[str]) -> BusHead:
+        """What is on the bus of these logical topics beyond a reader's positions."""
 
     @abc.abstractmethod
     def relay(self, service: str) -> OutboxRelay | None:
@@ -83,6 +87,11 @@ class EmbeddedBackend(Backend):
         tables = {topic: self._events_file(producer_of(topic)) for topic in topics}
         return EmbeddedSource(tables, self.read_models(service), f"{service}.{consumer}")
 
+    def head(self, topics: Sequence[str]) -> BusHead:
+        from shared.bus.embedded import EmbeddedHead
+
+        return EmbeddedHead({topic: self._events_file(producer_of(topic)) for topic in topics})
+
     def relay(self, service: str) -> OutboxRelay | None:
         return None
 
@@ -108,6 +117,7 @@ class StackBackend(Backend):
         super().__init__(settings, schemas)
         self._publisher: EventPublisher | None = None
         self._probe = None
+        self._heads: list[BusHead] = []
         self._lock = threading.Lock()
 
     def _database(self, service: str):
@@ -132,6 +142,15 @@ class StackBackend(Backend):
         self.ensure_topics(names)
         group = f"{self.settings.topic_prefix}{service}.{consumer}"
         return KafkaSource(self.settings.kafka_bootstrap_servers, names, group, self.publisher())
+
+    def head(self, topics: Sequence[str]) -> BusHead:
+        from shared.bus.kafka import KafkaHead
+
+        names = [self.settings.topic(topic) for topic in topics]
+        head = KafkaHead(self.settings.kafka_bootstrap_servers, names)
+        with self._lock:
+            self._heads.append(head)
+        return head
 
     def relay(self, service: str) -> OutboxRelay | None:
         topic = self.settings.topic(f"{service}.events")
@@ -164,6 +183,9 @@ class StackBackend(Backend):
             if self._probe is not None:
                 self._probe.close()
                 self._probe = None
+            for head in self._heads:
+                head.close()
+            self._heads.clear()
 
     def ping_bus(self) -> None:
         from shared.bus.kafka import KafkaProbe

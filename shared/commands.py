@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from shared.aggregate import Aggregate
 from shared.clock import Clock, utc_now
+from shared.consistency import Written
 from shared.errors import ConcurrencyError, IdempotencyKeyUsed, Invalid, NotFound
 from shared.events.envelope import Provenance, wrap
 from shared.eventstore.base import EventStore, Idempotency
@@ -35,6 +36,8 @@ class Outcome:
     status: int
     body: dict[str, Any]
     version: int
+    # The Registry-Token of a write: what a reader waits for to see it (SPEC §13).
+    written: str | None = None
 
 
 class StreamWriter:
@@ -84,7 +87,8 @@ class StreamWriter:
         status: int = 200,
     ) -> Outcome:
         version = aggregate.next_version
-        outcome = Outcome(status, render(aggregate), version)
+        written = Written(self.service, aggregate.id, version, aggregate.recruiter_id)
+        outcome = Outcome(status, render(aggregate), version, written.token())
         events = wrap(
             self.service,
             aggregate.id,

@@ -33,6 +33,10 @@ class Settings:
     receipt_keys_dir: Path | None = None  # default: under the verification data directory
     receipt_issuer: str = "recruiter-registry/verification"
     receipt_ttl_seconds: int = 24 * 3600
+    # How long a verification answer waits for the writes its caller names (SPEC §13).
+    consistency_wait_seconds: float = 5.0
+    # Unread messages older than this on a recruiter's partitions: never vouch (SPEC 13).
+    stale_after_seconds: float = 10.0
     log_keys_dir: Path | None = None  # default: under the verification data directory
     # The public log's name in its checkpoints and note key: a URL-like name, no scheme.
     log_origin: str = "recruiter-registry.invalid/log"
@@ -74,6 +78,10 @@ class Settings:
             receipt_ttl_seconds=int(
                 env.get("REGISTRY_RECEIPT_TTL_SECONDS", cls.receipt_ttl_seconds)
             ),
+            consistency_wait_seconds=float(
+                env.get("REGISTRY_CONSISTENCY_WAIT_S", cls.consistency_wait_seconds)
+            ),
+            stale_after_seconds=float(env.get("REGISTRY_STALE_AFTER_S", cls.stale_after_seconds)),
             log_keys_dir=Path(log_keys) if log_keys else None,
             log_origin=env.get("REGISTRY_LOG_ORIGIN", cls.log_origin),
         )

@@ -11,6 +11,7 @@ from shared.bus.base import Message, MessageSource
 from shared.errors import InvalidEvent, Unavailable
 from shared.events.envelope import decode
 from shared.events.schemas import EventSchemas
+from shared.process import ProcessManager
 from shared.projection import Projection
 
 log = logging.getLogger(__name__)
@@ -18,7 +19,12 @@ CHECK_SECONDS = 2.0
 
 
 class ConsumerRunner:
-    def __init__(self, source: MessageSource, projection: Projection, schemas: EventSchemas):
+    def __init__(
+        self,
+        source: MessageSource,
+        projection: Projection | ProcessManager,
+        schemas: EventSchemas,
+    ):
         self.source = source
         self.projection = projection
         self.schemas = schemas

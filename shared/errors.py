@@ -64,5 +64,13 @@ class Unavailable(RegistryError):
     retry_after = 5
 
 
+class CatchingUp(Unavailable):
+    """A projection has not yet read what the answer needs; the caller should retry (503)."""
+
+    def __init__(self, detail: str, retry_after: int = 1):
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class InvalidEvent(RegistryError):
     """An event does not match its envelope or data schema."""

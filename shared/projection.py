@@ -12,7 +12,9 @@ import abc
 from typing import Any
 
 from shared.bus.base import Message
-from shared.readmodels.base import ReadModelStore
+from shared.events.catalogue import Received
+from shared.events.reading import read
+from shared.readmodels.base import Index, ReadModelStore
 
 APPLIED = "_applied"
 INTEGRITY = "_integrity"
@@ -23,13 +25,24 @@ class Projection(abc.ABC):
     name: str
     collection: str
     topics: tuple[str, ...]
+    # What every query on the collection is served by (see shared.readmodels.base.serves).
+    indexes: tuple[Index, ...] = ()
 
     def __init__(self, store: ReadModelStore, collection: str | None = None):
         self.store = store
         self.collection = collection or self.collection
 
+    def create_indexes(self) -> None:
+        """Declare the indexes on the collection in use (each generation has its own)."""
+        for fields in self.indexes:
+            self.store.ensure_index(self.collection, fields)
+
+    def discard(self) -> None:
+        """Remove what this projection wrote to its collection (an unfinished rebuild)."""
+        self.store.drop(self.collection)
+
     @abc.abstractmethod
-    def key_for(self, event: dict[str, Any]) -> str | None:
+    def key_for(self, event: Received) -> str | None:
         """The document an event belongs to; None only for streams this projection does
         not follow. An event of a followed stream that changes nothing must still map to
         its document (``when`` returns it unchanged), or the next one would look like a gap.
@@ -40,11 +53,15 @@ class Projection(abc.ABC):
         return message.key
 
     @abc.abstractmethod
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
         """The document after the event; pure."""
 
-    def apply(self, event: dict[str, Any]) -> bool:
-        """Apply once; False when this event (or a later one of its stream) was applied."""
+    def apply(self, envelope: dict[str, Any]) -> bool:
+        """Apply once; False when this event (or a later one of its stream) was applied.
+        The event is read through its typed definition, upcast to its latest version."""
+        return self.apply_received(read(envelope))
+
+    def apply_received(self, event: Received) -> bool:
         key = self.key_for(event)
         if key is None:
             return False
@@ -63,10 +80,10 @@ class Projection(abc.ABC):
         projections have no use for them."""
         return None
 
-    def fold(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any] | None:
+    def fold(self, document: dict[str, Any], event: Received) -> dict[str, Any] | None:
         """The document after the event, or None when it was applied already. Events of a
         stream are applied once, in version order; a skipped version is noted as a gap."""
-        stream, version = event["subject"], event["streamversion"]
+        stream, version = event.subject, event.stream_version
         applied = document.get(APPLIED, {}).get(stream, 0)
         if version <= applied:
             return None

@@ -17,11 +17,17 @@ from dataclasses import dataclass
 
 from shared.backend import Backend
 from shared.consumer import ConsumerRunner
+from shared.errors import Unavailable
 from shared.projection import Projection
 from shared.readmodels.base import ReadModelStore
 
 GENERATIONS = "generations"
 log = logging.getLogger(__name__)
+
+
+class ReplayFailed(RuntimeError):
+    """A rebuild stopped before it caught up; what it had built is gone, the current
+    generation unchanged. The message is one line, for the person who asked."""
 
 
 @dataclass(frozen=True)
@@ -67,28 +73,56 @@ def rebuild(
     timeout_seconds: float = 600,
     batch: int = 500,
 ) -> Generation:
-    """Fill the next generation from the start of the topics, then make it current."""
+    """Fill the next generation from the start of the topics, then make it current.
+    Raises ``ReplayFailed`` (having removed the unfinished generation) when it has not
+    caught up within ``timeout_seconds`` or the store or bus stay unreachable."""
     store = backend.read_models(service)
     projection = build(store)
     base = projection.collection
     new = Generation(current_generation(store, projection.name).number + 1, uuid.uuid4().hex[:8])
     projection.collection = new.collection(base)
-    source = backend.source(service, new.consumer(projection.name), projection.topics)
-    runner = ConsumerRunner(source, projection, backend.schemas)
-    deadline = time.monotonic() + timeout_seconds
+    applied = 0
     try:
-        applied = 0
-        while True:
-            applied += runner.run_once(batch, timeout_ms=1000)
-            if source.caught_up():
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"replay of {projection.name} did not catch up")
-    finally:
-        source.close()
+        projection.create_indexes()
+        source = backend.source(service, new.consumer(projection.name), projection.topics)
+        runner = ConsumerRunner(source, projection, backend.schemas)
+        deadline = time.monotonic() + timeout_seconds
+        try:
+            while True:
+                try:
+                    applied += runner.run_once(batch, timeout_ms=1000)
+                    if source.caught_up():
+                        break
+                except Unavailable:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(1)  # a store or broker restarting: wait it out, up to the deadline
+                if time.monotonic() > deadline:
+                    raise ReplayFailed(
+                        f"{service}.{projection.name} did not catch up within "
+                        f"{timeout_seconds:.0f} s ({applied} messages applied)"
+                    )
+        finally:
+            source.close()
+    except BaseException as error:
+        # Whatever stopped it, an unfinished generation is never left behind.
+        _discard(projection)
+        kept = f"generation {new.number} removed, the current one kept"
+        if isinstance(error, ReplayFailed):
+            raise ReplayFailed(f"{error}; {kept}") from None
+        if isinstance(error, Unavailable):
+            raise ReplayFailed(f"{service}.{projection.name}: {error}; {kept}") from None
+        raise
     _make_current(store, projection.name, new)
     log.info("replayed", extra={"projection": projection.name, "messages": applied})
     return new
+
+
+def _discard(projection: Projection) -> None:
+    try:
+        projection.discard()
+    except Unavailable:
+        log.warning("could not remove %s; nothing reads it", projection.collection)
 
 
 def _make_current(store: ReadModelStore, projection: str, generation: Generation) -> None:

@@ -18,6 +18,7 @@ from shared.events.schemas import EventSchemas
 from shared.eventstore.base import EventStore
 from shared.http.app import create_service_app
 from shared.logs import configure_logging
+from shared.process import ProcessManager
 from shared.projection import Projection
 from shared.readmodels.base import ReadModelStore
 from shared.replay import current_generation
@@ -47,9 +48,9 @@ class ServiceDefinition:
     name: str
     produces: bool
     projections: Sequence[Callable[[ReadModelStore], Projection]] = ()
-    # Consumers that act (record commands) on what they read. Not rebuilt by a replay,
-    # which must never act twice; the domain makes a redelivered message a no-op.
-    reactions: Sequence[Callable[[Parts], Projection]] = ()
+    # Process managers: consumers that act (record commands) on what they read. Not
+    # rebuilt by a replay, which must never act twice; each remembers what it handled.
+    reactions: Sequence[Callable[[Parts], ProcessManager]] = ()
     blueprints: Callable[[Parts], Sequence[Blueprint]] = lambda parts: ()
     schedulers: Sequence[Callable[[Parts], Worker]] = field(default_factory=tuple)
     schemas: Callable[[], EventSchemas] | None = None
@@ -58,6 +59,7 @@ class ServiceDefinition:
         settings = settings or Settings.from_env()
         backend = open_backend(settings, self.schemas() if self.schemas else None)
         parts = Parts(settings, backend, backend.read_models(self.name))
+        _create_indexes(parts.read_models, self.projections)
         if self.produces:
             parts.events = backend.event_store(self.name)
             parts.writer = StreamWriter(parts.events, self.name)
@@ -81,7 +83,9 @@ class ServiceDefinition:
         workers.extend(schedule(parts) for schedule in self.schedulers)
         return workers
 
-    def _consumer(self, parts: Parts, build: Callable[[ReadModelStore], Projection]) -> Worker:
+    def _consumer(
+        self, parts: Parts, build: Callable[[ReadModelStore], Projection | ProcessManager]
+    ) -> Worker:
         projection = build(parts.read_models)
         base = projection.collection
 
@@ -94,6 +98,8 @@ class ServiceDefinition:
                 if generation is None:
                     return
                 projection.collection = generation.collection(base)
+                if _retry(lambda: projection.create_indexes() or True, stop) is None:
+                    return
                 name = generation.consumer(projection.name)
                 source = _retry(
                     lambda name=name: parts.backend.source(self.name, name, projection.topics),
@@ -120,6 +126,24 @@ class ServiceDefinition:
                 relay.run_until_stopped(stop)
 
         return run
+
+
+def _create_indexes(
+    store: ReadModelStore, projections: Sequence[Callable[[ReadModelStore], Projection]]
+) -> None:
+    """Those of the current generations, before any reader queries them; a store not up
+    yet is left to the consumers, which create them when they start."""
+    from shared.errors import Unavailable
+
+    for build in projections:
+        projection = build(store)
+        try:
+            generation = current_generation(store, projection.name)
+            projection.collection = generation.collection(projection.collection)
+            projection.create_indexes()
+        except Unavailable as error:
+            log.warning("indexes left to the consumer: %s", error)
+            return
 
 
 def periodic(name: str, interval_variable: str, tick: Callable[[], object]) -> Worker:

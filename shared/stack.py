@@ -1,8 +1,10 @@
-"""Local servers for development and CI: a real Kafka broker (KRaft) and FerretDB.
+"""Local servers for development and CI: a real Kafka broker (KRaft) and a
+MongoDB-compatible server (one of shared.mongo_servers).
 
-Both are installed from package registries on first use (Kafka jars through Maven,
-FerretDB built with Go from deploy/stack/) and run detached on 127.0.0.1, so they
-outlive the CLI process that started them. Everything lives under <data_dir>/stack/.
+Both are installed from package registries on first use (Kafka jars through Maven, the
+MongoDB-compatible server as shared.mongo_servers says) and run detached on 127.0.0.1,
+so they outlive the CLI process that started them. Everything lives under
+<data_dir>/stack/.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import fcntl
-import hashlib
 import os
 import shutil
 import signal
@@ -22,9 +23,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.mongo_servers import DEFAULT, SERVERS, MongoServer, fingerprint, mongo_server
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 KAFKA_DEPLOY = REPO_ROOT / "deploy" / "stack" / "kafka"
-FERRETDB_DEPLOY = REPO_ROOT / "deploy" / "stack" / "ferretdb"
 
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 120.0
@@ -60,14 +62,6 @@ class _Layout:
     def kafka_properties(self) -> Path:
         return self.root / "kafka" / "server.properties"
 
-    @property
-    def ferretdb_data(self) -> Path:
-        return self.root / "ferretdb" / "data"
-
-    @property
-    def ferretdb_bin(self) -> Path:
-        return self.root / "bin" / "ferretdb-registry"
-
     def log_file(self, name: str) -> Path:
         return self.root / "logs" / f"{name}.log"
 
@@ -90,38 +84,53 @@ def _layout(data_dir: Path) -> _Layout:
 
 def up(
     data_dir: Path,
-    kafka_port: int = 9092,
+    kafka_port: int | None = 9092,
     mongo_port: int = 27017,
     topics: Sequence[str] = (),
     partitions: int = 3,
     log: Log = print,
+    mongo: str = DEFAULT,
 ) -> StackAddresses:
-    """Install (first time only), start and wait for Kafka and FerretDB; create `topics`."""
+    """Install (first time only), start and wait for Kafka and the MongoDB-compatible
+    server named ``mongo``; create `topics`. ``kafka_port=None``: the MongoDB-compatible
+    server alone (its address is all that is returned that is usable)."""
     layout = _layout(data_dir)
-    kafka_address = f"{HOST}:{kafka_port}"
+    server = mongo_server(mongo, layout.root)
+    front = server.parts()[0]
+    kafka_address = f"{HOST}:{kafka_port}" if kafka_port else ""
     mongo_address = f"{HOST}:{mongo_port}"
     addresses = StackAddresses(kafka_address, f"mongodb://{mongo_address}/")
     with _locked(layout):
-        kafka = _reusable(layout, "kafka", kafka_address, _kafka_marker(layout), log)
-        ferretdb = _reusable(layout, "ferretdb", mongo_address, _ferretdb_marker(layout), log)
-        if kafka is None:
+        _refuse_another_mongo(layout, server)
+        start_kafka = bool(kafka_port) and (
+            _reusable(layout, "kafka", kafka_address, _kafka_marker(layout), log) is None
+        )
+        running = _reusable(layout, front.name, mongo_address, front.marker, log)
+        if start_kafka:
             _require_free_ports(kafka_port, _controller_port(kafka_port))
-        if ferretdb is None:
+        if running is None:
             _require_free_ports(mongo_port)
-        if kafka is None:
+        if start_kafka:
             _install_kafka(layout, log)
-        if ferretdb is None:
-            _install_ferretdb(layout, log)
-        # Start both before waiting for either: the JVM start dominates, FerretDB overlaps it.
-        kafka_started = _start_kafka(layout, kafka_port, log) if kafka is None else None
-        mongo_started = _start_ferretdb(layout, mongo_port, log) if ferretdb is None else None
-        _wait_until(layout, "kafka", kafka_started, lambda: _kafka_answers(kafka_address))
+        if running is None:
+            server.install(_install_step(layout), log)
+        # Start both before waiting for either: the JVM start dominates, the other overlaps it.
+        kafka_started = _start_kafka(layout, kafka_port, log) if start_kafka else None
+        mongo_started = None
+        if running is None:
+            _stop_parts(layout, server, log)  # a part left over from a run that died midway
+            spawn = lambda name, args, address, user: _spawn(  # noqa: E731
+                layout, name, args, address, log, user
+            )
+            mongo_started = server.start(mongo_port, spawn, _install_step(layout), log)
+        if kafka_port:
+            _wait_until(layout, "kafka", kafka_started, lambda: _kafka_answers(kafka_address))
         mongo_uri = addresses.mongodb_uri
-        _wait_until(layout, "ferretdb", mongo_started, lambda: _mongo_answers(mongo_uri))
+        _wait_until(layout, front.name, mongo_started, lambda: _mongo_answers(mongo_uri))
     if topics:
         ensure_topics(kafka_address, topics, partitions)
         log(f"topics ready: {', '.join(dict.fromkeys(topics))}")
-    log(f"kafka {kafka_address} and mongodb {addresses.mongodb_uri} are up")
+    log(f"kafka {kafka_address or '(not wanted)'} and {mongo} {addresses.mongodb_uri} are up")
     return addresses
 
 
@@ -132,42 +141,81 @@ def down(data_dir: Path, log: Log = print) -> None:
         log("stack: nothing was running")
         return
     with _locked(layout):
-        stopping: dict[str, int] = {}
-        for name, marker in (
-            ("kafka", _kafka_marker(layout)),
-            ("ferretdb", _ferretdb_marker(layout)),
-        ):
-            running = _read_pid_file(layout.pid_file(name))
-            if running is not None and _is_ours(running.pid, marker):
-                log(f"stopping {name} (pid {running.pid})")
-                _signal(running.pid, signal.SIGTERM)
-                stopping[name] = running.pid
-            else:
-                layout.pid_file(name).unlink(missing_ok=True)
-        for name, pid in stopping.items():
-            if not _wait_for_exit(pid, STOP_TIMEOUT_S):
-                log(f"{name} (pid {pid}) ignored SIGTERM for {STOP_TIMEOUT_S:.0f} s; killing it")
-                _signal(pid, signal.SIGKILL)
-                _wait_for_exit(pid, 5.0)
-            layout.pid_file(name).unlink(missing_ok=True)
-        if not stopping:
+        stopped = False
+        for name in SERVERS:
+            stopped |= _stop_parts(layout, mongo_server(name, layout.root), log)
+        stopped |= _stop(layout, [("kafka", _kafka_marker(layout))], log)
+        if not stopped:
             log("stack: nothing was running")
 
 
-def status(data_dir: Path) -> dict:
-    """{"kafka": {"address", "pid", "running"}, "mongodb": {...}} from the PID files."""
-    layout = _layout(data_dir)
-    result = {}
-    for key, name, marker in (
-        ("kafka", "kafka", _kafka_marker(layout)),
-        ("mongodb", "ferretdb", _ferretdb_marker(layout)),
-    ):
+def _stop_parts(layout: _Layout, server: MongoServer, log: Log) -> bool:
+    # One at a time, front first: FerretDB must let go of PostgreSQL before it stops.
+    stopped = False
+    for part in server.parts():
+        stopped |= _stop(layout, [(part.name, part.marker)], log)
+    return stopped
+
+
+def _stop(layout: _Layout, processes: list[tuple[str, str]], log: Log) -> bool:
+    """Stop those of (pid-file name, marker) that run; True when any did."""
+    stopping: dict[str, int] = {}
+    for name, marker in processes:
         running = _read_pid_file(layout.pid_file(name))
-        result[key] = {
-            "address": running.address if running else None,
-            "pid": running.pid if running else None,
-            "running": running is not None and _is_ours(running.pid, marker),
+        if running is not None and _is_ours(running.pid, marker):
+            log(f"stopping {name} (pid {running.pid})")
+            _signal(running.pid, signal.SIGTERM)
+            stopping[name] = running.pid
+        else:
+            layout.pid_file(name).unlink(missing_ok=True)
+    for name, pid in stopping.items():
+        if not _wait_for_exit(pid, STOP_TIMEOUT_S):
+            log(f"{name} (pid {pid}) ignored SIGTERM for {STOP_TIMEOUT_S:.0f} s; killing it")
+            _signal(pid, signal.SIGKILL)
+            _wait_for_exit(pid, 5.0)
+        layout.pid_file(name).unlink(missing_ok=True)
+    return bool(stopping)
+
+
+def _running_mongo(layout: _Layout) -> tuple[MongoServer, _Running] | None:
+    """The MongoDB-compatible server this data dir's stack runs, with its front process."""
+    for name in SERVERS:
+        server = mongo_server(name, layout.root)
+        front = server.parts()[0]
+        running = _read_pid_file(layout.pid_file(front.name))
+        if running is not None and _is_ours(running.pid, front.marker):
+            return server, running
+    return None
+
+
+def _refuse_another_mongo(layout: _Layout, wanted: MongoServer) -> None:
+    found = _running_mongo(layout)
+    if found is not None and found[0].name != wanted.name:
+        raise StackError(
+            f"{found[0].name} is already running (pid {found[1].pid}), not {wanted.name}; "
+            "run `stack down` first"
+        )
+
+
+def status(data_dir: Path) -> dict:
+    """{"kafka": {"address", "pid", "running"}, "mongodb": {..., "server"}} from the PID
+    files."""
+    layout = _layout(data_dir)
+    kafka = _read_pid_file(layout.pid_file("kafka"))
+    result = {
+        "kafka": {
+            "address": kafka.address if kafka else None,
+            "pid": kafka.pid if kafka else None,
+            "running": kafka is not None and _is_ours(kafka.pid, _kafka_marker(layout)),
         }
+    }
+    found = _running_mongo(layout)
+    result["mongodb"] = {
+        "address": found[1].address if found else None,
+        "pid": found[1].pid if found else None,
+        "running": found is not None,
+        "server": found[0].name if found else None,
+    }
     return result
 
 
@@ -303,7 +351,9 @@ def _wait_for_exit(pid: int, timeout_s: float) -> bool:
     return not _is_alive(pid)
 
 
-def _spawn(layout: _Layout, name: str, args: list[str], address: str, log: Log) -> subprocess.Popen:
+def _spawn(
+    layout: _Layout, name: str, args: list[str], address: str, log: Log, user: str | None = None
+) -> subprocess.Popen:
     log_path = layout.log_file(name)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as out:
@@ -316,6 +366,8 @@ def _spawn(layout: _Layout, name: str, args: list[str], address: str, log: Log) 
             stderr=subprocess.STDOUT,
             cwd=layout.root,
             start_new_session=True,
+            user=user,
+            group=user,
         )
     _write_pid_file(layout.pid_file(name), process.pid, address)
     log(f"started {name} (pid {process.pid}) on {address}; log: {log_path}")
@@ -392,18 +444,27 @@ def _mongo_answers(uri: str) -> bool:
 # --- installation -------------------------------------------------------------------------
 
 
-def _fingerprint(*files: Path) -> str:
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+def _install_step(layout: _Layout):
+    def step(args: list[str], cwd: Path, log_name: str, env: dict | None, user: str | None):
+        _run_install_step(args, cwd, layout.log_file(log_name), env, user)
+
+    return step
 
 
-def _run_install_step(args: list[str], cwd: Path, log_path: Path, env: dict | None = None) -> None:
+def _run_install_step(
+    args: list[str], cwd: Path, log_path: Path, env: dict | None = None, user: str | None = None
+) -> None:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as out:
         result = subprocess.run(  # noqa: S603 - fixed argument lists, no shell
-            args, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=env
+            args,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            user=user,
+            group=user,
         )
     if result.returncode != 0:
         raise StackError(
@@ -422,7 +483,7 @@ def _tool(name: str, purpose: str) -> str:
 def _install_kafka(layout: _Layout, log: Log) -> None:
     pom = KAFKA_DEPLOY / "pom.xml"
     stamp = layout.kafka_lib / ".installed-from"
-    wanted = _fingerprint(pom)
+    wanted = fingerprint(pom)
     jars = layout.kafka_lib.glob("kafka_*.jar")
     if stamp.is_file() and stamp.read_text() == wanted and any(jars):
         return
@@ -448,29 +509,6 @@ def _install_kafka(layout: _Layout, log: Log) -> None:
     shutil.rmtree(layout.kafka_lib, ignore_errors=True)
     partial.rename(layout.kafka_lib)
     log(f"Kafka jars installed in {time.monotonic() - started:.0f} s")
-
-
-def _install_ferretdb(layout: _Layout, log: Log) -> None:
-    sources = [FERRETDB_DEPLOY / name for name in ("go.mod", "go.sum", "main.go")]
-    stamp = layout.ferretdb_bin.with_name(layout.ferretdb_bin.name + ".installed-from")
-    wanted = _fingerprint(*sources)
-    if layout.ferretdb_bin.is_file() and stamp.is_file() and stamp.read_text() == wanted:
-        return
-    log("building FerretDB with Go")
-    started = time.monotonic()
-    layout.ferretdb_bin.parent.mkdir(parents=True, exist_ok=True)
-    partial = layout.ferretdb_bin.with_name(layout.ferretdb_bin.name + ".partial")
-    # GOWORK=off: a go.work higher up must not pull this module into another build.
-    env = {**os.environ, "GOWORK": "off", "GOFLAGS": "-mod=readonly -buildvcs=false"}
-    _run_install_step(
-        [_tool("go", "build FerretDB"), "build", "-trimpath", "-o", str(partial), "."],
-        cwd=FERRETDB_DEPLOY,
-        log_path=layout.log_file("ferretdb-build"),
-        env=env,
-    )
-    partial.replace(layout.ferretdb_bin)
-    stamp.write_text(wanted)
-    log(f"FerretDB built in {time.monotonic() - started:.0f} s")
 
 
 # --- Kafka --------------------------------------------------------------------------------
@@ -556,23 +594,3 @@ def _start_kafka(layout: _Layout, port: int, log: Log) -> subprocess.Popen:
         )
     command = _java_command(layout, "kafka.Kafka", str(layout.kafka_properties))
     return _spawn(layout, "kafka", command, f"{HOST}:{port}", log)
-
-
-# --- FerretDB -----------------------------------------------------------------------------
-
-
-def _ferretdb_marker(layout: _Layout) -> str:
-    return str(layout.ferretdb_bin)
-
-
-def _start_ferretdb(layout: _Layout, port: int, log: Log) -> subprocess.Popen:
-    layout.ferretdb_data.mkdir(parents=True, exist_ok=True)
-    address = f"{HOST}:{port}"
-    command = [
-        str(layout.ferretdb_bin),
-        "-listen",
-        address,
-        "-dir",
-        str(layout.ferretdb_data),
-    ]
-    return _spawn(layout, "ferretdb", command, address, log)

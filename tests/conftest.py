@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import sys
 import uuid
 
 import pytest
 
 from shared.backend import open_backend
 from shared.config import Settings
+from shared.mongo_servers import SERVERS
+from shared.readmodels.mongo import MongoReadModelStore
+from shared.readmodels.sqlite import SqliteReadModelStore
 from tests.fixtures.notices import schemas
-from tests.servers import real_servers
+from tests.query_plans import unindexed
+from tests.servers import MongoCandidates, real_servers
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +43,19 @@ def stack_settings(servers, tmp_path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def mongo_candidates(servers):
+    candidates = MongoCandidates(servers)
+    yield candidates
+    candidates.stop()
+
+
+@pytest.fixture(params=list(SERVERS))
+def candidate_settings(request, mongo_candidates, stack_settings) -> Settings:
+    """Stack settings on each MongoDB-compatible server that ``stack up --mongo`` offers."""
+    return dataclasses.replace(stack_settings, mongodb_uri=mongo_candidates.uri(request.param))
+
+
 @pytest.fixture
 def embedded_settings(tmp_path) -> Settings:
     return Settings(backend="embedded", data_dir=tmp_path)
@@ -54,6 +73,26 @@ def open_backends():
     yield open_one
     for backend in opened:
         backend.close()
+
+
+@pytest.fixture(autouse=True)
+def queries_served_by_indexes(monkeypatch):
+    """Fails a test in which a service queried a read model without a declared index
+    serving it (see tests/query_plans.py); collected, since workers' threads swallow."""
+    problems: list[str] = []
+    for adapter in (SqliteReadModelStore, MongoReadModelStore):
+
+        def checked(self, collection, query, find=adapter.find):
+            # Tests may read a whole collection to look at it; services may not.
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            problem = None if caller.startswith("tests.") else unindexed(self, collection, query)
+            if problem:
+                problems.append(problem)
+            return find(self, collection, query)
+
+        monkeypatch.setattr(adapter, "find", checked)
+    yield
+    assert not problems, "\n".join(dict.fromkeys(problems))
 
 
 def pytest_sessionfinish(session, exitstatus):

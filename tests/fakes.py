@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,8 +18,14 @@ class InMemoryEventStore(EventStore):
         super().__init__(schemas)
         self.commits: list[Commit] = []
         self.published: set[str] = set()
+        # The check and the append are one step, as a unique index makes them in a database.
+        self.lock = threading.Lock()
 
     def _insert(self, commit: Commit) -> None:
+        with self.lock:
+            self._insert_alone(commit)
+
+    def _insert_alone(self, commit: Commit) -> None:
         if any(
             c.stream_id == commit.stream_id and c.first_version == commit.first_version
             for c in self.commits
@@ -50,6 +57,7 @@ class InMemoryEventStore(EventStore):
 class InMemoryReadModelStore(ReadModelStore):
     def __init__(self):
         self.collections: dict[str, dict[str, Stored]] = {}
+        self.unique: dict[str, list[tuple[str, ...]]] = {}
 
     def get(self, collection: str, key: str) -> Stored | None:
         return self.collections.get(collection, {}).get(key)
@@ -62,28 +70,49 @@ class InMemoryReadModelStore(ReadModelStore):
         current = records.get(key)
         if (current.revision if current else 0) != revision:
             return False
+        if any(
+            self._taken(records, key, document, fields)
+            for fields in self.unique.get(collection, [])
+        ):
+            return False
         records[key] = Stored(key, revision + 1, json.loads(json.dumps(document)))
         return True
 
+    @staticmethod
+    def _taken(records: dict[str, Stored], key: str, document, fields: tuple[str, ...]) -> bool:
+        values = tuple(_field(document, f) for f in fields)
+        if all(value is None for value in values):
+            return False
+        return any(
+            other != key and tuple(_field(s.document, f) for f in fields) == values
+            for other, s in records.items()
+        )
+
     def find(self, collection: str, query: Query) -> Page:
         def matches(document: dict) -> bool:
-            if any(document.get(f) != v for f, v in query.where.items()):
+            if any(_field(document, f) != v for f, v in query.where.items()):
                 return False
             if query.below:
-                value = document.get(query.below[0])
+                value = _field(document, query.below[0])
                 if value is None or not value < query.below[1]:
                     return False
-            return not query.contains or query.contains[1] in document.get(query.contains[0], "")
+            if query.contains:
+                value = _field(document, query.contains[0])
+                return isinstance(value, str) and query.contains[1] in value
+            return True
 
-        found = [
-            s.document
-            for _, s in sorted(self.collections.get(collection, {}).items())
-            if matches(s.document)
-        ]
+        def order(item: tuple[str, Stored]) -> tuple:
+            value = _field(item[1].document, query.order_by) if query.order_by else None
+            # Missing and null sort first, as in SQLite and MongoDB.
+            return (value is not None, value if value is not None else 0, item[0])
+
+        stored = sorted(self.collections.get(collection, {}).items(), key=order)
+        found = [s.document for _, s in stored if matches(s.document)]
         return Page(found[query.offset : query.offset + query.limit], len(found))
 
     def ensure_index(self, collection: str, fields, unique: bool = False) -> None:
-        pass
+        if unique:
+            self.unique.setdefault(collection, []).append(tuple(fields))
 
     def delete(self, collection: str, key: str) -> None:
         self.collections.get(collection, {}).pop(key, None)
@@ -96,6 +125,14 @@ class InMemoryReadModelStore(ReadModelStore):
 
     def scrub(self) -> None:
         pass
+
+
+def _field(document: dict, path: str) -> Any:
+    """A dotted field of a document, None when any part is missing."""
+    value: Any = document
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 class ListSource(MessageSource):

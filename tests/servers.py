@@ -2,7 +2,10 @@
 
 In order: ``KAFKA_BOOTSTRAP_SERVERS`` and ``MONGODB_URI`` from the environment; else
 testcontainers when a Docker engine answers; else the project's own local stack on
-free ports. Whatever fails to start is an error, never a skip.
+free ports, with the MongoDB-compatible server that ``stack up`` runs by default.
+The contract suites also run on every other server ``stack up --mongo`` offers, each
+started alone on first use (``MongoCandidates``). Whatever fails to start is an error,
+never a skip.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SESSION_STACK = ROOT / "var" / "test-stack"
 
 
 @dataclass(frozen=True)
@@ -63,13 +67,49 @@ def containers() -> Iterator[Servers]:
 def local_stack() -> Iterator[Servers]:
     from shared import stack
 
-    data_dir = ROOT / "var" / "test-stack"
+    data_dir = SESSION_STACK
     stack.down(data_dir)  # a run killed before its teardown may have left one behind
     addresses = stack.up(data_dir, kafka_port=free_port(pair=True), mongo_port=free_port())
     try:
         yield Servers(addresses.kafka_bootstrap, addresses.mongodb_uri, "local stack")
     finally:
         stack.down(data_dir)
+
+
+class MongoCandidates:
+    """The MongoDB-compatible servers of ``stack up --mongo``, each started on first use
+    (the default one is the session's own when that is the local stack)."""
+
+    def __init__(self, session: Servers):
+        self._uris: dict[str, str] = {}
+        self.started: list[str] = []
+        if session.origin == "local stack":
+            from shared.mongo_servers import DEFAULT
+
+            self._uris[DEFAULT] = session.mongodb_uri
+
+    def uri(self, name: str) -> str:
+        if name not in self._uris:
+            from shared import stack
+
+            data_dir = candidate_dir(name)
+            stack.down(data_dir)
+            self.started.append(name)
+            addresses = stack.up(data_dir, kafka_port=None, mongo_port=free_port(), mongo=name)
+            self._uris[name] = addresses.mongodb_uri
+        return self._uris[name]
+
+    def stop(self, names: Sequence[str] | None = None) -> None:
+        from shared import stack
+
+        for name in names or list(self.started):
+            stack.down(candidate_dir(name))
+            self.started.remove(name)
+            self._uris.pop(name, None)
+
+
+def candidate_dir(name: str) -> Path:
+    return ROOT / "var" / f"test-{name}"
 
 
 def free_port(pair: bool = False) -> int:

@@ -16,6 +16,25 @@ from typing import Any
 
 from shared.aggregate import Aggregate
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.events.certification import (
+    CERTIFICATE_STATUS_AFTER,
+    AuditRecorded,
+    BodyAccredited,
+    BodyRestored,
+    BodySuspended,
+    BodyWithdrawn,
+    CertificateExpired,
+    CertificateGranted,
+    CertificateNumberClaimed,
+    CertificateReinstated,
+    CertificateRenewed,
+    CertificateSuspended,
+    CertificateWithdrawn,
+    CertificationApplied,
+    CorrectiveActionRecorded,
+    FindingClosed,
+    SurveillanceOverdue,
+)
 from shared.lifecycle import Lifecycle
 
 BODY = Lifecycle(
@@ -45,12 +64,17 @@ CERTIFICATION = Lifecycle(
     },
 )
 RECORDS = {
-    "grant": "certificate_granted",
-    "suspend": "certificate_suspended",
-    "reinstate": "certificate_reinstated",
-    "withdraw": "certificate_withdrawn",
-    "renew": "certificate_renewed",
-    "expire": "certificate_expired",
+    "grant": CertificateGranted,
+    "suspend": CertificateSuspended,
+    "reinstate": CertificateReinstated,
+    "withdraw": CertificateWithdrawn,
+    "renew": CertificateRenewed,
+    "expire": CertificateExpired,
+}
+BODY_RECORDS = {"suspend": BodySuspended, "restore": BodyRestored, "withdraw": BodyWithdrawn}
+# What each body decision's event makes of the body, applied without re-checking the table.
+BODY_STATUS_AFTER = {
+    BODY_RECORDS[command]: after for (_, command), after in BODY.transitions.items()
 }
 VALIDITY_YEARS = 3
 SUSPENSION_LIMIT = timedelta(days=180)
@@ -69,36 +93,24 @@ class CertificationBody(Aggregate):
     def accredit(self, name: str, accreditation_number: str) -> None:
         if self.exists:
             raise Conflict(f"certification body {self.id} already exists")
-        self.record(
-            "body_accredited",
-            {"cb_id": self.id, "name": name, "accreditation_number": accreditation_number},
-        )
+        self.record(BodyAccredited(self.id, name, accreditation_number))
 
     def decide(self, command: str, reason: str | None) -> None:
         BODY.next_state(self.status, command)
-        name = {
-            "suspend": "body_suspended",
-            "restore": "body_restored",
-            "withdraw": "body_withdrawn",
-        }
-        self.record(name[command], {"cb_id": self.id, "reason": reason})
+        self.record(BODY_RECORDS[command](self.id, reason))
 
     def ensure_may_act(self) -> None:
         if self.status != "accredited":
             raise Forbidden(f"certification body {self.id} is {self.status}, not accredited")
 
-    def on_body_accredited(self, data: dict, at: datetime | None) -> None:
-        self.status, self.name = "accredited", data["name"]
-        self.accreditation_number = data["accreditation_number"]
+    def on_body_accredited(self, event: BodyAccredited, at: datetime | None) -> None:
+        self.status, self.name = "accredited", event.name
+        self.accreditation_number = event.accreditation_number
 
-    def on_body_suspended(self, data: dict, at: datetime | None) -> None:
-        self.status = BODY.next_state(self.status, "suspend")
+    def _decided(self, event, at: datetime | None) -> None:
+        self.status = BODY_STATUS_AFTER[type(event)]
 
-    def on_body_restored(self, data: dict, at: datetime | None) -> None:
-        self.status = BODY.next_state(self.status, "restore")
-
-    def on_body_withdrawn(self, data: dict, at: datetime | None) -> None:
-        self.status = BODY.next_state(self.status, "withdraw")
+    on_body_suspended = on_body_restored = on_body_withdrawn = _decided
 
 
 @dataclass
@@ -137,10 +149,7 @@ class Certification(Aggregate):
     def apply(self, recruiter_id: str, cb_id: str, licence_active: bool) -> None:
         if not licence_active:
             raise Conflict(f"recruiter {recruiter_id} has no active licence to certify")
-        self.record(
-            "certification_applied",
-            {"certification_id": self.id, "recruiter_id": recruiter_id, "cb_id": cb_id},
-        )
+        self.record(CertificationApplied(self.id, recruiter_id, cb_id))
 
     def ensure_owned_by(self, cb_id: str) -> None:
         if self.cb_id != cb_id:
@@ -161,31 +170,15 @@ class Certification(Aggregate):
             }
             for n, finding in enumerate(findings, start=1)
         ]
-        self.record(
-            "audit_recorded",
-            {
-                "certification_id": self.id,
-                "audit_id": audit_id,
-                "type": type_,
-                "conducted_on": conducted_on.isoformat(),
-                "findings": numbered,
-            },
-        )
+        self.record(AuditRecorded(self.id, audit_id, type_, conducted_on.isoformat(), numbered))
         return audit_id
 
     def record_corrective_action(
         self, finding_id: str, description: str, due_on: date | None
     ) -> None:
         self._open_finding(finding_id)
-        self.record(
-            "corrective_action_recorded",
-            {
-                "certification_id": self.id,
-                "finding_id": finding_id,
-                "description": description,
-                "due_on": due_on.isoformat() if due_on else None,
-            },
-        )
+        due = due_on.isoformat() if due_on else None
+        self.record(CorrectiveActionRecorded(self.id, finding_id, description, due))
 
     def close_finding(self, finding_id: str, verified_on: date, today: date | None = None) -> None:
         finding = self._open_finding(finding_id)
@@ -195,14 +188,7 @@ class Certification(Aggregate):
             raise Invalid(
                 "a finding is verified after its audit", {"verified_on": [f"before {audited}"]}
             )
-        self.record(
-            "finding_closed",
-            {
-                "certification_id": self.id,
-                "finding_id": finding_id,
-                "verified_on": verified_on.isoformat(),
-            },
-        )
+        self.record(FindingClosed(self.id, finding_id, verified_on.isoformat()))
 
     def decide(self, command: str, today: date, licence_active: bool, **data: Any) -> None:
         """grant, suspend, reinstate, withdraw or renew, with the rules each needs."""
@@ -223,7 +209,7 @@ class Certification(Aggregate):
             if not licence_active:
                 raise Conflict(f"recruiter {self.recruiter_id} has no active licence")
             data = {"reason": data.get("reason")}
-        self.record(RECORDS[command], {"certification_id": self.id, **data})
+        self.record(RECORDS[command].from_data({"certification_id": self.id, **data}))
 
     def _check_grant(self, command: str, today: date, licence_active: bool, data: dict) -> None:
         problems = {}
@@ -274,15 +260,8 @@ class Certification(Aggregate):
         if self.status != "certified":
             return False
         when = max(filter(None, [effective_at, self.granted_at]), default=None)
-        self.record(
-            "certificate_suspended",
-            {
-                "certification_id": self.id,
-                "reason": "the recruiter's licence is no longer active",
-                "cause": "licence",
-            },
-            when,
-        )
+        reason = "the recruiter's licence is no longer active"
+        self.record(CertificateSuspended(self.id, reason, cause="licence"), when)
         return True
 
     def withdraw_long_suspension(self, now: datetime) -> bool:
@@ -292,14 +271,8 @@ class Certification(Aggregate):
             or now - self.suspended_at < SUSPENSION_LIMIT
         ):
             return False
-        self.record(
-            "certificate_withdrawn",
-            {
-                "certification_id": self.id,
-                "reason": "suspended for more than 180 days",
-                "cause": "policy",
-            },
-        )
+        reason = "suspended for more than 180 days"
+        self.record(CertificateWithdrawn(self.id, reason, cause="policy"))
         return True
 
     def flag_overdue_surveillance(self, today: date) -> bool:
@@ -309,9 +282,7 @@ class Certification(Aggregate):
         due = date.fromisoformat(last) + SURVEILLANCE_INTERVAL
         if today <= due or self.overdue_since == due.isoformat():
             return False
-        self.record(
-            "surveillance_overdue", {"certification_id": self.id, "due_since": due.isoformat()}
-        )
+        self.record(SurveillanceOverdue(self.id, due.isoformat()))
         return True
 
     def expire_due(self, today: date) -> bool:
@@ -321,63 +292,60 @@ class Certification(Aggregate):
             or date.fromisoformat(self.valid_until) >= today
         ):
             return False
-        self.record(
-            "certificate_expired", {"certification_id": self.id, "valid_until": self.valid_until}
-        )
+        self.record(CertificateExpired(self.id, self.valid_until))
         return True
 
     # --- state changes ----------------------------------------------------------------
 
-    def on_certification_applied(self, data: dict, at: datetime | None) -> None:
-        self.status, self.recruiter_id, self.cb_id = "applied", data["recruiter_id"], data["cb_id"]
+    def on_certification_applied(self, event: CertificationApplied, at: datetime | None) -> None:
+        self.status, self.recruiter_id, self.cb_id = "applied", event.recruiter_id, event.cb_id
 
-    def on_audit_recorded(self, data: dict, at: datetime | None) -> None:
+    def on_audit_recorded(self, event: AuditRecorded, at: datetime | None) -> None:
         self.audits.append(
             {
-                "audit_id": data["audit_id"],
-                "type": data["type"],
-                "conducted_on": data["conducted_on"],
+                "audit_id": event.audit_id,
+                "type": event.type,
+                "conducted_on": event.conducted_on,
                 "recorded_at": at,
             }
         )
-        if data["type"] in ("surveillance", "recertification", "initial"):
-            self.last_audit_on = max(filter(None, [self.last_audit_on, data["conducted_on"]]))
-        for finding in data["findings"]:
-            self.findings[finding["finding_id"]] = Finding(audit_id=data["audit_id"], **finding)
+        if event.type in ("surveillance", "recertification", "initial"):
+            self.last_audit_on = max(filter(None, [self.last_audit_on, event.conducted_on]))
+        for finding in event.findings:
+            self.findings[finding["finding_id"]] = Finding(audit_id=event.audit_id, **finding)
 
-    def on_corrective_action_recorded(self, data: dict, at: datetime | None) -> None:
-        self.findings[data["finding_id"]].corrective_actions.append(
-            {"description": data["description"], "due_on": data["due_on"]}
+    def on_corrective_action_recorded(
+        self, event: CorrectiveActionRecorded, at: datetime | None
+    ) -> None:
+        self.findings[event.finding_id].corrective_actions.append(
+            {"description": event.description, "due_on": event.due_on}
         )
 
-    def on_finding_closed(self, data: dict, at: datetime | None) -> None:
-        self.findings[data["finding_id"]].closed_on = data["verified_on"]
+    def on_finding_closed(self, event: FindingClosed, at: datetime | None) -> None:
+        self.findings[event.finding_id].closed_on = event.verified_on
 
-    def on_certificate_granted(self, data: dict, at: datetime | None) -> None:
-        self.status = CERTIFICATION.next_state(self.status, "grant")
-        self.certificate_number, self.valid_until = data["certificate_number"], data["valid_until"]
+    def _status_changed(self, event, at: datetime | None) -> None:
+        self.status = CERTIFICATE_STATUS_AFTER[type(event)]
+
+    on_certificate_withdrawn = on_certificate_expired = _status_changed
+
+    def on_certificate_granted(self, event: CertificateGranted, at: datetime | None) -> None:
+        self._status_changed(event, at)
+        self.certificate_number, self.valid_until = event.certificate_number, event.valid_until
         self.granted_at = at
 
-    def on_certificate_renewed(self, data: dict, at: datetime | None) -> None:
-        self.certificate_number, self.valid_until = data["certificate_number"], data["valid_until"]
-        self.granted_at = at
+    on_certificate_renewed = on_certificate_granted
 
-    def on_certificate_suspended(self, data: dict, at: datetime | None) -> None:
-        self.status = CERTIFICATION.next_state(self.status, "suspend")
-        self.suspended_at, self.suspension_cause = at, data["cause"]
+    def on_certificate_suspended(self, event: CertificateSuspended, at: datetime | None) -> None:
+        self._status_changed(event, at)
+        self.suspended_at, self.suspension_cause = at, event.cause
 
-    def on_certificate_reinstated(self, data: dict, at: datetime | None) -> None:
-        self.status = CERTIFICATION.next_state(self.status, "reinstate")
+    def on_certificate_reinstated(self, event: CertificateReinstated, at: datetime | None) -> None:
+        self._status_changed(event, at)
         self.suspended_at = self.suspension_cause = None
 
-    def on_certificate_withdrawn(self, data: dict, at: datetime | None) -> None:
-        self.status = CERTIFICATION.next_state(self.status, "withdraw")
-
-    def on_certificate_expired(self, data: dict, at: datetime | None) -> None:
-        self.status = CERTIFICATION.next_state(self.status, "expire")
-
-    def on_surveillance_overdue(self, data: dict, at: datetime | None) -> None:
-        self.overdue_since = data["due_since"]
+    def on_surveillance_overdue(self, event: SurveillanceOverdue, at: datetime | None) -> None:
+        self.overdue_since = event.due_since
 
 
 def _years_after(day: date, years: int) -> date:
@@ -398,13 +366,12 @@ class CertificateNumberClaim(Aggregate):
     certification_id: str | None = None
 
     def claim(self, certificate_number: str, certification_id: str) -> None:
-        self.record(
-            "certificate_number_claimed",
-            {"certificate_number": certificate_number, "certification_id": certification_id},
-        )
+        self.record(CertificateNumberClaimed(certificate_number, certification_id))
 
-    def on_certificate_number_claimed(self, data: dict, at: datetime | None) -> None:
-        self.certification_id = data["certification_id"]
+    def on_certificate_number_claimed(
+        self, event: CertificateNumberClaimed, at: datetime | None
+    ) -> None:
+        self.certification_id = event.certification_id
 
 
 def certificate_number_stream(certificate_number: str) -> str:

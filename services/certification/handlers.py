@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from services.certification import commands as c
 from services.certification.domain import (
     CertificateNumberClaim,
     Certification,
@@ -18,70 +20,131 @@ from services.certification.views import body_view, certification_view
 from shared.commands import CommandContext, Outcome, StreamWriter
 from shared.errors import ConcurrencyError, Conflict, Forbidden, NotFound
 from shared.events.envelope import Provenance
-from shared.readmodels.base import ReadModelStore
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What the certification handlers work with: the event store's writer, and the
+    licence status the service follows, by recruiter (a read model)."""
+
+    writer: StreamWriter
+    licences: Callable[[str], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who acts: their role and organisation as the actor, and their body if they are one."""
+
+    actor: str
+    cb_id: str | None = None
 
 
 def accredit_body(
-    writer: StreamWriter, context: CommandContext, name: str, accreditation_number: str
+    desk: Desk, context: CommandContext, _: Caller, command: c.AccreditBody
 ) -> Outcome:
-    body = writer.load_or_new(CertificationBody, new_id("cb"))
-    body.accredit(name, accreditation_number)
-    return writer.save(body, context, body_view, status=201)
+    body = desk.writer.load_or_new(CertificationBody, new_id("cb"))
+    body.accredit(command.name, command.accreditation_number)
+    return desk.writer.save(body, context, body_view, status=201)
 
 
-def decide_body(
-    writer: StreamWriter, context: CommandContext, cb_id: str, command: str, reason: str | None
+def decide_on_body(
+    desk: Desk, context: CommandContext, _: Caller, command: c.BodyDecision
 ) -> Outcome:
-    body = writer.load(CertificationBody, cb_id, context)
-    body.decide(command, reason)
-    return writer.save(body, context, body_view)
+    body = desk.writer.load(CertificationBody, command.cb_id, context)
+    body.decide(command.decision, command.reason)
+    return desk.writer.save(body, context, body_view)
 
 
 def apply_for_certification(
-    writer: StreamWriter,
-    context: CommandContext,
-    cb_id: str,
-    recruiter_id: str,
-    licences: dict[str, Any] | None,
+    desk: Desk, context: CommandContext, caller: Caller, command: c.ApplyForCertification
 ) -> Outcome:
-    _accredited(writer, cb_id)
-    certification = writer.load_or_new(Certification, new_id("cert"))
-    certification.apply(recruiter_id, cb_id, licence_active(licences))
-    return _save(writer, certification, context, status=201)
+    _accredited(desk.writer, caller.cb_id)
+    certification = desk.writer.load_or_new(Certification, new_id("cert"))
+    active = licence_active(desk.licences(command.recruiter_id))
+    certification.apply(command.recruiter_id, caller.cb_id, active)
+    return _save(desk.writer, certification, context, status=201)
 
 
-def act_on_certification(
-    writer: StreamWriter,
+def record_audit(
+    desk: Desk, context: CommandContext, caller: Caller, command: c.RecordAudit
+) -> Outcome:
+    def audit(certification: Certification) -> str:
+        today_ = today(desk.writer)
+        return certification.record_audit(
+            command.type, command.conducted_on, command.findings, today_
+        )
+
+    return _act(desk, context, caller, command.certification_id, audit, "audit_id", 201)
+
+
+def record_corrective_action(
+    desk: Desk, context: CommandContext, caller: Caller, command: c.RecordCorrectiveAction
+) -> Outcome:
+    def record(certification: Certification) -> None:
+        finding, due = command.finding_id, command.due_on
+        certification.record_corrective_action(finding, command.description, due)
+
+    return _act(desk, context, caller, command.certification_id, record, status=201)
+
+
+def close_finding(
+    desk: Desk, context: CommandContext, caller: Caller, command: c.CloseFinding
+) -> Outcome:
+    def close(certification: Certification) -> None:
+        certification.close_finding(command.finding_id, command.verified_on, today(desk.writer))
+
+    return _act(desk, context, caller, command.certification_id, close)
+
+
+def decide_on_certificate(
+    desk: Desk, context: CommandContext, caller: Caller, command: c.DecideOnCertificate
+) -> Outcome:
+    """grant, suspend, reinstate, withdraw or renew; a grant or renewal claims its number."""
+
+    def decide(certification: Certification) -> None:
+        active = licence_active(desk.licences(certification.recruiter_id))
+        data = command.details()
+        certification.decide(command.decision, today(desk.writer), active, **data)
+        # Claimed only once the decision passed its checks: a refusal stores nothing.
+        if command.decision in ("grant", "renew"):
+            number = data["certificate_number"]
+            claim_certificate_number(desk.writer, caller.actor, certification, number)
+
+    return _act(desk, context, caller, command.certification_id, decide)
+
+
+def _act(
+    desk: Desk,
     context: CommandContext,
-    cb_id: str,
+    caller: Caller,
     certification_id: str,
     change: Callable[[Certification], Any],
     created: str | None = None,
     status: int = 200,
 ) -> Outcome:
     """Audits, corrective actions, closures and decisions: only by the accredited owner."""
-    _accredited(writer, cb_id)
-    certification = writer.load(Certification, certification_id)
-    certification.ensure_owned_by(cb_id)
-    writer.check_version(certification, context)
+    _accredited(desk.writer, caller.cb_id)
+    certification = desk.writer.load(Certification, certification_id)
+    certification.ensure_owned_by(caller.cb_id)
+    desk.writer.check_version(certification, context)
     made = change(certification)
     extra = {created: made} if created else {}
-    return _save(writer, certification, context, status, extra)
+    return _save(desk.writer, certification, context, status, extra)
 
 
-def decide_certification(
-    writer: StreamWriter,
-    certification: Certification,
-    command: str,
-    licences: dict[str, Any] | None,
-    actor: str,
-    **data: Any,
-) -> None:
-    """grant, suspend, reinstate, withdraw or renew; a grant or renewal claims its number."""
-    certification.decide(command, today(writer), licence_active(licences), **data)
-    # Claimed only once the decision passed its checks: a refusal stores nothing.
-    if command in ("grant", "renew"):
-        claim_certificate_number(writer, actor, certification, data["certificate_number"])
+HANDLERS: dict[type, Callable[..., Outcome]] = {
+    c.AccreditBody: accredit_body,
+    **{kind: decide_on_body for kind in c.BodyDecision.__subclasses__()},
+    c.ApplyForCertification: apply_for_certification,
+    c.RecordAudit: record_audit,
+    c.RecordCorrectiveAction: record_corrective_action,
+    c.CloseFinding: close_finding,
+    c.DecideOnCertificate: decide_on_certificate,
+}
+
+
+def handle(desk: Desk, context: CommandContext, caller: Caller, command: object) -> Outcome:
+    return HANDLERS[type(command)](desk, context, caller, command)
 
 
 def show_certification(writer: StreamWriter, cb_id: str, certification_id: str) -> Outcome:
@@ -90,16 +153,11 @@ def show_certification(writer: StreamWriter, cb_id: str, certification_id: str) 
     return Outcome(200, certification_view(certification), certification.version)
 
 
-def licences_of(store: ReadModelStore, collection: str, recruiter_id: str) -> dict[str, Any] | None:
-    stored = store.get(collection, recruiter_id)
-    return stored.document if stored else None
-
-
 def today(writer: StreamWriter) -> date:
     return writer.clock().date()
 
 
-def _accredited(writer: StreamWriter, cb_id: str) -> CertificationBody:
+def _accredited(writer: StreamWriter, cb_id: str | None) -> CertificationBody:
     try:
         body = writer.load(CertificationBody, cb_id)
     except NotFound as error:
@@ -109,12 +167,8 @@ def _accredited(writer: StreamWriter, cb_id: str) -> CertificationBody:
 
 
 def _save(writer, certification: Certification, context, status: int = 200, extra=None) -> Outcome:
-    render = lambda c: {**certification_view(c), **(extra or {})}  # noqa: E731
     return writer.save(
-        certification,
-        context,
-        render,
-        status=status,
+        certification, context, lambda c: certification_view(c) | (extra or {}), status=status
     )
 
 

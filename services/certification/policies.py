@@ -23,9 +23,10 @@ from services.certification.projections import (
 )
 from shared.clock import Clock, parse_instant
 from shared.commands import StreamWriter
-from shared.events.envelope import event_name as kind
+from shared.events.catalogue import Received
+from shared.events.certification import CertificateGranted, CertificateReinstated
 from shared.events.licensing import LEAVES_ACTIVE
-from shared.projection import Projection
+from shared.process import Action, ProcessManager
 from shared.readmodels.base import Query, ReadModelStore
 from shared.replay import CurrentCollection
 from shared.service import Parts, Worker, periodic
@@ -46,60 +47,63 @@ def act(
     return writer.act(Certification, certification_id, change, ACTOR, cited) is not None
 
 
-class LicencePolicy(Projection):
+class LicencePolicy(ProcessManager):
     """Joins a recruiter's licence status and certifications, whichever arrives first.
 
     A licence leaving active suspends every certification it knows of; a certificate
     granted or reinstated while the licence is not active is suspended on arrival. Both
-    cite the licensing event that took the licence away. The document is the policy's
-    memory: licence statuses and certification ids, per recruiter."""
+    cite the licensing event that took the licence away. The memory, per recruiter:
+    licence statuses, certification ids, and the events handled."""
 
     name = "licence_policy"
     collection = "licence_policy"
     topics = (LICENSING, CERTIFICATION)
+    actor = ACTOR
 
     def __init__(self, parts: Parts):
-        super().__init__(parts.read_models)
-        self.writer = parts.writer
+        super().__init__(parts.read_models, parts.writer)
 
-    def key_for(self, event: dict[str, Any]) -> str | None:
-        return event.get("recruiterid")
+    def key_for(self, event: Received) -> str | None:
+        return event.recruiter_id
 
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        document = {**document, "recruiter_id": event["recruiterid"]}
-        if event["source"] == "/licensing":
-            return self._licence_changed(document, event)
-        if not event["subject"].startswith("cert-"):
-            return document
-        document["certifications"] = sorted({*document.get("certifications", []), event["subject"]})
-        cause = document.get("left_active_event")
-        if kind(event) in ("certificate_granted", "certificate_reinstated") and cause:
-            since = parse_instant(document["left_active_at"])
-            act(self.writer, event["subject"], lambda c: c.suspend_for_licence(since), cause)
-        return document
+    def decide(
+        self, memory: dict[str, Any], event: Received
+    ) -> tuple[dict[str, Any], list[Action]]:
+        memory = {**memory, "recruiter_id": event.recruiter_id}
+        if event.source == "/licensing":
+            return self._licence_changed(memory, event)
+        if not event.subject.startswith("cert-"):
+            return memory, []
+        memory["certifications"] = sorted({*memory.get("certifications", []), event.subject})
+        cause = memory.get("left_active_event")
+        if isinstance(event.event, (CertificateGranted, CertificateReinstated)) and cause:
+            since = parse_instant(memory["left_active_at"])
+            return memory, [_suspension(event.subject, since, cause)]
+        return memory, []
 
-    def _licence_changed(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        licences = licences_after(document.get("licences", {}), event)
+    def _licence_changed(
+        self, memory: dict[str, Any], event: Received
+    ) -> tuple[dict[str, Any], list[Action]]:
+        licences = licences_after(memory.get("licences", {}), event.event)
         if licences is None:
-            return document
+            return memory, []
         active = "active" in licences.values()
-        left = kind(event) in LEAVES_ACTIVE and not active
-        keep = None if active else document.get("left_active_event")
-        document |= {
+        left = isinstance(event.event, LEAVES_ACTIVE) and not active
+        keep = None if active else memory.get("left_active_event")
+        memory |= {
             "licences": licences,
-            "left_active_event": event["id"] if left else keep,
-            "left_active_at": event["effectiveat"] if left else document.get("left_active_at"),
+            "left_active_event": event.id if left else keep,
+            "left_active_at": event.effective_at if left else memory.get("left_active_at"),
         }
-        if left:
-            since = parse_instant(event["effectiveat"])
-            for certification_id in document.get("certifications", []):
-                act(
-                    self.writer,
-                    certification_id,
-                    lambda c: c.suspend_for_licence(since),
-                    event["id"],
-                )
-        return document
+        if not left:
+            return memory, []
+        since = parse_instant(event.effective_at)
+        certifications = memory.get("certifications", [])
+        return memory, [_suspension(c, since, event.id) for c in certifications]
+
+
+def _suspension(certification_id: str, since: datetime, cause: str) -> Action:
+    return Action(Certification, certification_id, lambda c: c.suspend_for_licence(since), cause)
 
 
 def run_clock_policies(

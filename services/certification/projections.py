@@ -9,9 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.events.certification import CERTIFICATE_STATUS_AFTER
-from shared.events.envelope import event_name as kind
-from shared.events.licensing import LICENCE_STATUS_AFTER
+from shared.events.catalogue import DomainEvent, Received
+from shared.events.certification import (
+    CERTIFICATE_STATUS_AFTER,
+    CertificateGranted,
+    CertificateRenewed,
+    CertificationApplied,
+)
+from shared.events.licensing import LicenceState
+from shared.events.licensing import licences_after as licence_states_after
 from shared.projection import Projection
 
 LICENSING = "licensing.events"
@@ -23,27 +29,26 @@ class LicenceStatus(Projection):
     collection = "licence_status"
     topics = (LICENSING,)
 
-    def key_for(self, event: dict[str, Any]) -> str | None:
-        return event.get("recruiterid")
+    def key_for(self, event: Received) -> str | None:
+        return event.recruiter_id
 
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        licences = licences_after(document.get("licences", {}), event)
+    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
+        licences = licences_after(document.get("licences", {}), event.event)
         if licences is None:
-            return {**document, "recruiter_id": event["recruiterid"]}
+            return {**document, "recruiter_id": event.recruiter_id}
         return {
             **document,
-            "recruiter_id": event["recruiterid"],
+            "recruiter_id": event.recruiter_id,
             "licences": licences,
             "licence_active": "active" in licences.values(),
         }
 
 
-def licences_after(licences: dict[str, str], event: dict[str, Any]) -> dict[str, str] | None:
+def licences_after(licences: dict[str, str], event: DomainEvent) -> dict[str, str] | None:
     """A recruiter's licences' statuses after a licensing event; None if it changes none."""
-    status = LICENCE_STATUS_AFTER.get(kind(event))
-    if status is None:
-        return None
-    return {**licences, event["data"]["licence_id"]: status}
+    states = {lid: LicenceState(lid, status=status) for lid, status in licences.items()}
+    after = licence_states_after(states, event)
+    return None if after is None else {licence_id: s.status for licence_id, s in after.items()}
 
 
 def licence_active(document: dict[str, Any] | None) -> bool:
@@ -54,18 +59,19 @@ class CertificationRegister(Projection):
     name = "certification_register"
     collection = "certification_register"
     topics = (CERTIFICATION,)
+    indexes = (("watch",),)
 
-    def key_for(self, event: dict[str, Any]) -> str | None:
-        return event["subject"] if event["subject"].startswith("cert-") else None
+    def key_for(self, event: Received) -> str | None:
+        return event.subject if event.subject.startswith("cert-") else None
 
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        data, at = event["data"], event["effectiveat"]
-        status = CERTIFICATE_STATUS_AFTER.get(kind(event), document.get("status"))
-        document = {**document, "certification_id": event["subject"], "status": status}
-        if kind(event) == "certification_applied":
-            document |= {"recruiter_id": data["recruiter_id"], "cb_id": data["cb_id"]}
-        if kind(event) in ("certificate_granted", "certificate_renewed"):
-            document |= {"valid_until": data["valid_until"]}
+    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
+        data, at = event.event, event.effective_at
+        status = CERTIFICATE_STATUS_AFTER.get(type(data), document.get("status"))
+        document = {**document, "certification_id": event.subject, "status": status}
+        if isinstance(data, CertificationApplied):
+            document |= {"recruiter_id": data.recruiter_id, "cb_id": data.cb_id}
+        if isinstance(data, (CertificateGranted, CertificateRenewed)):
+            document |= {"valid_until": data.valid_until}
         document["suspended_since"] = at if status == "suspended" else None
         # The scheduler's one question: is anything possibly due for this certification?
         document["watch"] = status in ("certified", "suspended")

@@ -18,6 +18,33 @@ from typing import Any
 from shared.aggregate import Aggregate
 from shared.clock import rfc3339
 from shared.errors import Conflict, Invalid, NotFound
+from shared.events.licensing import (
+    BranchClosed,
+    BranchOpened,
+    ConditionImposed,
+    ConditionLifted,
+    DepositDrawn,
+    DepositForfeited,
+    DepositLodged,
+    DepositToppedUp,
+    LicenceApplied,
+    LicenceCancelled,
+    LicenceDenied,
+    LicenceExpired,
+    LicenceIssued,
+    LicenceNumberClaimed,
+    LicenceReinstated,
+    LicenceRenewed,
+    LicenceRevoked,
+    LicenceState,
+    LicenceSuspended,
+    OfficerAppointed,
+    OfficerRemoved,
+    RecruiterRegistered,
+    ReferralAcknowledged,
+    ReferralClosed,
+    ViolationRecorded,
+)
 from shared.lifecycle import Lifecycle
 
 LICENCE = Lifecycle(
@@ -43,20 +70,23 @@ LICENCE = Lifecycle(
 TERMINAL = frozenset({"denied", "revoked", "cancelled"})
 # The event each licence command records.
 RECORDS = {
-    "issue": "licence_issued",
-    "deny": "licence_denied",
-    "suspend": "licence_suspended",
-    "reinstate": "licence_reinstated",
-    "renew": "licence_renewed",
-    "expire": "licence_expired",
-    "revoke": "licence_revoked",
-    "cancel": "licence_cancelled",
-    "impose_condition": "condition_imposed",
-    "lift_condition": "condition_lifted",
+    "issue": LicenceIssued,
+    "deny": LicenceDenied,
+    "suspend": LicenceSuspended,
+    "reinstate": LicenceReinstated,
+    "renew": LicenceRenewed,
+    "expire": LicenceExpired,
+    "revoke": LicenceRevoked,
+    "cancel": LicenceCancelled,
+    "impose_condition": ConditionImposed,
+    "lift_condition": ConditionLifted,
 }
-COMMAND_OF = {event: command for command, event in RECORDS.items()}
 # Fields a command may leave out, which its event still states (as null).
-OPTIONAL = {"reinstate": {"reason": None}, "cancel": {"reason": None}}
+OPTIONAL = {
+    "issue": {"issuing_office": None},
+    "reinstate": {"reason": None},
+    "cancel": {"reason": None},
+}
 DEPOSIT = Lifecycle(
     "security deposit",
     {
@@ -92,14 +122,20 @@ def _digest(text: str) -> str:
 
 @dataclass
 class Licence:
-    licence_id: str
-    licence_number: str
-    status: str = "applied"
-    valid_from: str | None = None
-    valid_until: str | None = None
+    """A licence as the ministry keeps it: the status every reader folds the same way,
+    with the conditions and dates only the ministry needs."""
+
+    state: LicenceState
     conditions: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_effective_at: datetime | None = None
     applied_at: datetime | None = None
+
+    licence_id = property(lambda self: self.state.licence_id)
+    licence_number = property(lambda self: self.state.licence_number)
+    status = property(lambda self: self.state.status)
+    valid_from = property(lambda self: self.state.valid_from)
+    valid_until = property(lambda self: self.state.valid_until)
+    issuing_office = property(lambda self: self.state.issuing_office)
 
     @property
     def conditions_in_force(self) -> list[dict[str, Any]]:
@@ -140,15 +176,9 @@ class Recruiter(Aggregate):
                 "is already registered"
             )
         self.record(
-            "recruiter_registered",
-            {
-                "recruiter_id": self.id,
-                "legal_name": legal_name,
-                "country": country,
-                "registration_number": registration_number,
-                "trade_names": list(trade_names),
-                "address": address,
-            },
+            RecruiterRegistered(
+                self.id, legal_name, country, registration_number, list(trade_names), address
+            )
         )
 
     def next_licence_id(self) -> str:
@@ -161,15 +191,7 @@ class Recruiter(Aggregate):
                 f"recruiter already holds licence {current[0].licence_id}, which is "
                 f"{current[0].status}; renew or close it first"
             )
-        self.record(
-            "licence_applied",
-            {
-                "licence_id": licence_id,
-                "recruiter_id": self.id,
-                "country": self.country,
-                "licence_number": licence_number,
-            },
-        )
+        self.record(LicenceApplied(licence_id, self.id, self.country, licence_number))
 
     def decide(
         self,
@@ -178,8 +200,9 @@ class Recruiter(Aggregate):
         now: datetime,
         effective_at: datetime | None = None,
         **data: Any,
-    ) -> None:
-        """Any licence decision of the lifecycle table, checked and recorded."""
+    ) -> str | None:
+        """Any licence decision of the lifecycle table, checked and recorded; the id of
+        the condition it imposed, if it imposed one."""
         data = {**OPTIONAL.get(command, {}), **data}
         data = {k: v.isoformat() if isinstance(v, date) else v for k, v in data.items()}
         licence = self.licence(licence_id)
@@ -193,9 +216,11 @@ class Recruiter(Aggregate):
             condition = licence.conditions.get(data["condition_id"])
             if condition is None or condition["lifted_at"] is not None:
                 raise NotFound(f"no condition {data['condition_id']} in force on {licence_id}")
-        if command == "impose_condition":
-            data = {"condition_id": f"c{len(licence.conditions) + 1}", **data}
-        self.record(RECORDS[command], {"licence_id": licence_id, **data}, when)
+        imposed = f"c{len(licence.conditions) + 1}" if command == "impose_condition" else None
+        if imposed:
+            data = {"condition_id": imposed, **data}
+        self.record(RECORDS[command].from_data({"licence_id": licence_id, **data}), when)
+        return imposed
 
     def expire_due(self, today: date) -> list[str]:
         """Record the expiry of every active licence whose last valid day has passed."""
@@ -212,11 +237,7 @@ class Recruiter(Aggregate):
                 # Never before the licence's previous decision: recorded order is legal order.
                 last = licence.last_effective_at
                 at = max(lapsed, last) if last else lapsed
-                self.record(
-                    "licence_expired",
-                    {"licence_id": licence.licence_id, "valid_until": licence.valid_until},
-                    at,
-                )
+                self.record(LicenceExpired(licence.licence_id, licence.valid_until), at)
                 expired.append(licence.licence_id)
         return expired
 
@@ -229,43 +250,30 @@ class Recruiter(Aggregate):
                 "amount": amount_text(amount) if amount is not None else None,
                 "currency": penalty.get("currency"),
             }
-        self.record(
-            "violation_recorded",
-            {
-                "violation_id": violation_id,
-                "description": description,
-                "decided_on": decided_on.isoformat(),
-                "penalty": penalty,
-            },
-        )
+        self.record(ViolationRecorded(violation_id, description, decided_on.isoformat(), penalty))
         return violation_id
 
     def open_branch(self, name: str, address: str, country: str) -> str:
         branch_id = f"b{len(self.branches) + 1}"
-        self.record(
-            "branch_opened",
-            {"branch_id": branch_id, "name": name, "address": address, "country": country},
-        )
+        self.record(BranchOpened(branch_id, name, address, country))
         return branch_id
 
     def close_branch(self, branch_id: str, reason: str | None) -> None:
         branch = self.branches.get(branch_id)
         if branch is None or branch["closed_at"] is not None:
             raise NotFound(f"no open branch {branch_id}")
-        self.record("branch_closed", {"branch_id": branch_id, "reason": reason})
+        self.record(BranchClosed(branch_id, reason))
 
     def appoint_officer(self, name: str, position: str) -> str:
         officer_id = f"o{len(self.officers) + 1}"
-        self.record(
-            "officer_appointed", {"officer_id": officer_id, "name": name, "position": position}
-        )
+        self.record(OfficerAppointed(officer_id, name, position))
         return officer_id
 
     def remove_officer(self, officer_id: str) -> None:
         officer = self.officers.get(officer_id)
         if officer is None or officer["removed_at"] is not None:
             raise NotFound(f"no serving officer {officer_id}")
-        self.record("officer_removed", {"officer_id": officer_id})
+        self.record(OfficerRemoved(officer_id))
 
     def move_deposit(
         self, command: str, amount: Decimal | None, currency: str | None, **data: Any
@@ -282,15 +290,15 @@ class Recruiter(Aggregate):
                     "cannot draw more than the deposit holds",
                     {"amount": [f"at most {self.deposit_balance}"]},
                 )
-        name = {
-            "lodge": "deposit_lodged",
-            "draw": "deposit_drawn",
-            "top_up": "deposit_topped_up",
-            "forfeit": "deposit_forfeited",
+        kind = {
+            "lodge": DepositLodged,
+            "draw": DepositDrawn,
+            "top_up": DepositToppedUp,
+            "forfeit": DepositForfeited,
         }[command]
         if command == "forfeit":
             amount, currency = self.deposit_balance, self.deposit_currency
-        self.record(name, {"amount": amount_text(amount), "currency": currency, **data})
+        self.record(kind.from_data({"amount": amount_text(amount), "currency": currency, **data}))
 
     def licence(self, licence_id: str) -> Licence:
         try:
@@ -316,92 +324,66 @@ class Recruiter(Aggregate):
 
     # --- state changes ----------------------------------------------------------------
 
-    def on_recruiter_registered(self, data: dict, at: datetime | None) -> None:
-        self.legal_name, self.country = data["legal_name"], data["country"]
-        self.registration_number = data["registration_number"]
-        self.trade_names, self.address = data["trade_names"], data["address"]
+    def on_recruiter_registered(self, event: RecruiterRegistered, at: datetime | None) -> None:
+        self.legal_name, self.country = event.legal_name, event.country
+        self.registration_number = event.registration_number
+        self.trade_names, self.address = event.trade_names, event.address
         self.registered_at = at
 
-    def on_licence_applied(self, data: dict, at: datetime | None) -> None:
-        self.licences[data["licence_id"]] = Licence(
-            data["licence_id"], data["licence_number"], applied_at=at
-        )
+    def on_licence_applied(self, event: LicenceApplied, at: datetime | None) -> None:
+        state = LicenceState(event.licence_id, event.licence_number)
+        self.licences[event.licence_id] = Licence(state, applied_at=at)
 
-    def _decided(self, data: dict, at: datetime | None, name: str) -> Licence:
-        licence = self.licences[data["licence_id"]]
-        licence.status = LICENCE.next_state(licence.status, COMMAND_OF[name])
+    def _decided(self, event, at: datetime | None) -> Licence:
+        licence = self.licences[event.licence_id]
+        licence.state = licence.state.after(event)
         licence.last_effective_at = at
         return licence
 
-    def on_licence_issued(self, data: dict, at: datetime | None) -> None:
-        licence = self._decided(data, at, "licence_issued")
-        licence.valid_from, licence.valid_until = data["valid_from"], data["valid_until"]
+    on_licence_issued = on_licence_renewed = on_licence_denied = _decided
+    on_licence_suspended = on_licence_reinstated = on_licence_revoked = _decided
+    on_licence_cancelled = on_licence_expired = _decided
 
-    def on_licence_renewed(self, data: dict, at: datetime | None) -> None:
-        self._decided(data, at, "licence_renewed").valid_until = data["valid_until"]
-
-    def on_licence_denied(self, data: dict, at: datetime | None) -> None:
-        self._decided(data, at, "licence_denied")
-
-    def on_licence_suspended(self, data: dict, at: datetime | None) -> None:
-        self._decided(data, at, "licence_suspended")
-
-    def on_licence_reinstated(self, data: dict, at: datetime | None) -> None:
-        self._decided(data, at, "licence_reinstated")
-
-    def on_licence_revoked(self, data: dict, at: datetime | None) -> None:
-        self._decided(data, at, "licence_revoked")
-
-    def on_licence_cancelled(self, data: dict, at: datetime | None) -> None:
-        self._decided(data, at, "licence_cancelled")
-
-    def on_licence_expired(self, data: dict, at: datetime | None) -> None:
-        self._decided(data, at, "licence_expired")
-
-    def on_condition_imposed(self, data: dict, at: datetime | None) -> None:
-        licence = self._decided(data, at, "condition_imposed")
-        licence.conditions[data["condition_id"]] = {
-            "condition_id": data["condition_id"],
-            "text": data["text"],
+    def on_condition_imposed(self, event: ConditionImposed, at: datetime | None) -> None:
+        self._decided(event, at).conditions[event.condition_id] = {
+            "condition_id": event.condition_id,
+            "text": event.text,
             "imposed_at": _instant(at),
             "lifted_at": None,
         }
 
-    def on_condition_lifted(self, data: dict, at: datetime | None) -> None:
-        licence = self._decided(data, at, "condition_lifted")
-        licence.conditions[data["condition_id"]]["lifted_at"] = _instant(at)
+    def on_condition_lifted(self, event: ConditionLifted, at: datetime | None) -> None:
+        self._decided(event, at).conditions[event.condition_id]["lifted_at"] = _instant(at)
 
-    def on_violation_recorded(self, data: dict, at: datetime | None) -> None:
-        self.violations.append({**data, "recorded_at": _instant(at)})
+    def on_violation_recorded(self, event: ViolationRecorded, at: datetime | None) -> None:
+        self.violations.append({**event.to_data(), "recorded_at": _instant(at)})
 
-    def on_branch_opened(self, data: dict, at: datetime | None) -> None:
-        self.branches[data["branch_id"]] = {**data, "opened_at": _instant(at), "closed_at": None}
+    def on_branch_opened(self, event: BranchOpened, at: datetime | None) -> None:
+        opened = {**event.to_data(), "opened_at": _instant(at), "closed_at": None}
+        self.branches[event.branch_id] = opened
 
-    def on_branch_closed(self, data: dict, at: datetime | None) -> None:
-        self.branches[data["branch_id"]]["closed_at"] = _instant(at)
+    def on_branch_closed(self, event: BranchClosed, at: datetime | None) -> None:
+        self.branches[event.branch_id]["closed_at"] = _instant(at)
 
-    def on_officer_appointed(self, data: dict, at: datetime | None) -> None:
-        self.officers[data["officer_id"]] = {
-            **data,
-            "appointed_at": _instant(at),
-            "removed_at": None,
-        }
+    def on_officer_appointed(self, event: OfficerAppointed, at: datetime | None) -> None:
+        appointed = {**event.to_data(), "appointed_at": _instant(at), "removed_at": None}
+        self.officers[event.officer_id] = appointed
 
-    def on_officer_removed(self, data: dict, at: datetime | None) -> None:
-        self.officers[data["officer_id"]]["removed_at"] = _instant(at)
+    def on_officer_removed(self, event: OfficerRemoved, at: datetime | None) -> None:
+        self.officers[event.officer_id]["removed_at"] = _instant(at)
 
-    def on_deposit_lodged(self, data: dict, at: datetime | None) -> None:
-        self.deposit_status = DEPOSIT.next_state(self.deposit_status, "lodge")
-        self.deposit_currency, self.deposit_balance = data["currency"], Decimal(data["amount"])
+    def on_deposit_lodged(self, event: DepositLodged, at: datetime | None) -> None:
+        self.deposit_status = "held"
+        self.deposit_currency, self.deposit_balance = event.currency, Decimal(event.amount)
 
-    def on_deposit_drawn(self, data: dict, at: datetime | None) -> None:
-        self.deposit_balance -= Decimal(data["amount"])
+    def on_deposit_drawn(self, event: DepositDrawn, at: datetime | None) -> None:
+        self.deposit_balance -= Decimal(event.amount)
 
-    def on_deposit_topped_up(self, data: dict, at: datetime | None) -> None:
-        self.deposit_balance += Decimal(data["amount"])
+    def on_deposit_topped_up(self, event: DepositToppedUp, at: datetime | None) -> None:
+        self.deposit_balance += Decimal(event.amount)
 
-    def on_deposit_forfeited(self, data: dict, at: datetime | None) -> None:
-        self.deposit_status = DEPOSIT.next_state(self.deposit_status, "forfeit")
+    def on_deposit_forfeited(self, event: DepositForfeited, at: datetime | None) -> None:
+        self.deposit_status = "forfeited"
         self.deposit_balance = Decimal(0)
 
 
@@ -411,18 +393,10 @@ class LicenceNumberClaim(Aggregate):
     licence_id: str | None = None
 
     def claim(self, country: str, licence_number: str, recruiter_id: str, licence_id: str) -> None:
-        self.record(
-            "licence_number_claimed",
-            {
-                "country": country,
-                "licence_number": licence_number,
-                "recruiter_id": recruiter_id,
-                "licence_id": licence_id,
-            },
-        )
+        self.record(LicenceNumberClaimed(country, licence_number, recruiter_id, licence_id))
 
-    def on_licence_number_claimed(self, data: dict, at: datetime | None) -> None:
-        self.recruiter_id, self.licence_id = data["recruiter_id"], data["licence_id"]
+    def on_licence_number_claimed(self, event: LicenceNumberClaimed, at: datetime | None) -> None:
+        self.recruiter_id, self.licence_id = event.recruiter_id, event.licence_id
 
 
 def _ordered(first: str, last: str) -> None:
@@ -470,22 +444,21 @@ class Referral(Aggregate):
 
     def acknowledge(self, referral: dict[str, Any]) -> None:
         REFERRAL.next_state(self.status, "acknowledge")
-        self.record("referral_acknowledged", _referral_ids(referral))
+        self.record(ReferralAcknowledged(**_referral_ids(referral)))
 
     def close(self, referral: dict[str, Any], outcome: str, note: str | None) -> None:
         REFERRAL.next_state(self.status, "close")
-        self.record(
-            "referral_closed", {**_referral_ids(referral), "outcome": outcome, "note": note}
-        )
+        self.record(ReferralClosed(**_referral_ids(referral), outcome=outcome, note=note))
 
-    def on_referral_acknowledged(self, data: dict, at: datetime | None) -> None:
-        self.status = REFERRAL.next_state(self.status, "acknowledge")
-        self.report_id, self.acknowledged_at = data["report_id"], _instant(at)
+    def on_referral_acknowledged(self, event: ReferralAcknowledged, at: datetime | None) -> None:
+        # A late acknowledgement never reopens a closed referral.
+        self.status = "closed" if self.status == "closed" else "acknowledged"
+        self.report_id, self.acknowledged_at = event.report_id, _instant(at)
 
-    def on_referral_closed(self, data: dict, at: datetime | None) -> None:
-        self.status = REFERRAL.next_state(self.status, "close")
-        self.report_id, self.closed_at = data["report_id"], _instant(at)
-        self.outcome = data["outcome"]
+    def on_referral_closed(self, event: ReferralClosed, at: datetime | None) -> None:
+        self.status = "closed"
+        self.report_id, self.closed_at = event.report_id, _instant(at)
+        self.outcome = event.outcome
 
 
 def referral_stream(referral_id: str) -> str:

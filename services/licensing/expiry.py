@@ -30,7 +30,13 @@ def expire_due_licences(
     today = clock().date()
     expired = offset = 0
     while True:
-        query = Query({}, below=("next_expiry", today.isoformat()), limit=200, offset=offset)
+        query = Query(
+            {},
+            below=("next_expiry", today.isoformat()),
+            order_by="next_expiry",
+            limit=200,
+            offset=offset,
+        )
         due = register.find(collection, query)
         expired += sum(_expire(writer, document["recruiter_id"], today) for document in due.items)
         offset += len(due.items)

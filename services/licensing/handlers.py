@@ -7,10 +7,10 @@ country's recruiters, checked after loading and before anything is recorded.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import dataclass, replace
 from typing import Any
 
+from services.licensing import commands as c
 from services.licensing.domain import (
     LicenceNumberClaim,
     Recruiter,
@@ -25,31 +25,36 @@ from shared.commands import CommandContext, Outcome, StreamWriter
 from shared.errors import ConcurrencyError, Conflict, Forbidden
 
 
+@dataclass(frozen=True)
+class Office:
+    """What the licensing handlers work with: the event store's writer, and the ministry's
+    inbox of referrals (a read model) to find a referral by id."""
+
+    writer: StreamWriter
+    referral: Callable[[str], dict[str, Any]]
+
+
 def register_recruiter(
-    writer: StreamWriter, context: CommandContext, country: str, body: dict[str, Any]
+    office: Office, context: CommandContext, country: str, command: c.RegisterRecruiter
 ) -> Outcome:
-    _same_country(country, body["country"])
-    recruiter = writer.load_or_new(
-        Recruiter, recruiter_id_for(body["country"], body["registration_number"])
-    )
+    _same_country(country, command.country)
+    stream = recruiter_id_for(command.country, command.registration_number)
+    recruiter = office.writer.load_or_new(Recruiter, stream)
     recruiter.register(
-        body["legal_name"],
-        body["country"],
-        body["registration_number"],
-        body.get("trade_names", []),
-        body.get("address"),
+        command.legal_name,
+        command.country,
+        command.registration_number,
+        command.trade_names or [],
+        command.address,
     )
-    return _save(writer, recruiter, context, recruiter_view, status=201)
+    return office.writer.save(recruiter, context, recruiter_view, status=201)
 
 
 def apply_for_licence(
-    writer: StreamWriter,
-    context: CommandContext,
-    country: str,
-    recruiter_id: str,
-    licence_number: str,
+    office: Office, context: CommandContext, country: str, command: c.ApplyForLicence
 ) -> Outcome:
-    recruiter = _load(writer, recruiter_id, context, country)
+    writer, licence_number = office.writer, command.licence_number
+    recruiter = _load(writer, command.recruiter_id, context, country)
     claim = writer.load_or_new(LicenceNumberClaim, claim_stream(recruiter.country, licence_number))
     held = claim.exists and not _stale(writer, claim, recruiter, licence_number)
     if held and claim.recruiter_id != recruiter.id:
@@ -69,7 +74,7 @@ def apply_for_licence(
             writer.save(claim, bare, lambda _: {})
         except ConcurrencyError as error:
             raise Conflict(f"licence number {licence_number} was just claimed") from error
-    return _save(writer, recruiter, context, lambda r: licence_view(r, licence_id), status=201)
+    return writer.save(recruiter, context, lambda r: licence_view(r, licence_id), status=201)
 
 
 def _stale(
@@ -85,37 +90,101 @@ def _stale(
     return licence is not None and licence.licence_number.strip().upper() != number.strip().upper()
 
 
-def decide_licence(
-    writer: StreamWriter,
-    context: CommandContext,
-    country: str,
-    licence_id: str,
-    command: str,
-    effective_at: datetime | None = None,
-    status: int = 200,
-    **data: Any,
+def decide_on_licence(
+    office: Office, context: CommandContext, country: str, command: c.LicenceDecision
 ) -> Outcome:
     """issue, deny, renew, suspend, reinstate, revoke, cancel, impose or lift a condition."""
+    writer, licence_id = office.writer, command.licence_id
     recruiter = _load(writer, recruiter_of(licence_id), context, country)
-    recruiter.decide(licence_id, command, writer.clock(), effective_at, **data)
-    return _save(writer, recruiter, context, lambda r: licence_view(r, licence_id), status=status)
+    imposed = recruiter.decide(
+        licence_id, command.decision, writer.clock(), command.effective_at, **command.details()
+    )
+    # Imposing a condition is the one decision that creates something: it is named on top.
+    created = {"condition_id": imposed} if imposed else {}
+    status = 201 if imposed else 200
+    return writer.save(recruiter, context, lambda r: licence_view(r, licence_id) | created, status)
 
 
-def amend_recruiter(
-    writer: StreamWriter,
+def record_violation(
+    office: Office, context: CommandContext, country: str, command: c.RecordViolation
+) -> Outcome:
+    def record(r: Recruiter) -> str:
+        return r.record_violation(command.description, command.decided_on, command.penalty)
+
+    return _amend(office, context, country, command.recruiter_id, record, "violation_id")
+
+
+def open_branch(
+    office: Office, context: CommandContext, country: str, command: c.OpenBranch
+) -> Outcome:
+    def open_(r: Recruiter) -> str:
+        return r.open_branch(command.name, command.address, command.country or r.country)
+
+    return _amend(office, context, country, command.recruiter_id, open_, "branch_id")
+
+
+def close_branch(
+    office: Office, context: CommandContext, country: str, command: c.CloseBranch
+) -> Outcome:
+    def close(r: Recruiter) -> None:
+        r.close_branch(command.branch_id, command.reason)
+
+    return _amend(office, context, country, command.recruiter_id, close)
+
+
+def appoint_officer(
+    office: Office, context: CommandContext, country: str, command: c.AppointOfficer
+) -> Outcome:
+    def appoint(r: Recruiter) -> str:
+        return r.appoint_officer(command.name, command.position)
+
+    return _amend(office, context, country, command.recruiter_id, appoint, "officer_id")
+
+
+def remove_officer(
+    office: Office, context: CommandContext, country: str, command: c.RemoveOfficer
+) -> Outcome:
+    def remove(r: Recruiter) -> None:
+        r.remove_officer(command.officer_id)
+
+    return _amend(office, context, country, command.recruiter_id, remove)
+
+
+def move_deposit(
+    office: Office,
+    context: CommandContext,
+    country: str,
+    command: c.LodgeDeposit | c.DrawDeposit | c.TopUpDeposit | c.ForfeitDeposit,
+) -> Outcome:
+    """Lodge, draw on, top up or forfeit the recruiter's security deposit."""
+
+    def move(r: Recruiter) -> None:
+        if isinstance(command, c.ForfeitDeposit):
+            r.move_deposit("forfeit", None, None, reason=command.reason)
+        elif isinstance(command, c.DrawDeposit):
+            reference = command.claim_reference
+            r.move_deposit("draw", command.amount, command.currency, claim_reference=reference)
+        else:
+            kind = "lodge" if isinstance(command, c.LodgeDeposit) else "top_up"
+            r.move_deposit(kind, command.amount, command.currency)
+
+    return _amend(office, context, country, command.recruiter_id, move)
+
+
+def _amend(
+    office: Office,
     context: CommandContext,
     country: str,
     recruiter_id: str,
     change: Callable[[Recruiter], str | None],
     created: str | None = None,
-    status: int = 200,
 ) -> Outcome:
-    """Violations, branches, officers, deposit: ``change`` records it on the recruiter and
-    returns the id of what it created, answered under the name ``created``."""
-    recruiter = _load(writer, recruiter_id, context, country)
+    """Record ``change`` on the recruiter; what it created is answered as ``created``."""
+    recruiter = _load(office.writer, recruiter_id, context, country)
     made = change(recruiter)
     extra = {created: made} if created else {}
-    return _save(writer, recruiter, context, lambda r: {**recruiter_view(r), **extra}, status)
+    status = 201 if created else 200
+    return office.writer.save(recruiter, context, lambda r: recruiter_view(r) | extra, status)
 
 
 def show_recruiter(writer: StreamWriter, country: str, recruiter_id: str) -> Outcome:
@@ -144,41 +213,52 @@ def _same_country(token_country: str, country: str) -> None:
         raise Forbidden(f"your token covers {token_country}, not {country}")
 
 
-def _save(
-    writer: StreamWriter, recruiter: Recruiter, context: CommandContext, render, status: int = 200
-) -> Outcome:
-    return writer.save(
-        recruiter,
-        context,
-        render,
-        status=status,
-    )
-
-
 def acknowledge_referral(
-    writer: StreamWriter, context: CommandContext, country: str, referral: dict[str, Any]
+    office: Office, context: CommandContext, country: str, command: c.AcknowledgeReferral
 ) -> Outcome:
-    return _answer_referral(writer, context, country, referral, lambda r: r.acknowledge(referral))
+    referral = office.referral(command.referral_id)
+    return _answer(office, context, country, referral, lambda r: r.acknowledge(referral))
 
 
 def close_referral(
-    writer: StreamWriter,
-    context: CommandContext,
-    country: str,
-    referral: dict[str, Any],
-    outcome: str,
-    note: str | None,
+    office: Office, context: CommandContext, country: str, command: c.CloseReferral
 ) -> Outcome:
-    return _answer_referral(
-        writer, context, country, referral, lambda r: r.close(referral, outcome, note)
-    )
+    referral = office.referral(command.referral_id)
+
+    def close(answer: Referral) -> None:
+        answer.close(referral, command.outcome, command.note)
+
+    return _answer(office, context, country, referral, close)
 
 
-def _answer_referral(writer, context, country, referral, decide) -> Outcome:
+def _answer(office: Office, context, country, referral, decide) -> Outcome:
     _same_country(country, referral["country"])
-    answer = writer.load_or_new(Referral, referral_stream(referral["referral_id"]))
-    writer.check_version(answer, context)
+    answer = office.writer.load_or_new(Referral, referral_stream(referral["referral_id"]))
+    office.writer.check_version(answer, context)
     decide(answer)
     # The recruiter is known from the inbox: the ministry's answer itself does not name it.
     answer.recruiter_id = referral.get("recruiter_id")
-    return writer.save(answer, context, lambda r: referral_view(referral, r))
+    return office.writer.save(answer, context, lambda r: referral_view(referral, r))
+
+
+HANDLERS: dict[type, Callable[..., Outcome]] = {
+    c.RegisterRecruiter: register_recruiter,
+    c.ApplyForLicence: apply_for_licence,
+    **{kind: decide_on_licence for kind in c.LicenceDecision.__subclasses__()},
+    c.RecordViolation: record_violation,
+    c.OpenBranch: open_branch,
+    c.CloseBranch: close_branch,
+    c.AppointOfficer: appoint_officer,
+    c.RemoveOfficer: remove_officer,
+    c.LodgeDeposit: move_deposit,
+    c.DrawDeposit: move_deposit,
+    c.TopUpDeposit: move_deposit,
+    c.ForfeitDeposit: move_deposit,
+    c.AcknowledgeReferral: acknowledge_referral,
+    c.CloseReferral: close_referral,
+}
+
+
+def handle(office: Office, context: CommandContext, country: str, command: object) -> Outcome:
+    """Carry out a command as an officer of ``country``."""
+    return HANDLERS[type(command)](office, context, country, command)

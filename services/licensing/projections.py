@@ -11,9 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.events.envelope import event_name
-from shared.events.licensing import LICENCE_STATUS_AFTER
+from shared.errors import NotFound
+from shared.events.catalogue import Received
+from shared.events.licensing import (
+    LicenceState,
+    RecruiterRegistered,
+    ReferralAcknowledged,
+    ReferralClosed,
+    licences_after,
+)
+from shared.events.monitoring import ReportReferred
 from shared.projection import Projection
+from shared.readmodels.base import Query, ReadModelStore
 
 LICENSING = "licensing.events"
 MONITORING = "monitoring.events"
@@ -23,28 +32,27 @@ class LicenceRegister(Projection):
     name = "licence_register"
     collection = "licence_register"
     topics = (LICENSING,)
+    indexes = (("next_expiry",),)
 
-    def key_for(self, event: dict[str, Any]) -> str | None:
-        if event["subject"].startswith("referral-"):
+    def key_for(self, event: Received) -> str | None:
+        if event.subject.startswith("referral-"):
             return None
-        return event.get("recruiterid")
+        return event.recruiter_id
 
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        data, kind = event["data"], event_name(event)
-        licences = dict(document.get("licences", {}))
-        if kind == "recruiter_registered":
+    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
+        if isinstance(event.event, RecruiterRegistered):
+            registered = event.event
             document = {
                 **document,
-                "recruiter_id": data["recruiter_id"],
-                "country": data["country"],
+                "recruiter_id": registered.recruiter_id,
+                "country": registered.country,
             }
-        elif kind == "licence_applied":
-            licences[data["licence_id"]] = {"status": "applied", "valid_until": None}
-        elif kind.startswith("licence_") and data.get("licence_id") in licences:
-            licence = dict(licences[data["licence_id"]])
-            licence["status"] = LICENCE_STATUS_AFTER.get(kind, licence["status"])
-            licence["valid_until"] = data.get("valid_until", licence["valid_until"])
-            licences[data["licence_id"]] = licence
+        held = {
+            licence_id: LicenceState.from_document(licence_id, stored)
+            for licence_id, stored in document.get("licences", {}).items()
+        }
+        folded = licences_after(held, event.event) or held
+        licences = {licence_id: state.as_document() for licence_id, state in folded.items()}
         due = [
             lic["valid_until"]
             for lic in licences.values()
@@ -60,23 +68,24 @@ class ReferralInbox(Projection):
     name = "referral_inbox"
     collection = "referral_inbox"
     topics = (MONITORING, LICENSING)
+    indexes = (("country", "referred_at"), ("country", "status", "referred_at"), ("referral_id",))
 
-    def key_for(self, event: dict[str, Any]) -> str | None:
-        if event["source"] == "/monitoring":
-            return event["subject"]
-        if event["subject"].startswith("referral-"):
-            return event["data"]["report_id"]
+    def key_for(self, event: Received) -> str | None:
+        if event.source == "/monitoring":
+            return event.subject
+        if isinstance(event.event, (ReferralAcknowledged, ReferralClosed)):
+            return event.event.report_id
         return None
 
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        data, kind, at = event["data"], event_name(event), event["effectiveat"]
-        if kind == "report_referred":
+    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
+        data, at = event.event, event.effective_at
+        if isinstance(data, ReportReferred):
             referred = {
-                "referral_id": data["referral_id"],
-                "report_id": data["report_id"],
-                "country": data["country"],
-                "recruiter_id": data["recruiter_id"],
-                "categories": data["categories"],
+                "referral_id": data.referral_id,
+                "report_id": data.report_id,
+                "country": data.country,
+                "recruiter_id": data.recruiter_id,
+                "categories": data.categories,
                 "status": "referred",
                 "outcome": None,
                 "referred_at": at,
@@ -86,22 +95,40 @@ class ReferralInbox(Projection):
             # A replay may read the ministry's answer before the referral: keep it.
             answered = {key: document[key] for key in ANSWER_FIELDS if key in document}
             return {**document, **referred, **answered}
-        if kind == "referral_acknowledged":
+        if isinstance(data, ReferralAcknowledged):
             status = "closed" if document.get("status") == "closed" else "acknowledged"
             return {
                 **document,
                 "status": status,
                 "acknowledged_at": at,
-                "referral_id": data["referral_id"],
-                "country": data["country"],
+                "referral_id": data.referral_id,
+                "country": data.country,
             }
-        if kind == "referral_closed":
+        if isinstance(data, ReferralClosed):
             return {
                 **document,
                 "status": "closed",
-                "outcome": data["outcome"],
+                "outcome": data.outcome,
                 "closed_at": at,
-                "referral_id": data["referral_id"],
-                "country": data["country"],
+                "referral_id": data.referral_id,
+                "country": data.country,
             }
         return document
+
+
+def find_referral(store: ReadModelStore, collection: str, referral_id: str) -> dict[str, Any]:
+    found = store.find(collection, Query({"referral_id": referral_id}, limit=1)).items
+    if not found:
+        raise NotFound(f"no referral {referral_id} in your inbox")
+    return found[0]
+
+
+def referrals_of(
+    store: ReadModelStore, collection: str, country: str, query: dict[str, Any]
+) -> dict[str, Any]:
+    """A page of a country's inbox, optionally of one status, oldest referral first."""
+    where = {"country": country, **({"status": query["status"]} if "status" in query else {})}
+    page, per_page = query["page"], query["per_page"]
+    search = Query(where, order_by="referred_at", limit=per_page, offset=(page - 1) * per_page)
+    found = store.find(collection, search)
+    return {"items": found.items, "total": found.total, "page": page, "per_page": per_page}

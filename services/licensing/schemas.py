@@ -29,6 +29,7 @@ class Decision(Schema):
 class IssueLicence(Decision):
     valid_from = Day(required=True)
     valid_until = Day(required=True)
+    issuing_office = Text(200)
 
     @validates_schema
     def dates_in_order(self, data, **kwargs):
@@ -123,9 +124,11 @@ class LicenceOut(Schema):
     status = fields.String()
     valid_from = fields.String(allow_none=True)
     valid_until = fields.String(allow_none=True)
+    issuing_office = fields.String(allow_none=True)
     conditions = fields.List(fields.Dict())
     conditions_in_force = fields.Integer()
     last_decision_effective_at = fields.String(allow_none=True)
+    condition_id = fields.String(metadata={"description": "The condition just imposed"})
     version = fields.Integer()
 
 

@@ -49,6 +49,7 @@ def _licence(licence: Licence) -> dict[str, Any]:
         "status": licence.status,
         "valid_from": licence.valid_from,
         "valid_until": licence.valid_until,
+        "issuing_office": licence.issuing_office,
         "conditions": list(licence.conditions.values()),
         "conditions_in_force": len(licence.conditions_in_force),
         "last_decision_effective_at": rfc3339(licence.last_effective_at)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, Response, g, request
 
+from services.monitoring import commands as c
 from services.monitoring import handlers, schemas
 from services.monitoring.crypto import Vault, master_key
 from services.monitoring.projections import RecruiterDirectory, recruiter_by_licence, suggestions
 from shared.commands import StreamWriter
-from shared.errors import Invalid
 from shared.fields import Empty
 from shared.http.auth import requires
 from shared.http.bodies import json_body
@@ -16,7 +16,7 @@ from shared.http.commands import respond, run_command
 from shared.http.openapi import documented
 from shared.http.problems import Problem
 from shared.http.ratelimit import rate_limited
-from shared.http.routes import command_route
+from shared.http.routes import typed_command_route
 from shared.replay import CurrentCollection
 from shared.service import Parts
 
@@ -24,12 +24,12 @@ MONITOR = ["monitor"]
 WRITE_ERRORS = [404, 409, 412, 503]
 # Triage commands: path, command, body, summary.
 TRIAGE = [
-    ("review", "review", schemas.Note, "Start reviewing a report"),
-    ("substantiate", "substantiate", schemas.Note, "Substantiate a report"),
-    ("unsubstantiate", "unsubstantiate", schemas.Note, "Find a report unsubstantiated"),
-    ("withdraw", "withdraw", schemas.Note, "Withdraw a report"),
-    ("refer", "refer", schemas.Refer, "Refer a substantiated report to a country's ministry"),
-    ("resolve", "resolve", schemas.Resolve, "Resolve a report with its remedy"),
+    ("review", c.ReviewReport, schemas.Note, "Start reviewing a report"),
+    ("substantiate", c.SubstantiateReport, schemas.Note, "Substantiate a report"),
+    ("unsubstantiate", c.UnsubstantiateReport, schemas.Note, "Find a report unsubstantiated"),
+    ("withdraw", c.WithdrawReport, schemas.Note, "Withdraw a report"),
+    ("refer", c.ReferReport, schemas.Refer, "Refer a substantiated report to a country's ministry"),
+    ("resolve", c.ResolveReport, schemas.Resolve, "Resolve a report with its remedy"),
 ]
 
 
@@ -39,33 +39,22 @@ def blueprint(parts: Parts) -> Blueprint:
     store = parts.read_models
     vault = Vault(master_key(parts.settings.data_dir))
     directory = CurrentCollection(store, RecruiterDirectory.name, RecruiterDirectory.collection)
+    desk = handlers.Desk(
+        writer,
+        store,
+        vault,
+        lambda recruiter_id: store.get(directory(), recruiter_id) is not None,
+        lambda country, number: recruiter_by_licence(store, directory(), country, number),
+    )
 
-    def known(recruiter_id: str) -> str:
-        if store.get(directory(), recruiter_id) is None:
-            raise Invalid(
-                "no recruiter with that id is known to this registry", {"recruiter_id": ["unknown"]}
-            )
-        return recruiter_id
+    def send(organisation: str, command: object) -> Response:
+        return run_command(writer, lambda ctx: handlers.handle(desk, ctx, organisation, command))
 
-    def receive(organisation: str):
+    def receive(organisation: str) -> Response:
         if "Idempotency-Key" in request.headers:
             # Each report has its own tracking code, which no stored answer may repeat.
             raise Problem(400, "Bad request", "reports take no Idempotency-Key: each is new")
-        body = json_body(schemas.ReceiveReport())
-        subject = body["subject"]
-        if subject.get("recruiter_id"):
-            known(subject["recruiter_id"])
-        matched = None
-        if subject.get("licence_number"):
-            matched = recruiter_by_licence(
-                store, directory(), subject["country"], subject["licence_number"]
-            )
-        return run_command(
-            writer,
-            lambda ctx: handlers.receive_report(
-                writer, ctx, store, vault, organisation, body, matched
-            ),
-        )
+        return send(organisation, c.ReceiveReport(**json_body(schemas.ReceiveReport())))
 
     @routes.post("/v1/reports")
     @documented(
@@ -113,8 +102,15 @@ def blueprint(parts: Parts) -> Blueprint:
     def track(code: str):
         return handlers.track(writer, store, code)
 
-    for path, command, schema, summary in TRIAGE:
-        _triage_route(routes, writer, store, vault, path, command, schema, summary)
+    def triage(command: c.TriageReport) -> Response:
+        return send(g.principal.org_id, command)
+
+    for path, kind, schema, summary in TRIAGE:
+        rule, name = f"/v1/reports/<report_id>/{path}", f"{kind.decision}_report"
+        route = (rule, name, kind, schema, summary, triage)
+        typed_command_route(
+            routes, *route, roles=MONITOR, response=schemas.ReportOut(), errors=WRITE_ERRORS
+        )
 
     @routes.get("/v1/reports/<report_id>/suggestions")
     @documented(
@@ -141,13 +137,8 @@ def blueprint(parts: Parts) -> Blueprint:
     )
     @requires(*MONITOR)
     def match(report_id: str):
-        recruiter_id = known(json_body(schemas.Match())["recruiter_id"])
-        return run_command(
-            writer,
-            lambda ctx: handlers.act_on_report(
-                writer, ctx, g.principal.org_id, report_id, lambda r: r.match(recruiter_id)
-            ),
-        )
+        command = c.MatchReport(report_id, **json_body(schemas.Match()))
+        return send(g.principal.org_id, command)
 
     @routes.post("/v1/reports/<report_id>/erase-personal-data")
     @documented(
@@ -163,32 +154,3 @@ def blueprint(parts: Parts) -> Blueprint:
         return handlers.erase_personal_data(store, writer, g.principal.org_id, report_id)
 
     return routes
-
-
-def _triage_route(routes, writer, store, vault, path, command, schema, summary) -> None:
-    def decide(report_id: str):
-        body = json_body(schema())
-        note = body.pop("note", None)
-        return run_command(
-            writer,
-            lambda ctx: handlers.act_on_report(
-                writer,
-                ctx,
-                g.principal.org_id,
-                report_id,
-                lambda r: r.decide(command, **body),
-                after=lambda: handlers.add_note(store, vault, report_id, note),
-            ),
-        )
-
-    command_route(
-        routes,
-        f"/v1/reports/<report_id>/{path}",
-        f"{command}_report",
-        decide,
-        summary,
-        body=schema(),
-        roles=MONITOR,
-        response=schemas.ReportOut(),
-        errors=WRITE_ERRORS,
-    )

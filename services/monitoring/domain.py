@@ -16,6 +16,20 @@ from typing import Any
 from shared.aggregate import Aggregate
 from shared.clock import rfc3339
 from shared.errors import Conflict
+from shared.events.licensing import ReferralAcknowledged, ReferralClosed
+from shared.events.monitoring import (
+    REPORT_STATUS_AFTER,
+    ReferralAcknowledgedNoted,
+    ReferralOutcomeNoted,
+    ReportMatched,
+    ReportReceived,
+    ReportReferred,
+    ReportResolved,
+    ReportReviewStarted,
+    ReportSubstantiated,
+    ReportUnsubstantiated,
+    ReportWithdrawn,
+)
 from shared.lifecycle import Lifecycle
 
 CATEGORIES = (
@@ -46,12 +60,12 @@ REPORT = Lifecycle(
     },
 )
 RECORDS = {
-    "review": "report_review_started",
-    "substantiate": "report_substantiated",
-    "unsubstantiate": "report_unsubstantiated",
-    "refer": "report_referred",
-    "resolve": "report_resolved",
-    "withdraw": "report_withdrawn",
+    "review": ReportReviewStarted,
+    "substantiate": ReportSubstantiated,
+    "unsubstantiate": ReportUnsubstantiated,
+    "refer": ReportReferred,
+    "resolve": ReportResolved,
+    "withdraw": ReportWithdrawn,
 }
 
 
@@ -88,17 +102,16 @@ class Report(Aggregate):
         if self.exists:
             raise Conflict(f"report {self.id} exists")
         self.record(
-            "report_received",
-            {
-                "report_id": self.id,
-                "org_id": organisation,
-                "recruiter_id": subject.get("recruiter_id") or matched,
-                "named_recruiter": _named(subject),
-                "categories": sorted(set(categories)),
-                "fee_paid": _money(fee_paid),
-                "destination_country": destination_country,
-                "recruitment_date": recruitment_date.isoformat() if recruitment_date else None,
-            },
+            ReportReceived(
+                report_id=self.id,
+                org_id=organisation,
+                recruiter_id=subject.get("recruiter_id") or matched,
+                named_recruiter=_named(subject),
+                categories=sorted(set(categories)),
+                fee_paid=_money(fee_paid),
+                destination_country=destination_country,
+                recruitment_date=recruitment_date.isoformat() if recruitment_date else None,
+            )
         )
 
     def decide(self, command: str, **data: Any) -> None:
@@ -117,75 +130,63 @@ class Report(Aggregate):
                 "outcome": data["outcome"],
                 "fees_reimbursed": _money(data.get("fees_reimbursed")),
             }
-        self.record(RECORDS[command], fields)
+        self.record(RECORDS[command].from_data(fields))
 
     def match(self, recruiter_id: str) -> None:
         if self.recruiter_id:
             raise Conflict(f"report {self.id} already concerns recruiter {self.recruiter_id}")
-        self.record("report_matched", {"report_id": self.id, "recruiter_id": recruiter_id})
+        self.record(ReportMatched(self.id, recruiter_id))
 
-    def answer_referral(self, kind: str, data: dict[str, Any]) -> bool:
+    def answer_referral(self, answer: ReferralAcknowledged | ReferralClosed) -> bool:
         """The ministry acknowledged or closed the referral (a licensing event); False when
         the answer is for another referral or was noted already (a redelivery)."""
-        if self.referral is None or self.referral["referral_id"] != data["referral_id"]:
+        if self.referral is None or self.referral["referral_id"] != answer.referral_id:
             return False
-        noted = {"referral_acknowledged": "acknowledged", "referral_closed": "outcome"}[kind]
-        if self.referral.get(noted):
+        closed = isinstance(answer, ReferralClosed)
+        if self.referral.get("outcome" if closed else "acknowledged"):
             return False
-        name = {
-            "referral_acknowledged": "referral_acknowledged_noted",
-            "referral_closed": "referral_outcome_noted",
-        }[kind]
-        fields = {"report_id": self.id, "referral_id": data["referral_id"]}
-        if kind == "referral_closed":
-            fields["outcome"] = data["outcome"]
-        self.record(name, fields)
+        if closed:
+            self.record(ReferralOutcomeNoted(self.id, answer.referral_id, answer.outcome))
+        else:
+            self.record(ReferralAcknowledgedNoted(self.id, answer.referral_id))
         return True
 
     # --- state changes ----------------------------------------------------------------
 
-    def on_report_received(self, data: dict, at: datetime | None) -> None:
-        self.status, self.organisation = "received", data["org_id"]
-        self.recruiter_id, self.subject = data["recruiter_id"], data["named_recruiter"] or {}
-        self.categories, self.fee_paid = data["categories"], data["fee_paid"]
+    def on_report_received(self, event: ReportReceived, at: datetime | None) -> None:
+        self.status, self.organisation = "received", event.org_id
+        self.recruiter_id, self.subject = event.recruiter_id, event.named_recruiter or {}
+        self.categories, self.fee_paid = event.categories, event.fee_paid
         self._update("received", at)
 
-    def on_report_matched(self, data: dict, at: datetime | None) -> None:
-        self.recruiter_id = data["recruiter_id"]
+    def on_report_matched(self, event: ReportMatched, at: datetime | None) -> None:
+        self.recruiter_id = event.recruiter_id
 
-    def on_report_review_started(self, data: dict, at: datetime | None) -> None:
-        self._move("review", at)
+    def _moved(self, event, at: datetime | None) -> None:
+        # Applied without re-checking the table: rules are checked when deciding.
+        self.status = REPORT_STATUS_AFTER[type(event)]
+        self._update(self.status, at)
 
-    def on_report_substantiated(self, data: dict, at: datetime | None) -> None:
-        self._move("substantiate", at)
+    on_report_review_started = on_report_substantiated = on_report_unsubstantiated = _moved
+    on_report_withdrawn = _moved
 
-    def on_report_unsubstantiated(self, data: dict, at: datetime | None) -> None:
-        self._move("unsubstantiate", at)
-
-    def on_report_referred(self, data: dict, at: datetime | None) -> None:
-        self._move("refer", at)
+    def on_report_referred(self, event: ReportReferred, at: datetime | None) -> None:
+        self._moved(event, at)
         self.referral = {
-            "referral_id": data["referral_id"],
-            "country": data["country"],
+            "referral_id": event.referral_id,
+            "country": event.country,
             "outcome": None,
         }
 
-    def on_report_resolved(self, data: dict, at: datetime | None) -> None:
-        self._move("resolve", at)
-        self.outcome = data["outcome"]
+    def on_report_resolved(self, event: ReportResolved, at: datetime | None) -> None:
+        self._moved(event, at)
+        self.outcome = event.outcome
 
-    def on_report_withdrawn(self, data: dict, at: datetime | None) -> None:
-        self._move("withdraw", at)
-
-    def on_referral_acknowledged_noted(self, data: dict, at: datetime | None) -> None:
+    def on_referral_acknowledged_noted(self, event, at: datetime | None) -> None:
         self.referral = {**self.referral, "acknowledged": True}
 
-    def on_referral_outcome_noted(self, data: dict, at: datetime | None) -> None:
-        self.referral = {**self.referral, "outcome": data["outcome"]}
-
-    def _move(self, command: str, at: datetime | None) -> None:
-        self.status = REPORT.next_state(self.status, command)
-        self._update(self.status, at)
+    def on_referral_outcome_noted(self, event: ReferralOutcomeNoted, at: datetime | None) -> None:
+        self.referral = {**self.referral, "outcome": event.outcome}
 
     def _update(self, status: str, at: datetime | None) -> None:
         self.updates.append({"status": status, "at": rfc3339(at) if at else None})

@@ -9,81 +9,109 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
+from services.monitoring import commands as c
 from services.monitoring.crypto import Sealed, Unreadable, Vault, tracking_code
 from services.monitoring.domain import Report, new_report_id
 from shared.commands import CommandContext, Outcome, StreamWriter
-from shared.errors import NotFound
+from shared.errors import Invalid, NotFound
 from shared.readmodels.base import ReadModelStore
 
 PERSONAL = "personal_data"
 TRACKING = "tracking_codes"
 
 
+@dataclass(frozen=True)
+class Desk:
+    """What the monitoring handlers work with: the event store's writer, the store and
+    vault for personal data, and monitoring's directory of the recruiters licensing knows."""
+
+    writer: StreamWriter
+    store: ReadModelStore
+    vault: Vault
+    recruiter_known: Callable[[str], bool]
+    recruiter_by_licence: Callable[[str, str], str | None]
+
+
 def receive_report(
-    writer: StreamWriter,
-    context: CommandContext,
-    store: ReadModelStore,
-    vault: Vault,
-    organisation: str,
-    body: dict[str, Any],
-    matched: str | None = None,
+    desk: Desk, context: CommandContext, organisation: str, command: c.ReceiveReport
 ) -> Outcome:
+    """A report naming a recruiter id this service has not seen yet is still accepted: it
+    names that recruiter, whose events will join it when licensing's arrive (SPEC 13)."""
+    writer, store, subject = desk.writer, desk.store, command.subject
+    matched = None
+    if subject.get("licence_number"):
+        matched = desk.recruiter_by_licence(subject["country"], subject["licence_number"])
     report = writer.load_or_new(Report, new_report_id())
     report.receive(
         organisation,
-        body["subject"],
-        body["categories"],
-        body.get("fee_paid"),
-        body.get("destination_country"),
-        body.get("recruitment_date"),
+        subject,
+        command.categories,
+        command.fee_paid,
+        command.destination_country,
+        command.recruitment_date,
         matched,
     )
     code = tracking_code()
     personal = {
-        **(body.get("reporter") or {}),
-        "narrative": body.get("narrative"),
-        "recruiter_as_named": body["subject"].get("name"),
+        **(command.reporter or {}),
+        "narrative": command.narrative,
+        "recruiter_as_named": subject.get("name"),
         "notes": [],
     }
     # Stored before the event: an accepted report never loses what the worker told.
-    store.put(PERSONAL, report.id, vault.seal(report.id, personal).as_document(), 0)
+    store.put(PERSONAL, report.id, desk.vault.seal(report.id, personal).as_document(), 0)
     store.put(TRACKING, _digest(code), {"report_id": report.id}, 0)
     try:
         outcome = writer.save(
-            report,
-            context,
-            lambda r: {"report_id": r.id, "status": r.status},
-            status=201,
+            report, context, lambda r: {"report_id": r.id, "status": r.status}, status=201
         )
     except Exception:
         store.delete(PERSONAL, report.id)
         store.delete(TRACKING, _digest(code))
         raise
-    return Outcome(201, {**outcome.body, "tracking_code": code}, outcome.version)
+    return replace(outcome, body={**outcome.body, "tracking_code": code})
 
 
-def act_on_report(
-    writer: StreamWriter,
-    context: CommandContext,
-    organisation: str,
-    report_id: str,
-    change: Callable[[Report], None],
-    after: Callable[[], None] | None = None,
+def triage_report(
+    desk: Desk, context: CommandContext, organisation: str, command: c.TriageReport
 ) -> Outcome:
-    """``after`` runs once the change is stored, so a refused command leaves no trace."""
-    report = _own(writer, report_id, organisation)
-    writer.check_version(report, context)
-    change(report)
-    outcome = writer.save(
-        report,
-        context,
-        report_view,
-    )
-    if after:
-        after()
+    """review, substantiate, unsubstantiate, withdraw, refer or resolve; the note is kept
+    once the step is stored, so a refused command leaves no trace."""
+    report = _own(desk.writer, command.report_id, organisation)
+    desk.writer.check_version(report, context)
+    report.decide(command.decision, **command.details())
+    outcome = desk.writer.save(report, context, report_view)
+    add_note(desk.store, desk.vault, command.report_id, command.note)
     return outcome
+
+
+def match_report(
+    desk: Desk, context: CommandContext, organisation: str, command: c.MatchReport
+) -> Outcome:
+    """A monitor says which known recruiter the report is about."""
+    if not desk.recruiter_known(command.recruiter_id):
+        raise Invalid(
+            "no recruiter with that id is known to this registry", {"recruiter_id": ["unknown"]}
+        )
+    report = _own(desk.writer, command.report_id, organisation)
+    desk.writer.check_version(report, context)
+    report.match(command.recruiter_id)
+    return desk.writer.save(report, context, report_view)
+
+
+HANDLERS: dict[type, Callable[..., Outcome]] = {
+    c.ReceiveReport: receive_report,
+    **{kind: triage_report for kind in c.TriageReport.__subclasses__()},
+    c.MatchReport: match_report,
+}
+
+
+def handle(desk: Desk, context: CommandContext, organisation: str, command: object) -> Outcome:
+    """Carry out a command for ``organisation``: the monitor's own, or the intake desk."""
+    return HANDLERS[type(command)](desk, context, organisation, command)
 
 
 def add_note(store: ReadModelStore, vault: Vault, report_id: str, note: str | None) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.events.envelope import event_name
+from shared.events.catalogue import Received
+from shared.events.licensing import LicenceApplied, RecruiterRegistered
 from shared.projection import Projection
 from shared.readmodels.base import Query, ReadModelStore
 from shared.text import folded, licence_key
@@ -19,26 +20,27 @@ class RecruiterDirectory(Projection):
     name = "recruiter_directory"
     collection = "recruiter_directory"
     topics = ("licensing.events",)
+    indexes = (("country",),)
 
-    def key_for(self, event: dict[str, Any]) -> str | None:
-        return event.get("recruiterid") if not event["subject"].startswith("referral-") else None
+    def key_for(self, event: Received) -> str | None:
+        return event.recruiter_id if not event.subject.startswith("referral-") else None
 
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        data = event["data"]
-        if event_name(event) == "recruiter_registered":
-            names = [data["legal_name"], *data["trade_names"]]
+    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
+        data = event.event
+        if isinstance(data, RecruiterRegistered):
+            names = [data.legal_name, *data.trade_names]
             return {
                 **document,
-                "recruiter_id": data["recruiter_id"],
-                "legal_name": data["legal_name"],
-                "country": data["country"],
+                "recruiter_id": data.recruiter_id,
+                "legal_name": data.legal_name,
+                "country": data.country,
                 "search": " | ".join(folded(name) for name in names),
             }
-        if event_name(event) == "licence_applied":
+        if isinstance(data, LicenceApplied):
             numbers = sorted(
                 {
                     *document.get("licence_numbers", []),
-                    licence_key(data["country"], data["licence_number"]),
+                    licence_key(data.country, data.licence_number),
                 }
             )
             # Delimited in one string, so an exact number is a substring query (no arrays).

@@ -5,35 +5,31 @@ from __future__ import annotations
 from typing import Any
 
 from services.monitoring.domain import Report
-from shared.events.envelope import event_name
-from shared.projection import Projection
+from shared.events.catalogue import Received
+from shared.process import Action, ProcessManager
 from shared.service import Parts
 
 ACTOR = "system/referral-answers"
 
 
-class ReferralAnswers(Projection):
-    """Reacts to ``referral_acknowledged`` and ``referral_closed``; its documents only
-    remember, per referral stream, what it has handled."""
+class ReferralAnswers(ProcessManager):
+    """Reacts to ``referral_acknowledged`` and ``referral_closed``: notes each on the
+    report it answers. Its memory, per referral stream: the report and the events handled."""
 
     name = "referral_answers"
     collection = "referral_answers"
     topics = ("licensing.events",)
+    actor = ACTOR
 
     def __init__(self, parts: Parts):
-        super().__init__(parts.read_models)
-        self.writer = parts.writer
+        super().__init__(parts.read_models, parts.writer)
 
-    def key_for(self, event: dict[str, Any]) -> str | None:
-        return event["subject"] if event["subject"].startswith("referral-") else None
+    def key_for(self, event: Received) -> str | None:
+        return event.subject if event.subject.startswith("referral-") else None
 
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        report_id = event["data"]["report_id"]
-        self.writer.act(
-            Report,
-            report_id,
-            lambda report: report.answer_referral(event_name(event), event["data"]),
-            ACTOR,
-            event["id"],
-        )
-        return {**document, "report_id": report_id}
+    def decide(
+        self, memory: dict[str, Any], event: Received
+    ) -> tuple[dict[str, Any], list[Action]]:
+        answer = event.event
+        note = Action(Report, answer.report_id, lambda r: r.answer_referral(answer), event.id)
+        return {**memory, "report_id": answer.report_id}, [note]

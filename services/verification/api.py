@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 from marshmallow import ValidationError
 
 from services.verification import handlers, schemas
+from services.verification.consistency import await_writes
 from services.verification.handlers import Registry
+from services.verification.projections import RecruiterStatus
 from services.verification.receipts import ReceiptSigner
 from shared.clock import utc_now
 from shared.errors import NotFound
@@ -37,7 +39,15 @@ def known_form(recruiter_id: str) -> str:
 def blueprint(parts: Parts) -> Blueprint:
     routes = Blueprint("verification", __name__)
     signer = ReceiptSigner.for_settings(parts.settings)
-    registry = Registry(parts.read_models, signer, utc_now)
+    head = parts.backend.head(RecruiterStatus.topics)
+    registry = Registry(
+        parts.read_models, signer, utc_now, head, parts.settings.stale_after_seconds
+    )
+
+    def consistent() -> None:
+        """Wait for the writes the caller names (SPEC §13)."""
+        tokens = request.args.getlist("consistent_with")
+        await_writes(registry, tokens, parts.settings.consistency_wait_seconds)
 
     @routes.get("/v1/recruiters/<recruiter_id>")
     @documented(
@@ -50,6 +60,7 @@ def blueprint(parts: Parts) -> Blueprint:
     @optional_token
     def check_recruiter(recruiter_id: str):
         at = query_args(schemas.AsOf()).get("as_of")
+        consistent()
         return handlers.check_recruiter(registry, known_form(recruiter_id), at, official())
 
     @routes.get("/v1/licences/<country>/<path:licence_number>")
@@ -65,6 +76,7 @@ def blueprint(parts: Parts) -> Blueprint:
     def check_licence(country: str, licence_number: str):
         query = query_args(schemas.AsOf())
         path = path_args(schemas.Licence(), country=country, licence_number=licence_number)
+        consistent()
         return handlers.check_licence(
             registry, path["country"], path["licence_number"], query.get("as_of"), official()
         )
@@ -79,18 +91,28 @@ def blueprint(parts: Parts) -> Blueprint:
     @rate_limited
     @optional_token
     def find_recruiters():
-        return handlers.find_recruiters(registry, query_args(schemas.Search()))
+        query = query_args(schemas.Search())
+        consistent()
+        return handlers.find_recruiters(registry, query)
 
     @routes.get("/v1/recruiters/<recruiter_id>/history")
-    @documented("A recruiter's timeline", response=schemas.History(), errors=[404, *PUBLIC_ERRORS])
+    @documented(
+        "A recruiter's timeline",
+        query=schemas.Consistent(),
+        response=schemas.History(),
+        errors=[404, *PUBLIC_ERRORS],
+    )
     @rate_limited
     @optional_token
     def show_history(recruiter_id: str):
+        query_args(schemas.Consistent())
+        consistent()
         return handlers.show_history(registry, known_form(recruiter_id), official())
 
     @routes.post("/v1/verifications")
     @documented(
         "Check up to 1,000 recruiters at once, with one receipt",
+        query=schemas.Consistent(),
         body=schemas.Verify(),
         response=schemas.Verified(),
         errors=PUBLIC_ERRORS,
@@ -98,7 +120,9 @@ def blueprint(parts: Parts) -> Blueprint:
     @rate_limited
     @optional_token
     def verify_many():
+        query_args(schemas.Consistent())
         body = json_body(schemas.Verify())
+        consistent()
         return handlers.verify_many(registry, body["items"], body.get("as_of"), official())
 
     @routes.get("/.well-known/jwks.json")

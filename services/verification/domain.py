@@ -17,24 +17,59 @@ from functools import cached_property
 from typing import Any
 
 from shared.clock import parse_instant
-from shared.events.certification import CERTIFICATE_STATUS_AFTER
-from shared.events.licensing import LICENCE_STATUS_AFTER
+from shared.events.certification import (
+    CERTIFICATE_STATUS_AFTER,
+    AuditRecorded,
+    CertificateGranted,
+    CertificateRenewed,
+    CertificateSuspended,
+    CertificateWithdrawn,
+    CertificationApplied,
+    FindingClosed,
+    SurveillanceOverdue,
+)
+from shared.events.licensing import (
+    LICENCE_STATUS_AFTER,
+    SETS_VALIDITY,
+    BranchClosed,
+    BranchOpened,
+    ConditionImposed,
+    ConditionLifted,
+    LicenceApplied,
+    LicenceState,
+    OfficerAppointed,
+    OfficerRemoved,
+    RecruiterRegistered,
+    ViolationRecorded,
+)
+from shared.events.monitoring import (
+    REPORT_STATUS_AFTER,
+    ReferralAcknowledgedNoted,
+    ReferralOutcomeNoted,
+    ReportReceived,
+    ReportReferred,
+    ReportResolved,
+    ReportSubstantiated,
+)
+from shared.events.reading import of_name
 
 Fact = dict[str, Any]
 EXPIRING_WITHIN = timedelta(days=30)
 CERTIFICATE_MEMORY = timedelta(days=365)
 NON_TERMINAL = ("active", "suspended", "expired", "applied")
+# What may be missing from a record: the answer is then unknown, never green or red.
+NEVER_VOUCHED = ("integrity_gap", "catching_up")
 # Free text a ministry or body wrote: officials see it, the public history does not.
 OFFICIALS_ONLY_FIELDS = frozenset({"reason", "note", "description"})
 # Events the public may see in a recruiter's history; officials see every one.
 PUBLIC_EVENTS = frozenset(
     {
-        "recruiter_registered",
+        RecruiterRegistered,
         *LICENCE_STATUS_AFTER,
-        "condition_imposed",
-        "condition_lifted",
+        ConditionImposed,
+        ConditionLifted,
         *CERTIFICATE_STATUS_AFTER,
-        "surveillance_overdue",
+        SurveillanceOverdue,
     }
 )
 
@@ -63,11 +98,19 @@ class Record:
     expected: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # Each effective instant parsed once, on copies: the stored facts stay plain JSON.
-        self.facts = [{**fact, "effective": parse_instant(fact["at"])} for fact in self.facts]
+        # Each effective instant parsed and each event typed once, on copies: the stored
+        # facts stay plain JSON. Facts stored before events had versions are version 1.
+        self.facts = [
+            {
+                **fact,
+                "effective": parse_instant(fact["at"]),
+                "event": of_name(fact["kind"], fact.get("event_version", 1), fact["data"]),
+            }
+            for fact in self.facts
+        ]
 
     def registration(self) -> Fact | None:
-        return next((f for f in self.facts if f["kind"] == "recruiter_registered"), None)
+        return next((f for f in self.facts if isinstance(f["event"], RecruiterRegistered)), None)
 
     @cached_property
     def streams(self) -> dict[str, list[Fact]]:
@@ -80,16 +123,20 @@ class Record:
 
 @dataclass
 class Licence:
-    licence_id: str
-    licence_number: str
-    status: str = "applied"
-    valid_from: str | None = None
-    valid_until: str | None = None
+    """A licence as every reader folds it, with the facts each part of it rests on."""
+
+    state: LicenceState
     status_event: Fact | None = None
     validity_event: Fact | None = None
     conditions: dict[str, Fact] = field(default_factory=dict)
     applied_at: datetime | None = None
     decided: bool = False
+
+    licence_id = property(lambda self: self.state.licence_id)
+    licence_number = property(lambda self: self.state.licence_number)
+    status = property(lambda self: self.state.status)
+    valid_from = property(lambda self: self.state.valid_from)
+    valid_until = property(lambda self: self.state.valid_until)
 
     def effective_status(self, at: datetime) -> str:
         """The automatic expiry holds from the day after ``valid_until``, event or not."""
@@ -106,7 +153,7 @@ class Licence:
             "conditions": [
                 {
                     "condition_id": condition_id,
-                    "text": fact["data"]["text"],
+                    "text": fact["event"].text,
                     "in_force_since": fact["at"],
                 }
                 for condition_id, fact in self.conditions.items()
@@ -188,10 +235,15 @@ def lapsed(valid_until: str | None, at: datetime) -> bool:
 
 
 def status_at(
-    record: Record, at: datetime, licence_id: str | None = None, official: bool = False
+    record: Record,
+    at: datetime,
+    licence_id: str | None = None,
+    official: bool = False,
+    behind: float | None = None,
 ) -> Status:
     """The status at ``at``; asked by a licence's number, about that licence. The
-    officials' detail is worked out only for an official."""
+    officials' detail is worked out only for an official. ``behind``: how many seconds
+    old the unread messages that may concern this recruiter are, when too old to vouch."""
     streams = record.streams
     own = streams.get(record.recruiter_id, [])
     licence = current_licence(own, at, licence_id)
@@ -202,12 +254,12 @@ def status_at(
     ]
     certificate = current_certificate(certificates)
     reports = [report_of(until(facts, at)) for s, facts in streams.items() if is_report(s, record)]
-    reasons = integrity_reasons(record)
+    reasons = integrity_reasons(record) + catching_up_reasons(behind)
     reasons += licence_reasons(licence, at, record.registration())
     red = any(r.code in ("no_licence", "licence_not_active") for r in reasons)
     reasons += certificate_reasons(certificates, at)
     reasons += report_reasons(reports)
-    if any(r.code == "integrity_gap" for r in reasons):
+    if any(r.code in NEVER_VOUCHED for r in reasons):
         verdict = "unknown"
     elif red:
         verdict = "red"
@@ -240,28 +292,24 @@ def current_licence(
     decision on it."""
     licences: dict[str, Licence] = {}
     for fact in facts:
-        data, kind = fact["data"], fact["kind"]
-        if kind == "licence_applied":
-            licences[data["licence_id"]] = Licence(
-                data["licence_id"],
-                data["licence_number"],
-                status_event=fact,
-                applied_at=effective(fact),
-            )
+        event = fact["event"]
+        if isinstance(event, LicenceApplied):
+            state = LicenceState(event.licence_id, event.licence_number)
+            licences[event.licence_id] = Licence(state, fact, applied_at=effective(fact))
             continue
-        licence = licences.get(data.get("licence_id", ""))
+        licence = licences.get(getattr(event, "licence_id", ""))
         if licence is None or effective(fact) > at:
             continue
         licence.decided = True
-        if kind in LICENCE_STATUS_AFTER:
-            licence.status, licence.status_event = LICENCE_STATUS_AFTER[kind], fact
-        if kind in ("licence_issued", "licence_renewed"):
-            licence.valid_from = data.get("valid_from", licence.valid_from)
-            licence.valid_until, licence.validity_event = data["valid_until"], fact
-        if kind == "condition_imposed":
-            licence.conditions[data["condition_id"]] = fact
-        if kind == "condition_lifted":
-            licence.conditions.pop(data["condition_id"], None)
+        licence.state = licence.state.after(event)
+        if type(event) in LICENCE_STATUS_AFTER:
+            licence.status_event = fact
+        if isinstance(event, SETS_VALIDITY):
+            licence.validity_event = fact
+        if isinstance(event, ConditionImposed):
+            licence.conditions[event.condition_id] = fact
+        if isinstance(event, ConditionLifted):
+            licence.conditions.pop(event.condition_id, None)
     existing = [lic for lic in licences.values() if lic.decided or lic.applied_at <= at]
     if licence_id is not None:
         return next((lic for lic in existing if lic.licence_id == licence_id), None)
@@ -274,34 +322,35 @@ def current_licence(
 
 def certificate_of(facts: Sequence[Fact], at: datetime) -> Certificate | None:
     """A certification at ``at``, from its application or a backdated decision on it."""
-    if not facts or facts[0]["kind"] != "certification_applied":
+    if not facts or not isinstance(facts[0]["event"], CertificationApplied):
         return None
-    first = facts[0]["data"]
-    certificate = Certificate(first["certification_id"], first["cb_id"])
+    first = facts[0]["event"]
+    certificate = Certificate(first.certification_id, first.cb_id)
     certificate.applied_at = effective(facts[0])
     decided = until(facts[1:], at)
     if certificate.applied_at > at and not decided:
         return None
     certificate.status_event = facts[0]
     for fact in decided:
-        data, kind = fact["data"], fact["kind"]
-        if kind in CERTIFICATE_STATUS_AFTER:
-            certificate.status, certificate.status_event = CERTIFICATE_STATUS_AFTER[kind], fact
+        event = fact["event"]
+        if type(event) in CERTIFICATE_STATUS_AFTER:
+            certificate.status = CERTIFICATE_STATUS_AFTER[type(event)]
+            certificate.status_event = fact
             if certificate.setbacks and certificate.setbacks[-1][1] is None:
                 certificate.setbacks[-1] = (certificate.setbacks[-1][0], effective(fact))
-        if kind in ("certificate_granted", "certificate_renewed"):
-            certificate.certificate_number = data["certificate_number"]
-            certificate.valid_until = data["valid_until"]
-        if kind in ("certificate_suspended", "certificate_withdrawn"):
+        if isinstance(event, (CertificateGranted, CertificateRenewed)):
+            certificate.certificate_number = event.certificate_number
+            certificate.valid_until = event.valid_until
+        if isinstance(event, (CertificateSuspended, CertificateWithdrawn)):
             certificate.setbacks.append((fact, None))
-        if kind == "audit_recorded":
+        if isinstance(event, AuditRecorded):
             certificate.open_major_findings |= {
                 finding["finding_id"]
-                for finding in data["findings"]
+                for finding in event.findings
                 if finding["severity"] == "major"
             }
-        if kind == "finding_closed":
-            certificate.open_major_findings.discard(data["finding_id"])
+        if isinstance(event, FindingClosed):
+            certificate.open_major_findings.discard(event.finding_id)
     certificate.overdue = overdue_surveillance(facts, decided, at)
     return certificate
 
@@ -312,11 +361,11 @@ def overdue_surveillance(facts: Sequence[Fact], decided: list[Fact], at: datetim
     flags = [
         f
         for f in facts
-        if f["kind"] == "surveillance_overdue" and f["data"]["due_since"] <= day(at)
+        if isinstance(f["event"], SurveillanceOverdue) and f["event"].due_since <= day(at)
     ]
     if not flags:
         return None
-    audits = [f for f in decided if f["kind"] == "audit_recorded"]
+    audits = [f for f in decided if isinstance(f["event"], AuditRecorded)]
     flag = flags[-1]
     return None if any(audit["version"] > flag["version"] for audit in audits) else flag
 
@@ -331,37 +380,31 @@ def current_certificate(certificates: list[Certificate]) -> Certificate | None:
 def report_of(facts: Sequence[Fact]) -> Report:
     report = Report()
     for fact in facts:
-        data, kind = fact["data"], fact["kind"]
-        if kind == "report_received":
-            report.categories, report.fee_paid = data["categories"], data["fee_paid"]
+        event = fact["event"]
+        report.status = REPORT_STATUS_AFTER.get(type(event), report.status)
+        if isinstance(event, ReportReceived):
+            report.categories, report.fee_paid = event.categories, event.fee_paid
             report.dates["received_at"] = fact["at"]
-        elif kind == "report_review_started":
-            report.status = "under_review"
-        elif kind == "report_substantiated":
-            report.status, report.substantiation = "substantiated", fact
+        elif isinstance(event, ReportSubstantiated):
+            report.substantiation = fact
             report.dates["substantiated_at"] = fact["at"]
-        elif kind == "report_unsubstantiated":
-            report.status = "unsubstantiated"
-        elif kind == "report_referred":
-            report.status = "referred"
-            report.referrals[data["referral_id"]] = {
-                "referral_id": data["referral_id"],
-                "country": data["country"],
+        elif isinstance(event, ReportReferred):
+            report.referrals[event.referral_id] = {
+                "referral_id": event.referral_id,
+                "country": event.country,
                 "referred_at": fact["at"],
                 "acknowledged_at": None,
                 "outcome": None,
             }
-        elif kind in ("referral_acknowledged_noted", "referral_outcome_noted"):
-            referral = report.referrals.get(data["referral_id"])
-            if referral is not None and kind == "referral_acknowledged_noted":
+        elif isinstance(event, (ReferralAcknowledgedNoted, ReferralOutcomeNoted)):
+            referral = report.referrals.get(event.referral_id)
+            if referral is not None and isinstance(event, ReferralAcknowledgedNoted):
                 referral["acknowledged_at"] = fact["at"]
             elif referral is not None:
-                referral["outcome"] = data["outcome"]
-        elif kind == "report_resolved":
-            report.status, report.fees_reimbursed = "resolved", data["fees_reimbursed"]
+                referral["outcome"] = event.outcome
+        elif isinstance(event, ReportResolved):
+            report.fees_reimbursed = event.fees_reimbursed
             report.dates["resolved_at"] = fact["at"]
-        elif kind == "report_withdrawn":
-            report.status = "withdrawn"
     return report
 
 
@@ -413,6 +456,16 @@ def integrity_reasons(record: Record) -> list[Reason]:
     return reasons
 
 
+def catching_up_reasons(behind: float | None) -> list[Reason]:
+    if behind is None:
+        return []
+    message = (
+        "This registry has not yet read every message that may concern this recruiter: "
+        f"the oldest unread has waited {behind:.0f} seconds."
+    )
+    return [Reason("catching_up", message, None)]
+
+
 def _source(stream: str, record: Record) -> str:
     if stream == record.recruiter_id:
         return "A licensing"
@@ -438,7 +491,7 @@ def licence_reasons(licence: Licence | None, at: datetime, registered: Fact | No
         message = f"Licence {number} expires on {until}, within 30 days."
         reasons.append(Reason("licence_expiring", message, licence.validity_event["event_id"]))
     for fact in licence.conditions.values():
-        message = f"Licence {number} carries a condition: {fact['data']['text']}"
+        message = f"Licence {number} carries a condition: {fact['event'].text}"
         reasons.append(Reason("conditions_in_force", message, fact["event_id"]))
     return reasons
 
@@ -463,7 +516,7 @@ def certificate_reasons(certificates: list[Certificate], at: datetime) -> list[R
     for certificate in certificates:
         name = certificate.certificate_number or certificate.certification_id
         for fact, ended in certificate.setbacks:
-            suspended = fact["kind"] == "certificate_suspended"
+            suspended = isinstance(fact["event"], CertificateSuspended)
             # A suspension counts while in force and for twelve months after it ended; a
             # withdrawal for twelve months after it took effect.
             since = (ended or at) if suspended else effective(fact)
@@ -476,7 +529,7 @@ def certificate_reasons(certificates: list[Certificate], at: datetime) -> list[R
             message = f"Certificate {name} {tense} {what} since {day(effective(fact))}."
             reasons.append(Reason(code, message, fact["event_id"]))
         if certificate.overdue and certificate.effective_status(at) == "certified":
-            since = certificate.overdue["data"]["due_since"]
+            since = certificate.overdue["event"].due_since
             message = f"Certificate {name} has had no surveillance audit due since {since}."
             reasons.append(Reason("surveillance_overdue", message, certificate.overdue["event_id"]))
     return reasons
@@ -520,17 +573,19 @@ def official_detail(own: Iterable[Fact], reports: list[Report]) -> dict[str, Any
     officers: dict[str, dict[str, Any]] = {}
     violations = []
     for fact in own:
-        data, kind = fact["data"], fact["kind"]
-        if kind == "branch_opened":
-            branches[data["branch_id"]] = {**data, "opened_at": fact["at"], "closed_at": None}
-        elif kind == "branch_closed" and data["branch_id"] in branches:
-            branches[data["branch_id"]]["closed_at"] = fact["at"]
-        elif kind == "officer_appointed":
-            officers[data["officer_id"]] = {**data, "appointed_at": fact["at"], "removed_at": None}
-        elif kind == "officer_removed" and data["officer_id"] in officers:
-            officers[data["officer_id"]]["removed_at"] = fact["at"]
-        elif kind == "violation_recorded":
-            violations.append(data)
+        event, at = fact["event"], fact["at"]
+        if isinstance(event, BranchOpened):
+            opened = {**event.to_data(), "opened_at": at, "closed_at": None}
+            branches[event.branch_id] = opened
+        elif isinstance(event, BranchClosed) and event.branch_id in branches:
+            branches[event.branch_id]["closed_at"] = at
+        elif isinstance(event, OfficerAppointed):
+            appointed = {**event.to_data(), "appointed_at": at, "removed_at": None}
+            officers[event.officer_id] = appointed
+        elif isinstance(event, OfficerRemoved) and event.officer_id in officers:
+            officers[event.officer_id]["removed_at"] = at
+        elif isinstance(event, ViolationRecorded):
+            violations.append(event.to_data())
     return {
         "branches": list(branches.values()),
         "officers": list(officers.values()),
@@ -545,16 +600,18 @@ def official_detail(own: Iterable[Fact], reports: list[Report]) -> dict[str, Any
 
 def history(record: Record, official: bool) -> list[dict[str, Any]]:
     """The recruiter's timeline in effective order; the public sees its public events."""
-    shown = [f for f in record.facts if official or f["kind"] in PUBLIC_EVENTS]
+    shown = [f for f in record.facts if official or type(f["event"]) in PUBLIC_EVENTS]
     return [
         {
             "effective_at": fact["at"],
             "recorded_at": fact["recorded"],
             "event": fact["kind"],
             "event_id": fact["event_id"],
-            "data": fact["data"]
-            if official
-            else {k: v for k, v in fact["data"].items() if k not in OFFICIALS_ONLY_FIELDS},
+            "data": _shown(fact["event"].to_data(), official),
         }
         for fact in sorted(shown, key=lambda f: (effective(f), f["recorded"], f["event_id"]))
     ]
+
+
+def _shown(data: dict[str, Any], official: bool) -> dict[str, Any]:
+    return data if official else {k: v for k, v in data.items() if k not in OFFICIALS_ONLY_FIELDS}

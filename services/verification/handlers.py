@@ -22,8 +22,9 @@ from services.verification.projections import (
     records_from,
 )
 from services.verification.receipts import ReceiptSigner
+from shared.bus.base import BusHead
 from shared.clock import Clock, rfc3339
-from shared.errors import Invalid, NotFound
+from shared.errors import CatchingUp, Invalid, NotFound
 from shared.readmodels.base import Query, ReadModelStore
 from shared.replay import CurrentCollection
 from shared.text import folded, licence_key
@@ -39,9 +40,13 @@ class Registry:
     store: ReadModelStore
     signer: ReceiptSigner
     clock: Clock
+    # What the bus holds beyond the projection; without one, nothing is ever stale.
+    head: BusHead | None = None
+    stale_after: float = 10.0
     recruiters: Callable[[], str] = field(init=False)
     numbers: Callable[[], str] = field(init=False)
     _progress: tuple[float, str, dict] = (0.0, "", {})
+    _lags: dict[str | None, tuple[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.recruiters = CurrentCollection(
@@ -62,6 +67,25 @@ class Registry:
     def positions(self) -> list[dict[str, Any]]:
         return self.progress().get("positions", [])
 
+    def lag(self, key: str | None = None) -> float:
+        """Seconds the oldest message not yet read, on the partitions holding ``key`` (all
+        partitions when None), has waited on the bus; looked up at most twice a second."""
+        if self.head is None:
+            return 0.0
+        read_at, lag = self._lags.get(key, (0.0, 0.0))
+        if time.monotonic() - read_at > 0.5:
+            oldest = self.head.oldest_unread(self.positions(), key)
+            lag = max(0.0, (self.clock() - oldest).total_seconds()) if oldest else 0.0
+            if len(self._lags) > 10_000:
+                self._lags.clear()
+            self._lags[key] = (time.monotonic(), lag)
+        return round(lag, 3)
+
+    def behind(self, key: str | None) -> float | None:
+        """The lag of a recruiter's partitions when it is too old to vouch for them."""
+        lag = self.lag(key)
+        return lag if lag > self.stale_after else None
+
     def unmarked(self) -> dict[str, str]:
         return {m["document"]: m["position"] for m in self.progress().get("unmarked", [])}
 
@@ -81,8 +105,22 @@ def check_recruiter(
 ) -> dict[str, Any]:
     record = registry.records([recruiter_id]).get(recruiter_id)
     if record is None:
-        raise NotFound(f"no recruiter with id {recruiter_id} is known to this registry")
+        raise unknown_or_catching_up(
+            registry, recruiter_id, f"no recruiter with id {recruiter_id} is known to this registry"
+        )
     return signed(registry, answer(registry, record, at or registry.clock(), official))
+
+
+def unknown_or_catching_up(registry: Registry, recruiter_id: str | None, unknown: str) -> Exception:
+    """Not found, unless unread messages that may name it are too old to say so (SPEC 13)."""
+    behind = registry.behind(recruiter_id)
+    if behind is None:
+        return NotFound(unknown)
+    return CatchingUp(
+        "this registry has not yet read every message that may concern this recruiter: "
+        f"the oldest unread has waited {behind:.0f} seconds; retry shortly",
+        retry_after=max(1, min(60, round(behind / 10))),
+    )
 
 
 def check_licence(
@@ -92,9 +130,11 @@ def check_licence(
     held = registry.holders([(country, number)]).get(licence_key(country, number), {})
     record = registry.records([held["recruiter_id"]]).get(held["recruiter_id"]) if held else None
     if record is None:
-        raise NotFound(
+        unknown = (
             f"no recruiter with that licence number in country {country} is known to this registry"
         )
+        # With no holder known, the number could be on any partition not yet read.
+        raise unknown_or_catching_up(registry, held.get("recruiter_id"), unknown)
     at = at or registry.clock()
     return signed(registry, answer(registry, record, at, official, held["licence_id"]))
 
@@ -130,6 +170,7 @@ def verify_many(
     claims = {
         "as_of": rfc3339(at),
         "positions": registry.positions(),
+        "lag_seconds": registry.lag(),
         "results": [
             {"query": r["query"], "found": r["found"]}
             | (receipt_summary(r["status"]) if r["found"] else {})
@@ -140,6 +181,7 @@ def verify_many(
         "results": results,
         "as_of": claims["as_of"],
         "positions": claims["positions"],
+        "lag_seconds": claims["lag_seconds"],
         "receipt": registry.signer.sign(claims),
     }
 
@@ -184,18 +226,22 @@ def find_recruiters(registry: Registry, query: dict[str, Any]) -> dict[str, Any]
         "offset": offset,
         "as_of": rfc3339(at),
         "positions": registry.positions(),
+        "lag_seconds": registry.lag(),
     }
 
 
 def show_history(registry: Registry, recruiter_id: str, official: bool) -> dict[str, Any]:
     record = registry.records([recruiter_id]).get(recruiter_id)
     if record is None:
-        raise NotFound(f"no recruiter with id {recruiter_id} is known to this registry")
+        raise unknown_or_catching_up(
+            registry, recruiter_id, f"no recruiter with id {recruiter_id} is known to this registry"
+        )
     return {
         **views.identity(record),
         "events": history(record, official),
         "as_of": rfc3339(registry.clock()),
         "positions": registry.positions(),
+        "lag_seconds": registry.lag(recruiter_id),
     }
 
 
@@ -206,8 +252,10 @@ def answer(
     official: bool,
     licence_id: str | None = None,
 ) -> dict[str, Any]:
-    status = status_at(record, at, licence_id, official)
-    return views.status_document(record, status, at, registry.positions(), official)
+    behind = registry.behind(record.recruiter_id)
+    status = status_at(record, at, licence_id, official, behind)
+    lag = registry.lag(record.recruiter_id)
+    return views.status_document(record, status, at, registry.positions(), lag, official)
 
 
 def signed(registry: Registry, document: dict[str, Any]) -> dict[str, Any]:

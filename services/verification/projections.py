@@ -22,7 +22,9 @@ from typing import Any
 from services.verification.domain import Record
 from shared.bus.base import Message
 from shared.errors import Unavailable
-from shared.events.envelope import event_name
+from shared.events.catalogue import Received
+from shared.events.licensing import LicenceApplied, RecruiterRegistered
+from shared.events.monitoring import ReportMatched, ReportSubstantiated
 from shared.projection import INTEGRITY, Projection
 from shared.readmodels.base import ReadModelStore
 from shared.text import folded, licence_key
@@ -30,7 +32,7 @@ from shared.text import folded, licence_key
 TOPICS = ("licensing.events", "certification.events", "monitoring.events")
 # A report counts for its recruiter once a monitor substantiates it or matches it to them:
 # only those are listed on the recruiter, so anonymous intake cannot swell its document.
-LISTED = frozenset({"report_substantiated", "report_matched"})
+LISTED = (ReportSubstantiated, ReportMatched)
 PROGRESS = "progress"
 # Recruiter ids are opaque but licensing gives them this prefix; message keys that are
 # not recruiter ids are report ids (monitoring keys a report naming no recruiter by it).
@@ -41,31 +43,41 @@ def report_key(report_id: str) -> str:
     return f"report:{report_id}"
 
 
+def document_for(service: str, stream: str, recruiter_id: str | None) -> str | None:
+    """The document holding a stream's facts; None for streams this projection ignores."""
+    if service == "licensing":
+        # Licence-number claims and referrals have streams of their own.
+        return recruiter_id if stream == recruiter_id else None
+    if service == "certification":
+        return recruiter_id if recruiter_id and stream.startswith("cert-") else None
+    if service == "monitoring":
+        return report_key(stream)
+    return None
+
+
+def holds(document: dict[str, Any] | None, stream: str, version: int) -> bool:
+    """Whether a document holds every fact of ``stream`` up to ``version``."""
+    held = {f["version"] for f in (document or {}).get("facts", []) if f["stream"] == stream}
+    return held >= set(range(1, version + 1))
+
+
 class RecruiterStatus(Projection):
     name = "recruiter_status"
     collection = "recruiter_status"
     topics = TOPICS
+    indexes = (("kind", "search"), ("kind", "country", "search"))
 
-    def key_for(self, event: dict[str, Any]) -> str | None:
-        subject, recruiter = event["subject"], event.get("recruiterid")
-        source = event["source"]
-        if source == "/licensing":
-            # Licence-number claims and referrals have streams of their own.
-            return recruiter if subject == recruiter else None
-        if source == "/certification":
-            return recruiter if recruiter and subject.startswith("cert-") else None
-        if source == "/monitoring":
-            return report_key(subject)
-        return None
+    def key_for(self, event: Received) -> str | None:
+        return document_for(event.source.lstrip("/"), event.subject, event.recruiter_id)
 
-    def apply(self, event: dict[str, Any]) -> bool:
-        recruiter = event.get("recruiterid")
-        if event["source"] == "/monitoring" and recruiter and event_name(event) in LISTED:
+    def apply_received(self, event: Received) -> bool:
+        recruiter = event.recruiter_id
+        if recruiter and isinstance(event.event, LISTED):
             # Listed on the recruiter before the report's own document takes the event: a
             # reader who sees the listing but not the event answers unknown, never green.
-            listing = {"report_id": event["subject"], "version": event["streamversion"]}
+            listing = {"report_id": event.subject, "version": event.stream_version}
             self._update(recruiter, lambda document: _listed(document, recruiter, listing))
-        return super().apply(event)
+        return super().apply_received(event)
 
     def dead_letter_key(self, message: Message) -> str | None:
         if not message.key:
@@ -74,32 +86,33 @@ class RecruiterStatus(Projection):
             return message.key
         return report_key(message.key) if message.topic.endswith("monitoring.events") else None
 
-    def fold(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any] | None:
-        stream, version = event["subject"], event["streamversion"]
+    def fold(self, document: dict[str, Any], event: Received) -> dict[str, Any] | None:
+        stream, version = event.subject, event.stream_version
         facts = document.get("facts", [])
         if any(f["stream"] == stream and f["version"] == version for f in facts):
             return None
         fact = {
             "stream": stream,
             "version": version,
-            "kind": event_name(event),
-            "event_id": event["id"],
-            "at": event["effectiveat"],
-            "recorded": event["time"],
-            "data": event["data"],
+            "kind": event.name,
+            "event_version": event.event.event_version,
+            "event_id": event.id,
+            "at": event.effective_at,
+            "recorded": event.recorded_at,
+            "data": event.event.to_data(),
         }
         return self.when({**document, "facts": [*facts, fact]}, event)
 
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-        data, recruiter = event["data"], event.get("recruiterid")
-        if event["source"] == "/monitoring":
-            return {**document, "kind": "report", "report_id": event["subject"]}
-        document = {**document, "kind": "recruiter", "recruiter_id": recruiter}
-        if event_name(event) == "recruiter_registered":
+    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
+        if event.source == "/monitoring":
+            return {**document, "kind": "report", "report_id": event.subject}
+        document = {**document, "kind": "recruiter", "recruiter_id": event.recruiter_id}
+        registered = event.event
+        if isinstance(registered, RecruiterRegistered):
             # What finds it; what it is, the registration fact says.
-            names = [data["legal_name"], *data["trade_names"]]
+            names = [registered.legal_name, *registered.trade_names]
             document |= {
-                "country": data["country"],
+                "country": registered.country,
                 "search": " | ".join(folded(name) for name in names),
             }
         return document
@@ -117,6 +130,10 @@ class RecruiterStatus(Projection):
                 mark = {"document": key, "position": message.position}
                 self._change_progress(lambda progress: _with_unmarked(progress, mark))
             raise
+
+    def discard(self) -> None:
+        super().discard()
+        self.store.delete(PROGRESS, self.collection)
 
     def record_progress(self, positions: dict[str, dict[str, int]]) -> None:
         """How far this generation has read each topic, for every answer to cite. Merged
@@ -158,22 +175,23 @@ class LicenceNumbers(Projection):
     collection = "licence_numbers"
     topics = ("licensing.events",)
 
-    def key_for(self, event: dict[str, Any]) -> str | None:
-        if event_name(event) != "licence_applied":
+    def key_for(self, event: Received) -> str | None:
+        applied = event.event
+        if not isinstance(applied, LicenceApplied):
             return None
-        return licence_key(event["data"]["country"], event["data"]["licence_number"])
+        return licence_key(applied.country, applied.licence_number)
 
-    def fold(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any] | None:
+    def fold(self, document: dict[str, Any], event: Received) -> dict[str, Any] | None:
         # One event per number makes each document; there is no stream order to keep.
-        data = event["data"]
+        applied = event.event
         held = {
-            "recruiter_id": data["recruiter_id"],
-            "licence_id": data["licence_id"],
-            "event_id": event["id"],
+            "recruiter_id": applied.recruiter_id,
+            "licence_id": applied.licence_id,
+            "event_id": event.id,
         }
         return None if document == held else held
 
-    def when(self, document: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
         return document
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.consistency import PATTERN
 from shared.events.licensing import LICENCE_STATUS_AFTER
 from shared.fields import ID, NUMBER, Country, CountryInPath, Instant
 
@@ -12,7 +13,17 @@ STATUSES = [*VERDICTS, *sorted(set(LICENCE_STATUS_AFTER.values())), "none"]
 MAX_ITEMS = 1000
 
 
-class AsOf(Schema):
+class Consistent(Schema):
+    consistent_with = fields.String(
+        validate=validate.Regexp(PATTERN),
+        metadata={
+            "description": "A Registry-Token from a write response; repeatable. The answer "
+            "waits until it reflects those writes, or is 503 with Retry-After."
+        },
+    )
+
+
+class AsOf(Consistent):
     as_of = Instant(metadata={"description": "The instant to answer for; now if absent."})
 
 
@@ -21,7 +32,7 @@ class Licence(Schema):
     licence_number = fields.String(required=True, validate=NUMBER)
 
 
-class Search(Schema):
+class Search(Consistent):
     q = fields.String(validate=validate.Length(1, 200), metadata={"description": "A name"})
     country = Country()
     status = fields.String(
@@ -75,6 +86,7 @@ class Reason(Schema):
                 "surveillance_overdue",
                 "substantiated_report_open",
                 "integrity_gap",
+                "catching_up",
                 "licence_active",
                 "certificate_valid",
             ],
@@ -131,6 +143,12 @@ class Position(Schema):
 class Freshness(Schema):
     as_of = fields.String(metadata={"description": "The instant the answer is for"})
     positions = fields.List(fields.Nested(Position))
+    lag_seconds = fields.Float(
+        metadata={
+            "description": "How long the oldest message this answer has not read yet has "
+            "waited on the bus (its recruiter's partitions for a status): 0 when none"
+        }
+    )
 
 
 class Identity(Schema):

@@ -14,12 +14,12 @@ IDENTITY = ("legal_name", "trade_names", "country", "registration_number")
 
 def identity(record: Record) -> dict[str, Any]:
     registered = record.registration()
-    data = registered["data"] if registered else {}
-    return {"recruiter_id": record.recruiter_id, **{name: data.get(name) for name in IDENTITY}}
+    event = registered["event"] if registered else None
+    return {"recruiter_id": record.recruiter_id, **{n: getattr(event, n, None) for n in IDENTITY}}
 
 
 def status_document(
-    record: Record, status: Status, at: datetime, positions: list, official: bool
+    record: Record, status: Status, at: datetime, positions: list, lag: float, official: bool
 ) -> dict[str, Any]:
     document = {
         **identity(record),
@@ -28,6 +28,7 @@ def status_document(
         "reasons": [reason.as_dict() for reason in status.reasons],
         "as_of": rfc3339(at),
         "positions": positions,
+        "lag_seconds": lag,
     }
     return document | ({"detail": status.detail} if official else {})
 
@@ -54,6 +55,7 @@ def receipt_facts(document: dict[str, Any]) -> dict[str, Any]:
         else None,
         "as_of": document["as_of"],
         "positions": document["positions"],
+        "lag_seconds": document["lag_seconds"],
     }
 
 

@@ -8,8 +8,9 @@ projection write, so a crash replays messages (at-least-once) and never skips on
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,23 @@ class MessageSource(abc.ABC):
     @abc.abstractmethod
     def positions(self) -> dict[str, dict[str, int]]:
         """Next offset to read, per topic and partition, as committed."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        pass
+
+
+class BusHead(abc.ABC):
+    """What is on the bus beyond a reader's positions, for a reader that must not vouch
+    for what may be stale (SPEC 13)."""
+
+    @abc.abstractmethod
+    def oldest_unread(
+        self, positions: Sequence[Mapping[str, object]], key: str | None = None
+    ) -> datetime | None:
+        """When the oldest message not yet read was put on the bus, on the partitions that
+        hold ``key`` (every partition when None); None when everything has been read.
+        ``positions`` are the reader's next offsets: ``{topic, partition, offset}``."""
 
     @abc.abstractmethod
     def close(self) -> None:

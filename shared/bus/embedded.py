@@ -7,10 +7,12 @@ read-model store, beside the projection they belong to.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
-from shared.bus.base import Message, MessageSource, dead_letter_topic
+from shared.bus.base import BusHead, Message, MessageSource, dead_letter_topic
+from shared.clock import parse_instant
 from shared.readmodels.base import ReadModelStore
 from shared.sqlite import SqliteFile
 
@@ -93,6 +95,34 @@ class EmbeddedSource(MessageSource):
     def _checkpoint_key(self) -> str:
         return self._consumer
 
+
+class EmbeddedHead(BusHead):
+    """The producers' event tables as a bus head: one partition per topic, positions from 1."""
+
+    def __init__(self, event_tables: Mapping[str, Path]):
+        self._tables = {
+            topic: SqliteFile(path, read_only=True) for topic, path in event_tables.items()
+        }
+
+    def oldest_unread(
+        self, positions: Sequence[Mapping[str, object]], key: str | None = None
+    ) -> datetime | None:
+        read = {p["topic"]: p["offset"] for p in positions}
+        oldest = None
+        for topic, table in self._tables.items():
+            if not table.exists():
+                continue
+            rows = table.query(
+                "SELECT body FROM events WHERE position >= ? ORDER BY position LIMIT 1",
+                (read.get(topic, 1),),
+            )
+            if rows:
+                put = parse_instant(json.loads(rows[0]["body"])["time"])
+                oldest = min(oldest, put) if oldest else put
+        return oldest
+
+    def close(self) -> None:
+        """Nothing to release: connections close with their threads."""
 
 
 def _key(body: bytes) -> str | None:

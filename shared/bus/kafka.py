@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
+from kafka.partitioner.default import murmur2
 
-from shared.bus.base import EventPublisher, Message, MessageSource, dead_letter_topic
+from shared.bus.base import BusHead, EventPublisher, Message, MessageSource, dead_letter_topic
 from shared.errors import Unavailable
 
 
@@ -141,6 +144,58 @@ class KafkaSource(MessageSource):
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)
+
+
+class KafkaHead(BusHead):
+    """Reads, without joining any group, the first unread record of the partitions that
+    hold a key: its timestamp is when it was put on the bus."""
+
+    def __init__(self, bootstrap_servers: str, topics: Sequence[str]):
+        self._bootstrap = bootstrap_servers.split(",")
+        self._topics = list(topics)
+        self._lock = threading.Lock()
+        # Connected on first use: a reader starts whether or not the broker is up yet.
+        self._consumer: KafkaConsumer | None = None
+
+    def oldest_unread(
+        self, positions: Sequence[Mapping[str, object]], key: str | None = None
+    ) -> datetime | None:
+        read = {(p["topic"], int(p["partition"])): int(p["offset"]) for p in positions}
+        with self._lock, unavailable_on_failure():
+            if self._consumer is None:
+                self._consumer = KafkaConsumer(
+                    bootstrap_servers=self._bootstrap,
+                    client_id="registry-bus-head",
+                    enable_auto_commit=False,
+                    auto_offset_reset="earliest",
+                )
+            wanted = [tp for topic in self._topics for tp in self._partitions(topic, key)]
+            ends = self._consumer.end_offsets(wanted)
+            behind = [tp for tp in wanted if read.get((tp.topic, tp.partition), 0) < ends[tp]]
+            times = [self._first_time(tp, read.get((tp.topic, tp.partition), 0)) for tp in behind]
+        found = [time for time in times if time is not None]
+        return min(found) if found else None
+
+    def _partitions(self, topic: str, key: str | None) -> list[TopicPartition]:
+        partitions = sorted(self._consumer.partitions_for_topic(topic) or [])
+        if key is not None and partitions:
+            # As the producer's default partitioner places a keyed message.
+            partitions = [partitions[(murmur2(key.encode()) & 0x7FFFFFFF) % len(partitions)]]
+        return [TopicPartition(topic, partition) for partition in partitions]
+
+    def _first_time(self, partition: TopicPartition, offset: int) -> datetime | None:
+        self._consumer.assign([partition])
+        self._consumer.seek(partition, offset)
+        for records in self._consumer.poll(timeout_ms=2000, max_records=1).values():
+            for record in records:
+                return datetime.fromtimestamp(record.timestamp / 1000, UTC)
+        return None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._consumer is not None:
+                self._consumer.close(autocommit=False)
+                self._consumer = None
 
 
 class KafkaProbe:

@@ -47,11 +47,6 @@ def event_type(service: str, name: str, version: int = 1) -> str:
     return f"registry.{service}.{name}.v{version}"
 
 
-def event_name(event: Mapping[str, Any]) -> str:
-    """``licence_suspended`` for ``registry.licensing.licence_suspended.v1``."""
-    return event["type"].split(".")[2]
-
-
 def dataschema_for(type_: str) -> str:
     match = EVENT_TYPE.match(type_)
     if not match:

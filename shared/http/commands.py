@@ -3,7 +3,8 @@
 Idempotency-Key: a retried request with the same key and body gets the stored
 outcome; the same key with another body is refused. If-Match: the stream version the
 client last saw, checked before anything is recorded (412 when stale). ETag: the
-stream version after the write.
+stream version after the write; Registry-Token: the stream and version, for a reader
+to wait for (SPEC §13).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from flask import Response, g, json, request
 
 from shared.commands import CommandContext, Outcome, StreamWriter
+from shared.consistency import HEADER
 from shared.events.envelope import Provenance
 from shared.http.problems import Problem
 from shared.logs import correlation_id
@@ -57,6 +59,8 @@ def respond(outcome: Outcome, replayed: bool = False) -> Response:
         json.dumps(outcome.body), status=outcome.status, mimetype="application/json"
     )
     response.headers["ETag"] = f'"{outcome.version}"'
+    if outcome.written:
+        response.headers[HEADER] = outcome.written
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response

@@ -70,6 +70,10 @@ def from_error(error: errors.RegistryError, if_match_sent: bool = False) -> Prob
         return Problem(401, "Unauthorized", str(error), headers={"WWW-Authenticate": "Bearer"})
     if isinstance(error, errors.Forbidden):
         return Problem(403, "Forbidden", str(error))
+    if isinstance(error, errors.CatchingUp):
+        return Problem(
+            503, "Catching up", str(error), headers={"Retry-After": str(error.retry_after)}
+        )
     if isinstance(error, errors.Unavailable):
         return Problem(
             503,

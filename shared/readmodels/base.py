@@ -3,7 +3,8 @@
 Documents carry a revision; ``put`` writes only over the revision that was read, so a
 projection's read-apply-write is one atomic single-document step on every backend.
 Queries take plain equality filters on named fields: values are checked to be scalars,
-so text from a query string can never act as a store operator.
+so text from a query string can never act as a store operator. Every query a service
+makes is served by an index its projection declares (``Index``, ``serves``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 Scalar = str | int | float | bool | None
+# Fields, in order: a query's equality fields first, then the one it bounds or sorts by.
+# Adapters end every non-unique index with the key, the order that breaks ties.
+Index = tuple[str, ...]
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 FIELD = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 
@@ -63,6 +67,21 @@ class Query:
             raise ValueError("limit must be 1..1000 and offset not negative")
 
 
+def serves(index: Index, query: Query) -> bool:
+    """Whether the index finds the query's documents without reading any others, and
+    (given ``order_by``) in order: its leading fields are the equality fields, the next
+    one the bounded or sort field. A substring is checked on the entries found."""
+    equal = set(query.where)
+    if set(index[: len(equal)]) != equal:
+        return False
+    after = index[len(equal)] if len(index) > len(equal) else None
+    if query.below is not None and query.below[0] != after:
+        return False
+    if query.order_by is not None and query.order_by != after:
+        return False
+    return bool(equal or query.below or query.order_by)
+
+
 class ReadModelStore(abc.ABC):
     @abc.abstractmethod
     def get(self, collection: str, key: str) -> Stored | None:
@@ -82,7 +101,7 @@ class ReadModelStore(abc.ABC):
 
     @abc.abstractmethod
     def ensure_index(self, collection: str, fields: Sequence[str], unique: bool = False) -> None:
-        pass
+        """Create it unless it exists; a non-unique index ends with the key (see ``Index``)."""
 
     @abc.abstractmethod
     def delete(self, collection: str, key: str) -> None:

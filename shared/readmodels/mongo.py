@@ -13,8 +13,6 @@ from pymongo.errors import DuplicateKeyError
 from shared.mongo import unavailable_on_failure
 from shared.readmodels.base import Page, Query, ReadModelStore, Stored, check_field, check_name
 
-FEW = 32  # up to this many keys, one lookup each beats one scan
-
 
 class MongoReadModelStore(ReadModelStore):
     def __init__(self, database: Database):
@@ -27,9 +25,8 @@ class MongoReadModelStore(ReadModelStore):
 
     def get_many(self, collection: str, keys: Sequence[str]) -> dict[str, Stored]:
         keys = list(dict.fromkeys(str(key) for key in keys))
-        if len(keys) <= FEW:
-            # FerretDB 1.x looks a single _id up directly but scans the collection for $in.
-            return {key: found for key in keys if (found := self.get(collection, key))}
+        if not keys:
+            return {}
         with unavailable_on_failure():
             found = self._db[check_name(collection)].find({"_id": {"$in": keys}})
             return {r["_id"]: Stored(r["_id"], r["revision"], r["document"]) for r in found}
@@ -70,6 +67,7 @@ class MongoReadModelStore(ReadModelStore):
 
     def ensure_index(self, collection: str, fields: Sequence[str], unique: bool = False) -> None:
         keys = [(f"document.{check_field(f)}", ASCENDING) for f in fields]
+        keys += [] if unique else [("_id", ASCENDING)]
         with unavailable_on_failure():
             self._db[check_name(collection)].create_index(keys, unique=unique)
 

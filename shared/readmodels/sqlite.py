@@ -59,6 +59,20 @@ class SqliteReadModelStore(ReadModelStore):
             return cursor.rowcount == 1
 
     def find(self, collection: str, query: Query) -> Page:
+        select, count, parameters = self._select(collection, query)
+        rows = self.file.query(select, (*parameters, query.limit, query.offset))
+        total = self.file.query(count, tuple(parameters))
+        return Page([json.loads(row["document"]) for row in rows], total[0]["n"])
+
+    def plan(self, collection: str, query: Query) -> list[str]:
+        """SQLite's plan for the query's two statements (EXPLAIN QUERY PLAN), one line a step."""
+        select, count, parameters = self._select(collection, query)
+        steps = self.file.query(f"EXPLAIN QUERY PLAN {select}", (*parameters, 1, 0))
+        steps += self.file.query(f"EXPLAIN QUERY PLAN {count}", tuple(parameters))
+        return [step["detail"] for step in steps]
+
+    def _select(self, collection: str, query: Query) -> tuple[str, str, list]:
+        """The page's SELECT (limit and offset bound last), the COUNT, the parameters."""
         table = self._table(collection)
         clauses, parameters = [], []
         for field, value in query.where.items():
@@ -79,17 +93,14 @@ class SqliteReadModelStore(ReadModelStore):
         order = (
             f"json_extract(document, '{_path(query.order_by)}'), key" if query.order_by else "key"
         )
-        rows = self.file.query(
-            f"SELECT document FROM {table} {where} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608
-            (*parameters, query.limit, query.offset),
-        )
-        total = self.file.query(f"SELECT COUNT(*) AS n FROM {table} {where}", tuple(parameters))  # noqa: S608
-        return Page([json.loads(row["document"]) for row in rows], total[0]["n"])
+        select = f"SELECT document FROM {table} {where} ORDER BY {order} LIMIT ? OFFSET ?"  # noqa: S608
+        return select, f"SELECT COUNT(*) AS n FROM {table} {where}", parameters  # noqa: S608
 
     def ensure_index(self, collection: str, fields: Sequence[str], unique: bool = False) -> None:
         table = self._table(collection)
         name = f"{table}_{'_'.join(f.replace('.', '_') for f in fields)}"
         columns = ", ".join(f"json_extract(document, '{_path(f)}')" for f in fields)
+        columns += "" if unique else ", key"
         kind = "UNIQUE INDEX" if unique else "INDEX"
         with self.file.transaction() as connection:
             connection.execute(f"CREATE {kind} IF NOT EXISTS {name} ON {table} ({columns})")

@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator
 
-from shared.cli.stack import TOPICS
+from registry_cli.stack import TOPICS
 from shared.events.schemas import CONTRACTS
 
 
@@ -20,7 +20,7 @@ def test_every_event_schema_is_valid_json_schema_2020_12():
 
 
 def test_asyncapi_describes_every_topic_event_type_and_dead_letters():
-    from shared.cli.contracts import ASYNCAPI, generated_asyncapi
+    from registry_cli.contracts import ASYNCAPI, generated_asyncapi
 
     assert ASYNCAPI.read_text() == generated_asyncapi(), "run ./registry contracts"
     document = yaml.safe_load(ASYNCAPI.read_text())
@@ -41,7 +41,7 @@ def test_fixture_schemas_follow_the_same_rules():
 
 
 def test_committed_openapi_documents_match_the_code():
-    from shared.cli.contracts import DOCUMENTS, generated_openapi
+    from registry_cli.contracts import DOCUMENTS, generated_openapi
     from shared.config import SERVICES
 
     for service in SERVICES:
@@ -68,7 +68,7 @@ def test_openapi_documents_validate_against_the_openapi_3_1_meta_schema():
     """Tools refuse a document whose schemas are not JSON Schema ("minimum": "0")."""
     from schemathesis.specs.openapi.definitions import OPENAPI_31
 
-    from shared.cli.contracts import DOCUMENTS
+    from registry_cli.contracts import DOCUMENTS
     from shared.config import SERVICES
 
     for service in SERVICES:

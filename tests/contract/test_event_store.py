@@ -99,8 +99,19 @@ class TestSqliteEventStore(EventStoreContract):
 
 class TestMongoEventStore(EventStoreContract):
     @pytest.fixture
-    def store(self, stack_settings):
+    def store(self, candidate_settings):
         from shared.backend import open_backend
         from tests.fixtures.notices import schemas
 
-        return open_backend(stack_settings, schemas()).event_store("testing")
+        return open_backend(candidate_settings, schemas()).event_store("testing")
+
+
+class TestInMemoryEventStore(EventStoreContract):
+    """The fake unit tests use holds the same contract as the real adapters."""
+
+    @pytest.fixture
+    def store(self):
+        from tests.fakes import InMemoryEventStore
+        from tests.fixtures.notices import schemas
+
+        return InMemoryEventStore(schemas())

@@ -101,7 +101,17 @@ class TestSqliteReadModels(ReadModelContract):
 
 class TestMongoReadModels(ReadModelContract):
     @pytest.fixture
-    def store(self, stack_settings):
+    def store(self, candidate_settings):
         from shared.backend import open_backend
 
-        return open_backend(stack_settings).read_models("testing")
+        return open_backend(candidate_settings).read_models("testing")
+
+
+class TestInMemoryReadModels(ReadModelContract):
+    """The fake unit tests use holds the same contract as the real adapters."""
+
+    @pytest.fixture
+    def store(self):
+        from tests.fakes import InMemoryReadModelStore
+
+        return InMemoryReadModelStore()

@@ -47,7 +47,7 @@ class Running:
                 output = open(logs / f"{service}-{command}.log", "wb") if logs else None  # noqa: SIM115
                 self.processes.append(
                     subprocess.Popen(
-                        [sys.executable, "-m", "shared.cli", command, service],
+                        [sys.executable, "-m", "registry_cli", command, service],
                         cwd=ROOT,
                         env=env,
                         stdout=output,

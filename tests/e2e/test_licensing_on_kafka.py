@@ -55,7 +55,7 @@ def test_a_licence_issued_over_http_is_on_kafka_keyed_by_recruiter(stack_setting
 
         def issued_on_kafka() -> bool:
             found.extend(
-                r for r in consumer if json.loads(r.value)["type"].endswith("licence_issued.v1")
+                r for r in consumer if json.loads(r.value)["type"].endswith("licence_issued.v2")
             )
             return bool(found)
 
@@ -69,8 +69,10 @@ def test_a_licence_issued_over_http_is_on_kafka_keyed_by_recruiter(stack_setting
             "licence_id": licence["licence_id"],
             "valid_from": "2026-01-01",
             "valid_until": "2029-12-31",
+            "issuing_office": None,
         }
         assert event["actor"] == "ministry_officer/PH"
-        assert event["dataschema"] == "contracts/events/licensing/licence_issued.v1.json"
+        # licence_issued is the one event that gained a version (SPEC 12).
+        assert event["dataschema"] == "contracts/events/licensing/licence_issued.v2.json"
     finally:
         running.stop()

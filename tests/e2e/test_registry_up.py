@@ -41,7 +41,7 @@ def test_up_answers_readiness_on_every_service_and_stops_on_ctrl_c(request, back
         **{f"REGISTRY_{service.upper()}_PORT": str(port) for service, port in ports.items()},
     }
     up = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "up"], cwd=ROOT, env=env, start_new_session=True
+        [sys.executable, "-m", "registry_cli", "up"], cwd=ROOT, env=env, start_new_session=True
     )
     try:
         for port in ports.values():

@@ -81,8 +81,9 @@ class Story:
         """Wait until verification answers so; the instant just after, for later checks."""
 
         def answered() -> bool:
-            if call(self.url("verification"), f"/v1/recruiters/{recruiter_id}")[0] == 404:
-                return False  # not yet projected
+            status = call(self.url("verification"), f"/v1/recruiters/{recruiter_id}")[0]
+            if status in (404, 503):
+                return False  # not yet projected, or the projection is catching up
             answer = self.status(recruiter_id)
             parts = {key: part(answer, key) for key in expected}
             return (answer["verdict"], codes(answer), parts) == (verdict, reasons, expected)
@@ -152,7 +153,7 @@ def test_a_recruiters_whole_story_is_answered_signed_and_kept(settings, tmp_path
         kept = settled(lambda: snapshot(story, *answers))
 
         replay = subprocess.run(
-            [sys.executable, "-m", "shared.cli", "replay", "verification"],
+            [sys.executable, "-m", "registry_cli", "replay", "verification"],
             cwd=ROOT,
             env=environment(settings),
             capture_output=True,

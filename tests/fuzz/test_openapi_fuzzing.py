@@ -45,7 +45,14 @@ def settings(tmp_path_factory) -> Settings:
 def running(settings, tmp_path_factory):
     logs = tmp_path_factory.mktemp("logs")
     # The public rate limit would answer most generated requests with 429, testing nothing.
-    system = Running(settings, list(SERVICES), logs, REGISTRY_PUBLIC_RATE_PER_MINUTE="1000000")
+    # A token naming a write never made is waited for: briefly, so the run stays short.
+    system = Running(
+        settings,
+        list(SERVICES),
+        logs,
+        REGISTRY_PUBLIC_RATE_PER_MINUTE="1000000",
+        REGISTRY_CONSISTENCY_WAIT_S="0.2",
+    )
     yield system
     system.stop()
 

@@ -96,7 +96,7 @@ def test_registry_token_prints_only_a_token_the_system_accepts(settings):
     command = [
         sys.executable,
         "-m",
-        "shared.cli",
+        "registry_cli",
         "token",
         "--role",
         "ministry_officer",

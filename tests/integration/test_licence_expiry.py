@@ -30,6 +30,7 @@ def test_racing_schedulers_record_one_expiry_per_licence(settings):
     if relay is not None:
         relay.relay_once()
     register = LicenceRegister(parts.read_models)
+    register.create_indexes()
     source = parts.backend.source("licensing", "expiry-test", register.topics)
     runner = ConsumerRunner(source, register, parts.backend.schemas)
     while runner.run_once(timeout_ms=2000) or not source.caught_up():

@@ -202,16 +202,28 @@ def test_a_licence_number_matches_at_intake_and_names_get_suggestions(
     )
 
 
-def test_reports_take_no_idempotency_key_and_unknown_recruiters_are_refused(monitoring, settings):
+def test_reports_take_no_idempotency_key_and_are_held_for_recruiters_not_seen_yet(
+    monitoring, settings
+):
     client = monitoring.test_client()
     keyed = client.post("/v1/public/reports", json=REPORT, headers={"Idempotency-Key": "k-1"})
     assert keyed.status_code == 400
-    unknown = client.post(
+    # SPEC 13: a worker's report is never refused because a projection lags.
+    unseen = client.post(
         "/v1/reports",
-        json={**REPORT, "subject": {"recruiter_id": "rec-made-up"}},
+        json={**REPORT, "subject": {"recruiter_id": "rec-not-seen-yet"}},
         headers=monitor(settings),
     )
-    assert unknown.status_code == 422 and "recruiter_id" in unknown.json["errors"]
+    assert unseen.status_code == 201, unseen.json
+    held = client.get(f"/v1/reports/{unseen.json['report_id']}", headers=monitor(settings))
+    assert held.json["recruiter_id"] == "rec-not-seen-yet"
+    other = client.post("/v1/reports", json=REPORT, headers=monitor(settings)).json["report_id"]
+    matched = client.post(
+        f"/v1/reports/{other}/match",
+        json={"recruiter_id": "rec-made-up"},
+        headers=monitor(settings),
+    )
+    assert matched.status_code == 422 and "recruiter_id" in matched.json["errors"]
     mixed = client.post(
         "/v1/reports",
         headers=monitor(settings),

@@ -5,7 +5,7 @@ import pytest
 
 from shared.consumer import wait_for
 from shared.readmodels.base import Query
-from shared.replay import CurrentCollection, current_generation, rebuild
+from shared.replay import CurrentCollection, ReplayFailed, current_generation, rebuild
 from shared.service import ServiceDefinition
 from tests.contract.helpers import notice_events
 from tests.fixtures.notices import SERVICE, NoticeBoard, schemas
@@ -79,3 +79,60 @@ def test_an_interrupted_replay_leaves_nothing_a_retry_would_reuse(settings, runn
     generation = rebuild(parts.backend, SERVICE, NoticeBoard)
     assert generation.number == 2
     assert board(parts) == before
+
+
+def test_a_replay_that_cannot_catch_up_fails_in_one_line_and_removes_what_it_built(
+    settings, running
+):
+    parts = TESTING.parts(settings)
+    for n in range(3):
+        parts.events.append(f"n{n}", 0, notice_events(f"n{n}", 1, 2))
+    assert wait_for(lambda: len(board(parts)) == 3, timeout=60)
+    before = board(parts)
+    built: list[str] = []
+
+    class Remembered(NoticeBoard):
+        def create_indexes(self):
+            built.append(self.collection)
+            super().create_indexes()
+
+    with pytest.raises(ReplayFailed) as failed:
+        rebuild(parts.backend, SERVICE, Remembered, timeout_seconds=0, batch=1)
+
+    message = str(failed.value)
+    assert "\n" not in message and "did not catch up within 0 s" in message
+    assert "generation 2 removed" in message
+    assert current_generation(parts.read_models, NoticeBoard.name).number == 1
+    assert parts.read_models.find(built[0], Query({}, limit=10)).total == 0
+    assert board(parts) == before
+
+
+def test_replaying_a_service_rebuilds_every_one_of_its_projections(settings, monkeypatch, capsys):
+    from registry_cli.__main__ import main
+    from services.licensing.bootstrap import SERVICE as LICENSING
+    from services.verification.projections import LicenceNumbers, RecruiterStatus
+    from shared.text import licence_key
+    from tests.e2e.services import environment
+    from tests.licensing_helpers import Ministry
+
+    app = LICENSING.create_app(settings)
+    licensing = app.extensions["registry"].parts
+    recruiter_id, _ = Ministry(app.test_client(), settings).licensed("C.7/2020", "RA/7")
+    if licensing.backend.relay("licensing") is not None:
+        while licensing.backend.relay("licensing").relay_once():
+            pass
+    for variable, value in environment(settings).items():
+        monkeypatch.setenv(variable, value)
+
+    assert main(["replay", "verification", "--timeout", "120"]) == 0
+
+    store = licensing.backend.read_models("verification")
+    numbers = current_generation(store, LicenceNumbers.name)
+    statuses = current_generation(store, RecruiterStatus.name)
+    assert (numbers.number, statuses.number) == (2, 2)
+    held = store.get(numbers.collection(LicenceNumbers.collection), licence_key("KE", "RA/7"))
+    assert held.document["recruiter_id"] == recruiter_id
+    assert store.get(statuses.collection(RecruiterStatus.collection), recruiter_id) is not None
+    printed = capsys.readouterr().out
+    assert "verification.recruiter_status: generation 2" in printed
+    assert "verification.licence_numbers: generation 2" in printed

@@ -53,3 +53,20 @@ def test_mongodb_inserts_finds_and_enforces_a_unique_index(servers) -> None:
     finally:
         client.drop_database(database.name)
         client.close()
+
+
+@pytest.mark.parametrize("name", ["secantusdb", "ferretdb-sqlite", "ferretdb-postgres"])
+def test_each_mongodb_server_answers_and_status_names_it(name, mongo_candidates) -> None:
+    from pymongo import MongoClient
+
+    from shared import stack
+    from tests.servers import SESSION_STACK, candidate_dir
+
+    client: MongoClient = MongoClient(mongo_candidates.uri(name), serverSelectionTimeoutMS=10_000)
+    try:
+        assert client.admin.command("ping")["ok"] == 1
+    finally:
+        client.close()
+    started_alone = name in mongo_candidates.started
+    data_dir = candidate_dir(name) if started_alone else SESSION_STACK
+    assert stack.status(data_dir)["mongodb"]["server"] == name

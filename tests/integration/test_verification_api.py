@@ -242,7 +242,9 @@ def test_asked_by_a_revoked_number_the_answer_is_red_though_a_newer_licence_is_a
     )
     assert issued.status_code == 200, issued.json
     world.known(recruiter_id, verdict="green")
-    old_number = world.client.get("/v1/licences/KE/RA%2F50").json
+    # The licence-number index is a projection of its own: read this write back through it.
+    written = {"consistent_with": issued.headers["Registry-Token"]}
+    old_number = world.client.get("/v1/licences/KE/RA%2F50", query_string=written).json
     assert old_number["verdict"] == "red"
     licence = old_number["licence"]
     assert (licence["licence_number"], licence["status"]) == ("RA/50", "revoked")
@@ -261,3 +263,78 @@ def test_only_officials_get_the_detail_in_a_batch(world):
     consul = world.auth("consular_officer", country="QA")
     official = world.client.post("/v1/verifications", json=body, headers=consul).json
     assert set(official["results"][0]["detail"]) >= {"branches", "officers", "violations"}
+
+
+def test_a_licensing_write_read_back_by_its_registry_token_on_the_first_call(world):
+    recruiter_id, licence_id = world.kenya.licensed("T.1", "RA/T1", valid_until=FAR)
+    world.known(recruiter_id, verdict="green")
+    suspended = world.kenya.post(f"/v1/licences/{licence_id}/suspend", {"reason": "fees"})
+    token = suspended.headers["Registry-Token"]
+    answer = world.client.get(
+        f"/v1/recruiters/{recruiter_id}", query_string={"consistent_with": token}
+    )
+    assert answer.status_code == 200, answer.json
+    assert answer.json["licence"]["status"] == "suspended" and answer.json["verdict"] == "red"
+    reinstated = world.kenya.post(
+        f"/v1/licences/{licence_id}/reinstate", {}, **{"Idempotency-Key": "reinstate-1"}
+    )
+    again = world.kenya.post(
+        f"/v1/licences/{licence_id}/reinstate", {}, **{"Idempotency-Key": "reinstate-1"}
+    )
+    assert again.headers["Registry-Token"] == reinstated.headers["Registry-Token"]
+    tokens = [suspended.headers["Registry-Token"], reinstated.headers["Registry-Token"]]
+    both = world.client.get(
+        "/v1/licences/KE/RA/T1", query_string=[("consistent_with", t) for t in tokens]
+    )
+    assert both.status_code == 200 and both.json["licence"]["status"] == "active"
+    bad = world.client.get(
+        f"/v1/recruiters/{recruiter_id}", query_string={"consistent_with": "not-a-token"}
+    )
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+
+
+def test_a_report_naming_a_recruiter_not_yet_registered_joins_it_when_it_arrives(world):
+    from services.licensing.domain import recruiter_id_for
+
+    recruiter_id = recruiter_id_for("KE", "LATE.1")
+    monitor = world.auth("monitor", org_id="ngo-1")
+    report = world.monitoring.post(
+        "/v1/reports",
+        json={"subject": {"recruiter_id": recruiter_id}, "categories": ["fees_charged"]},
+        headers=monitor,
+    )
+    assert report.status_code == 201, report.json
+    substantiated = world.monitoring.post(
+        f"/v1/reports/{report.json['report_id']}/substantiate", json={}, headers=monitor
+    )
+    assert substantiated.status_code == 200
+    assert world.kenya.licensed("LATE.1", "RA/LATE", valid_until=FAR)[0] == recruiter_id
+    answer = world.known(recruiter_id, verdict="amber")
+    assert [r["code"] for r in answer["reasons"]] == ["substantiated_report_open"]
+
+
+def test_an_answer_never_vouches_for_what_its_consumer_has_not_read(settings):
+    settings = dataclasses.replace(settings, stale_after_seconds=1.0)
+    kenya = Ministry(LICENSING.create_app(settings).test_client(), settings)
+    client = VERIFICATION.create_app(settings).test_client()
+
+    def asked(recruiter_id: str):
+        return client.get(f"/v1/recruiters/{recruiter_id}")
+
+    with workers_running(settings, LICENSING):  # the verification consumer is held back
+        recruiter_id, licence_id = kenya.licensed("S.1", "RA/S1", valid_until=FAR)
+        assert wait_for(lambda: asked(recruiter_id).status_code == 503, timeout=60)
+        unseen = asked(recruiter_id)
+        assert unseen.json["title"] == "Catching up" and int(unseen.headers["Retry-After"]) >= 1
+        assert client.get("/v1/licences/KE/RA/S1").status_code == 503
+        with workers_running(settings, VERIFICATION):
+            assert wait_for(lambda: asked(recruiter_id).status_code == 200, timeout=60)
+            assert wait_for(lambda: asked(recruiter_id).json["verdict"] == "green", timeout=60)
+            assert asked(recruiter_id).json["lag_seconds"] <= 1.0
+        kenya.post(f"/v1/licences/{licence_id}/suspend", {"reason": "fees"})
+        assert wait_for(lambda: asked(recruiter_id).json["verdict"] == "unknown", timeout=60)
+        stale = asked(recruiter_id).json
+        assert [reason["code"] for reason in stale["reasons"]] == ["catching_up"]
+        assert stale["lag_seconds"] > 1.0 and stale["licence"]["status"] == "active"
+        with workers_running(settings, VERIFICATION):
+            assert wait_for(lambda: asked(recruiter_id).json["verdict"] == "red", timeout=60)

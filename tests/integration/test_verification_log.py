@@ -188,7 +188,7 @@ def test_log_key_command_shows_and_rotates_the_verifier_key(tmp_path):
     import sys
 
     env = {**os.environ, "REGISTRY_DATA_DIR": str(tmp_path), "REGISTRY_LOG_ORIGIN": "x.test/log"}
-    command = [sys.executable, "-m", "shared.cli", "log-key"]
+    command = [sys.executable, "-m", "registry_cli", "log-key"]
     run = lambda action: subprocess.run(  # noqa: E731
         [*command, action], env=env, capture_output=True, text=True, check=True
     ).stdout.splitlines()[-1]

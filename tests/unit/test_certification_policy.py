@@ -181,3 +181,17 @@ def test_overdue_surveillance_cites_the_grant():
     ]
     granted = next(e for e in events if e["type"].endswith("certificate_granted.v1"))
     assert len(flagged) == 1 and flagged[0]["causationid"] == granted["id"]
+
+
+def test_a_redelivered_event_is_handled_once_and_remembered_by_its_id(world):
+    writer, policy = world
+    policy.apply(ISSUED)
+    for event in granted_certification(writer):
+        policy.apply(event)
+    assert policy.apply(SUSPENDED) is True
+    acted = writer.store.load("cert-1")
+    assert acted[-1]["causationid"] == SUSPENDED["id"]
+    assert policy.apply(SUSPENDED) is False
+    assert writer.store.load("cert-1") == acted
+    memory = policy.store.get(policy.collection, "rec-1").document
+    assert SUSPENDED["id"] in memory["handled"] and ISSUED["id"] in memory["handled"]

@@ -16,6 +16,7 @@ from shared.auth.keys import load_or_create_private_key
 from shared.auth.tokens import dev_key_path, mint_dev_token
 from shared.commands import StreamWriter
 from shared.config import Settings
+from shared.consistency import Written
 from shared.errors import Unavailable
 from shared.http.app import create_service_app
 from shared.http.ratelimit import RateLimiter, rate_limited
@@ -82,6 +83,14 @@ def test_a_valid_command_answers_201_with_etag(client, settings, store):
     assert response.headers["ETag"] == '"1"'
     assert response.json["status"] == "posted"
     assert len(store.commits) == 1
+
+
+def test_every_write_names_what_it_produced_in_a_registry_token(client, settings, store):
+    posted = post(client, auth(settings), NOTICE)
+    written = Written.from_token(posted.headers["Registry-Token"])
+    assert written == Written("testing", NOTICE["notice_id"], 1, None)
+    refused = post(client, auth(settings), NOTICE)
+    assert refused.status_code == 409 and "Registry-Token" not in refused.headers
 
 
 @pytest.mark.parametrize(

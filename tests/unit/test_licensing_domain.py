@@ -103,7 +103,7 @@ def test_every_state_and_command_pair_follows_the_table(state, command):
         recruiter.decide(lid, command, NOW, **DATA[command])
         assert recruiter.licence(lid).status == LICENCE.transitions[(state, command)]
         assert len(recruiter.pending) == before + 1
-        assert recruiter.pending[-1].name == RECORDS[command]
+        assert recruiter.pending[-1].name == RECORDS[command].event_name
         assert recruiter.pending[-1].data["licence_id"] == lid
     else:
         with pytest.raises(TransitionForbidden) as error:

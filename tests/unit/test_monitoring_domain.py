@@ -6,6 +6,7 @@ import pytest
 
 from services.monitoring.domain import RECORDS, REPORT, Report
 from shared.errors import Conflict, TransitionForbidden
+from shared.events.licensing import ReferralAcknowledged, ReferralClosed
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
 DATA = {
@@ -51,7 +52,7 @@ def test_every_state_and_command(state, command):
     if (state, command) in REPORT.transitions:
         report.decide(command, **DATA.get(command, {}))
         assert report.status == REPORT.transitions[(state, command)]
-        assert [c.name for c in report.pending[before:]] == [RECORDS[command]]
+        assert [c.name for c in report.pending[before:]] == [RECORDS[command].event_name]
     else:
         with pytest.raises(TransitionForbidden) as error:
             report.decide(command, **DATA.get(command, {}))
@@ -99,21 +100,21 @@ def test_matching_an_unknown_recruiter_once_and_the_partition_key_follows():
 
 def test_the_ministry_answer_is_noted_on_the_report():
     report = report_in("referred")
-    report.answer_referral("referral_acknowledged", {"referral_id": "ref-rep-1"})
-    report.answer_referral("referral_closed", {"referral_id": "ref-rep-1", "outcome": "sanctioned"})
-    report.answer_referral("referral_closed", {"referral_id": "ref-other", "outcome": "no_action"})
+    report.answer_referral(ReferralAcknowledged("ref-rep-1", "rep-1", "KE"))
+    report.answer_referral(ReferralClosed("ref-rep-1", "rep-1", "KE", "sanctioned", None))
+    report.answer_referral(ReferralClosed("ref-other", "rep-1", "KE", "no_action", None))
     assert report.referral["outcome"] == "sanctioned"
     assert [u["status"] for u in report.updates] == ["received", "substantiated", "referred"]
 
 
 def test_a_redelivered_ministry_answer_is_noted_once():
     report = report_in("referred")
-    acknowledged = {"referral_id": "ref-rep-1"}
-    closed = {"referral_id": "ref-rep-1", "outcome": "sanctioned"}
-    assert report.answer_referral("referral_acknowledged", acknowledged)
-    assert not report.answer_referral("referral_acknowledged", acknowledged)
-    assert report.answer_referral("referral_closed", closed)
-    assert not report.answer_referral("referral_closed", closed)
+    acknowledged = ReferralAcknowledged("ref-rep-1", "rep-1", "KE")
+    closed = ReferralClosed("ref-rep-1", "rep-1", "KE", "sanctioned", None)
+    assert report.answer_referral(acknowledged)
+    assert not report.answer_referral(acknowledged)
+    assert report.answer_referral(closed)
+    assert not report.answer_referral(closed)
     assert [c.name for c in report.pending][-2:] == [
         "referral_acknowledged_noted",
         "referral_outcome_noted",

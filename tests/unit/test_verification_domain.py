@@ -422,3 +422,14 @@ def test_the_history_is_in_effective_order_whatever_the_recording_order():
         "licence_suspended",
         "licence_issued",
     ]
+
+
+def test_a_record_with_old_unread_messages_is_never_vouched_for():
+    story = licensed()
+    assert story.status(10).verdict == "green"
+    behind = status_at(story.record(), at(10), behind=42.0)
+    assert behind.verdict == "unknown"
+    assert [(r.code, r.event_id) for r in behind.reasons] == [("catching_up", None)]
+    assert "42 seconds" in behind.reasons[0].message
+    story.licence("licence_suspended", 5, reason="fees")
+    assert status_at(story.record(), at(10), behind=42.0).verdict == "unknown"

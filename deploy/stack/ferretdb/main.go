@@ -1,4 +1,4 @@
-// Command ferretdb-registry runs FerretDB 1.x with its SQLite backend for the registry's local stack.
+// Command ferretdb-registry runs FerretDB 1.x, on SQLite or PostgreSQL, for the registry's local stack.
 //
 // It embeds the github.com/FerretDB/FerretDB/ferretdb package because a plain
 // `go install .../cmd/ferretdb` panics at start (its generated version file is missing).
@@ -21,23 +21,34 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	dir := flag.String("dir", "", "absolute path of an existing directory for the SQLite files")
+	postgresql := flag.String("postgresql-url", "", "a PostgreSQL URL: store there instead of in SQLite")
 	// FerretDB logs every failed command at WARN, e.g. the endSessions that each
 	// pymongo client sends on close, so the default is ERROR.
 	level := flag.String("log-level", "error", "log level: debug, info, warn or error")
 	flag.Parse()
 
-	if err := run(*listen, *dir, *level); err != nil {
+	if err := run(*listen, *dir, *postgresql, *level); err != nil {
 		fmt.Fprintln(os.Stderr, "ferretdb-registry:", err)
 		os.Exit(1)
 	}
 }
 
-func run(listen, dir, level string) error {
-	if dir == "" || !filepath.IsAbs(dir) {
-		return errors.New("-dir must be an absolute path")
-	}
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("-dir %q is not an existing directory", dir)
+func run(listen, dir, postgresql, level string) error {
+	config := ferretdb.Config{Listener: ferretdb.ListenerConfig{TCP: listen}}
+	if postgresql != "" {
+		config.Handler = "postgresql"
+		config.PostgreSQLURL = postgresql
+		dir = postgresql
+	} else {
+		if dir == "" || !filepath.IsAbs(dir) {
+			return errors.New("-dir must be an absolute path")
+		}
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return fmt.Errorf("-dir %q is not an existing directory", dir)
+		}
+		config.Handler = "sqlite"
+		// FerretDB wants a file: URI naming a directory, with a trailing slash.
+		config.SQLiteURL = "file:" + filepath.Clean(dir) + "/"
 	}
 
 	var lvl slog.Level
@@ -46,13 +57,8 @@ func run(listen, dir, level string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
 
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener: ferretdb.ListenerConfig{TCP: listen},
-		Logger:   logger,
-		Handler:  "sqlite",
-		// FerretDB wants a file: URI naming a directory, with a trailing slash.
-		SQLiteURL: "file:" + filepath.Clean(dir) + "/",
-	})
+	config.Logger = logger
+	f, err := ferretdb.New(&config)
 	if err != nil {
 		return err
 	}

@@ -7,12 +7,18 @@ import sys
 
 from shared.config import SERVICES, Settings
 from shared.logs import configure_logging
-from shared.replay import rebuild
+from shared.replay import ReplayFailed, rebuild
 
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("replay", help="rebuild a projection from the start of the bus")
     parser.add_argument("name", help="SERVICE (all its projections) or SERVICE.PROJECTION")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600,
+        help="seconds each projection has to catch up with the bus (default 600)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -30,7 +36,14 @@ def handle(arguments, _extra) -> int:
         print(f"registry replay: no projection {arguments.name!r}; known: {known}", file=sys.stderr)
         return 2
     backend = definition.parts(settings).backend
+    failed = False
     for projection in chosen:
-        generation = rebuild(backend, service, projection)
+        # Each projection on its own: one that cannot catch up does not hold back the rest.
+        try:
+            generation = rebuild(backend, service, projection, arguments.timeout)
+        except ReplayFailed as error:
+            print(f"registry replay: {error}", file=sys.stderr)
+            failed = True
+            continue
         print(f"{service}.{projection.name}: generation {generation.number} is current")
-    return 0
+    return 1 if failed else 0

@@ -48,7 +48,7 @@ def gunicorn_command(service: str, port: int) -> list[str]:
 
 
 def worker_command(service: str) -> list[str]:
-    return [sys.executable, "-m", "shared.cli", "worker", service]
+    return [sys.executable, "-m", "registry_cli", "worker", service]
 
 
 def handle_up(_arguments, _extra) -> int:
@@ -61,7 +61,7 @@ def handle_up(_arguments, _extra) -> int:
     load_or_create_private_key(dev_key_path(settings))
     commands = {}
     for service in SERVICES:
-        commands[f"{service} http"] = [sys.executable, "-m", "shared.cli", "serve", service]
+        commands[f"{service} http"] = [sys.executable, "-m", "registry_cli", "serve", service]
         commands[f"{service} worker"] = worker_command(service)
     processes = {name: subprocess.Popen(command) for name, command in commands.items()}
     print(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from shared.cli import contracts, log_key, receipt_key, replay, run, seed, stack, test, token
+from registry_cli import contracts, log_key, receipt_key, replay, run, seed, stack, test, token
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,13 +5,20 @@ from __future__ import annotations
 import json
 import sys
 
-from shared.cli.contracts import TOPICS
+from registry_cli.contracts import TOPICS
 from shared.config import Settings
+from shared.mongo_servers import DEFAULT, SERVERS
 
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("stack", help="local Kafka and MongoDB-compatible servers")
     parser.add_argument("action", choices=("up", "down", "status"))
+    parser.add_argument(
+        "--mongo",
+        choices=SERVERS,
+        default=DEFAULT,
+        help=f"the MongoDB-compatible server to run (default {DEFAULT})",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -24,7 +31,11 @@ def handle(arguments, _extra) -> int:
         topics = [settings.topic(t) for t in TOPICS]
         topics += [f"{topic}.dlq" for topic in topics]
         addresses = stack.up(
-            settings.data_dir, topics=topics, partitions=settings.kafka_partitions, log=log
+            settings.data_dir,
+            topics=topics,
+            partitions=settings.kafka_partitions,
+            log=log,
+            mongo=arguments.mongo,
         )
         print(f"KAFKA_BOOTSTRAP_SERVERS={addresses.kafka_bootstrap}")
         print(f"MONGODB_URI={addresses.mongodb_uri}")

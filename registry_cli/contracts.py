@@ -18,7 +18,7 @@ import yaml
 from shared.config import SERVICES, Settings
 from shared.http.openapi import openapi_document
 
-CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 DOCUMENTS = CONTRACTS / "openapi"
 ASYNCAPI = CONTRACTS / "asyncapi.yaml"
 PRODUCERS = ("licensing", "certification", "monitoring")

@@ -1,0 +1,110 @@
+"""The monitoring service's events, one typed definition per type and version, and what
+they mean for a report's status, read the same way by every consumer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from shared.events.catalogue import DomainEvent, define
+
+monitoring = define("monitoring")
+
+
+@monitoring
+@dataclass(frozen=True)
+class ReportReceived(DomainEvent):
+    event_name = "report_received"
+    report_id: str
+    org_id: str | None
+    recruiter_id: str | None
+    named_recruiter: dict[str, Any] | None
+    categories: list[str]
+    fee_paid: dict[str, str] | None
+    destination_country: str | None
+    recruitment_date: str | None
+
+
+@monitoring
+@dataclass(frozen=True)
+class ReportMatched(DomainEvent):
+    event_name = "report_matched"
+    report_id: str
+    recruiter_id: str
+
+
+@monitoring
+@dataclass(frozen=True)
+class ReportReviewStarted(DomainEvent):
+    event_name = "report_review_started"
+    report_id: str
+
+
+@monitoring
+@dataclass(frozen=True)
+class ReportSubstantiated(DomainEvent):
+    event_name = "report_substantiated"
+    report_id: str
+
+
+@monitoring
+@dataclass(frozen=True)
+class ReportUnsubstantiated(DomainEvent):
+    event_name = "report_unsubstantiated"
+    report_id: str
+
+
+@monitoring
+@dataclass(frozen=True)
+class ReportReferred(DomainEvent):
+    event_name = "report_referred"
+    report_id: str
+    referral_id: str
+    country: str
+    recruiter_id: str | None
+    categories: list[str]
+
+
+@monitoring
+@dataclass(frozen=True)
+class ReferralAcknowledgedNoted(DomainEvent):
+    event_name = "referral_acknowledged_noted"
+    report_id: str
+    referral_id: str
+
+
+@monitoring
+@dataclass(frozen=True)
+class ReferralOutcomeNoted(DomainEvent):
+    event_name = "referral_outcome_noted"
+    report_id: str
+    referral_id: str
+    outcome: str
+
+
+@monitoring
+@dataclass(frozen=True)
+class ReportResolved(DomainEvent):
+    event_name = "report_resolved"
+    report_id: str
+    outcome: str
+    fees_reimbursed: dict[str, str] | None
+
+
+@monitoring
+@dataclass(frozen=True)
+class ReportWithdrawn(DomainEvent):
+    event_name = "report_withdrawn"
+    report_id: str
+
+
+# What each report event makes of the report's status.
+REPORT_STATUS_AFTER: dict[type[DomainEvent], str] = {
+    ReportReceived: "received",
+    ReportReviewStarted: "under_review",
+    ReportSubstantiated: "substantiated",
+    ReportUnsubstantiated: "unsubstantiated",
+    ReportReferred: "referred",
+    ReportResolved: "resolved",
+    ReportWithdrawn: "withdrawn",
+}
