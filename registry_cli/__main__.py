@@ -8,6 +8,7 @@ import sys
 from registry_cli import (
     catalogues,
     contracts,
+    log_key,
     receipt_key,
     replay,
     run,
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         seed,
         replay,
         receipt_key,
+        log_key,
         contracts,
         catalogues,
         screenshots,

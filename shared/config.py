@@ -45,6 +45,9 @@ class Settings:
     consistency_wait_seconds: float = 5.0
     # Unread messages older than this on a recruiter's partitions: never vouch (SPEC 13).
     stale_after_seconds: float = 10.0
+    log_keys_dir: Path | None = None  # default: under the verification data directory
+    # The public log's name in its checkpoints and note key: a URL-like name, no scheme.
+    log_origin: str = "recruiter-registry.invalid/log"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -56,6 +59,7 @@ class Settings:
             )
         key_file = env.get("REGISTRY_TOKEN_PUBLIC_KEY_FILE")
         receipt_keys = env.get("REGISTRY_RECEIPT_KEYS_DIR")
+        log_keys = env.get("REGISTRY_LOG_KEYS_DIR")
         return cls(
             backend=backend,
             data_dir=Path(env.get("REGISTRY_DATA_DIR", "var")).resolve(),
@@ -86,6 +90,8 @@ class Settings:
                 env.get("REGISTRY_CONSISTENCY_WAIT_S", cls.consistency_wait_seconds)
             ),
             stale_after_seconds=float(env.get("REGISTRY_STALE_AFTER_S", cls.stale_after_seconds)),
+            log_keys_dir=Path(log_keys) if log_keys else None,
+            log_origin=env.get("REGISTRY_LOG_ORIGIN", cls.log_origin),
         )
 
     def topic(self, name: str) -> str:

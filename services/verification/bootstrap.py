@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from services.verification.api import blueprint
+from services.verification.log import api as log_api
 from services.verification.projections import LicenceNumbers, RecruiterStatus
 from shared.config import Settings
 from shared.service import ServiceDefinition, Worker
@@ -13,7 +14,7 @@ SERVICE = ServiceDefinition(
     name="verification",
     produces=False,
     projections=(RecruiterStatus, LicenceNumbers),
-    blueprints=lambda parts: [blueprint(parts)],
+    blueprints=lambda parts: [blueprint(parts), log_api.blueprint(parts)],
 )
 
 

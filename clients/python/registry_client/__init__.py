@@ -1,0 +1,1 @@
+"""Offline verification of the recruiter registry's receipts and its public log."""
