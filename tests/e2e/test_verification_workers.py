@@ -17,7 +17,7 @@ from tests.servers import ROOT
 
 AS_OF = "2026-06-01T00:00:00Z"
 # What differs between two answers to one question, whoever computed them.
-OF_THE_MOMENT = ("as_of", "positions", "receipt")
+OF_THE_MOMENT = ("as_of", "positions", "receipt", "lag_seconds")
 
 
 def test_two_workers_share_the_partitions_and_answer_as_one(stack_settings, tmp_path):
@@ -53,7 +53,8 @@ def test_two_workers_share_the_partitions_and_answer_as_one(stack_settings, tmp_
     try:
         group = f"{settings.topic_prefix}verification.{RecruiterStatus.name}.g1"
         assert wait_for(lambda: len(members_with_partitions(settings, group)) == 2, timeout=90)
-        assert wait_for(lambda: answers() is not None, timeout=90)
+        # Answered, and settled: every event the relay published is applied.
+        assert wait_for(lambda: answers() is not None and answers() == answers(), timeout=90)
         by_two = answers()
     finally:
         for worker in workers:
