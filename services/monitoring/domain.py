@@ -32,16 +32,6 @@ from shared.events.monitoring import (
 )
 from shared.lifecycle import Lifecycle
 
-CATEGORIES = (
-    "fees_charged",
-    "deception",
-    "contract_substitution",
-    "passport_retention",
-    "wage_theft",
-    "violence_or_harassment",
-    "unlicensed_recruitment",
-    "other",
-)
 REPORT = Lifecycle(
     "report",
     {

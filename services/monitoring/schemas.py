@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.monitoring.domain import CATEGORIES
+from shared.events.monitoring import CATEGORIES
 from shared.fields import ID, NUMBER, Country, Day, Money, Text
 
 

@@ -14,17 +14,8 @@ from typing import Any
 import pycountry
 
 from services.web.identifiers import LICENCE_NUMBER, RECRUITER_ID, is_country
+from shared.events.monitoring import CATEGORIES
 
-CATEGORIES = (
-    "fees_charged",
-    "deception",
-    "contract_substitution",
-    "passport_retention",
-    "wage_theft",
-    "violence_or_harassment",
-    "unlicensed_recruitment",
-    "other",
-)
 # As the API takes amounts: positive, no leading zeros, at most two decimals here.
 AMOUNT = re.compile(r"^([1-9][0-9]{0,11}(\.[0-9]{1,2})?|0\.(0[1-9]|[1-9][0-9]?))$")
 MAX_NARRATIVE = 20_000

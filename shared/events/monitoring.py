@@ -8,6 +8,18 @@ from typing import Any
 
 from shared.events.catalogue import DomainEvent, define
 
+# What a worker may report (SPEC §4): the events, the API and the site take these alone.
+CATEGORIES = (
+    "fees_charged",
+    "deception",
+    "contract_substitution",
+    "passport_retention",
+    "wage_theft",
+    "violence_or_harassment",
+    "unlicensed_recruitment",
+    "other",
+)
+
 monitoring = define("monitoring")
 
 

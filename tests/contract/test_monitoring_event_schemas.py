@@ -1,7 +1,7 @@
 """The monitoring event schemas accept well-formed data and reject the rest."""
 
-from services.monitoring.domain import CATEGORIES as DOMAIN_CATEGORIES
 from services.monitoring.schemas import ReceiveReport
+from shared.events.monitoring import CATEGORIES as DOMAIN_CATEGORIES
 from tests.contract.helpers import schema_validator as validator
 
 REPORT = {"report_id": "rep-1"}
