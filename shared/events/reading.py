@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 # Each producer's module defines its event types as it is imported.
-from shared.events import certification, licensing, monitoring  # noqa: F401
+from shared.events import certification, licensing, monitoring, verification  # noqa: F401
 from shared.events.catalogue import CATALOGUE
 
 read = CATALOGUE.read

@@ -8,6 +8,7 @@ from tests.contract import (
     test_certification_event_schemas,
     test_licensing_event_schemas,
     test_monitoring_event_schemas,
+    test_verification_event_schemas,
 )
 from tests.contract.helpers import assert_refuses_variants, schema_validator
 
@@ -15,6 +16,7 @@ SAMPLES = {
     **test_licensing_event_schemas.SAMPLES,
     **test_certification_event_schemas.SAMPLES,
     **test_monitoring_event_schemas.SAMPLES,
+    **test_verification_event_schemas.SAMPLES,
 }
 EVENTS = Path(__file__).resolve().parents[2] / "contracts" / "events"
 

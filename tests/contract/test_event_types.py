@@ -17,7 +17,7 @@ from shared.events.licensing import LicenceIssued
 from shared.events.reading import read
 from shared.events.schemas import CONTRACTS, EventSchemas
 
-PRODUCERS = ("licensing", "certification", "monitoring")
+PRODUCERS = ("licensing", "certification", "monitoring", "verification")
 DEFINED = sorted(
     (kind for kind in CATALOGUE.types() if kind.event_service in PRODUCERS),
     key=lambda kind: kind.wire_type(),
