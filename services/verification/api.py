@@ -10,7 +10,6 @@ from services.verification.consistency import await_writes
 from services.verification.handlers import Registry
 from services.verification.projections import RecruiterStatus
 from services.verification.receipts import ReceiptSigner
-from shared.clock import utc_now
 from shared.errors import NotFound
 from shared.fields import ID
 from shared.http.auth import optional_token
@@ -41,7 +40,7 @@ def blueprint(parts: Parts) -> Blueprint:
     signer = ReceiptSigner.for_settings(parts.settings)
     head = parts.backend.head(RecruiterStatus.topics)
     registry = Registry(
-        parts.read_models, signer, utc_now, head, parts.settings.stale_after_seconds
+        parts.read_models, signer, parts.settings.clock(), head, parts.settings.stale_after_seconds
     )
 
     def consistent() -> None:
