@@ -7,7 +7,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from shared.bus.base import Message, MessageSource
+from shared.bus.base import EventPublisher, Message, MessageSource
 from shared.errors import ConcurrencyError, IdempotencyKeyUsed
 from shared.eventstore.base import Commit, EventStore
 from shared.readmodels.base import Page, Query, ReadModelStore, Stored
@@ -135,12 +135,45 @@ def _field(document: dict, path: str) -> Any:
     return value
 
 
+class InMemoryBus(EventPublisher):
+    """Topics as lists; what each consumer committed and set aside is kept here, so a
+    reopened source resumes like a consumer group does."""
+
+    def __init__(self) -> None:
+        self.topics: dict[str, list[Message]] = {}
+        self.committed: dict[str, int] = {}
+        self.dead_letters: list[tuple[str, Message, str]] = []
+
+    def publish(self, topic: str, messages: Sequence[tuple[str, bytes]]) -> None:
+        log = self.topics.setdefault(topic, [])
+        for key, value in messages:
+            log.append(Message(topic, 0, len(log), key, value))
+
+    def source(self, consumer: str, topic: str) -> ListSource:
+        return ListSource(self.topics.setdefault(topic, []), self, consumer)
+
+    def close(self) -> None:
+        pass
+
+
 class ListSource(MessageSource):
-    def __init__(self, messages: list[Message]):
+    """One topic of an ``InMemoryBus``, or a list of messages given outright."""
+
+    def __init__(
+        self, messages: list[Message], bus: InMemoryBus | None = None, consumer: str = "fake"
+    ):
         self.messages = messages
-        self.next = 0
-        self.committed = 0
-        self.dead: list[tuple[Message, str]] = []
+        self.bus = bus or InMemoryBus()
+        self.consumer = consumer
+        self.next = self.committed
+
+    @property
+    def committed(self) -> int:
+        return self.bus.committed.get(self.consumer, 0)
+
+    @property
+    def dead(self) -> list[tuple[Message, str]]:
+        return [(m, why) for c, m, why in self.bus.dead_letters if c == self.consumer]
 
     def poll(self, max_messages: int = 500, timeout_ms: int = 1000) -> list[Message]:
         batch = self.messages[self.next : self.next + max_messages]
@@ -148,13 +181,13 @@ class ListSource(MessageSource):
         return batch
 
     def commit(self) -> None:
-        self.committed = self.next
+        self.bus.committed[self.consumer] = self.next
 
     def rewind(self) -> None:
         self.next = self.committed
 
     def dead_letter(self, message: Message, reason: str) -> None:
-        self.dead.append((message, reason))
+        self.bus.dead_letters.append((self.consumer, message, reason))
 
     def caught_up(self) -> bool:
         return self.next >= len(self.messages)

@@ -27,7 +27,7 @@ from shared.events.catalogue import Received
 from shared.events.certification import CertificateGranted, CertificateReinstated
 from shared.events.licensing import LEAVES_ACTIVE
 from shared.process import Action, ProcessManager
-from shared.readmodels.base import Query, ReadModelStore
+from shared.readmodels.base import Query, ReadModelStore, every
 from shared.replay import CurrentCollection
 from shared.service import Parts, Worker, periodic
 
@@ -112,29 +112,24 @@ def run_clock_policies(
     """Withdraw long suspensions, flag overdue surveillance, expire certificates: how many acted."""
     now: datetime = clock()
     acted = 0
-    offset = 0
-    while True:
-        page = store.find(collection, Query({"watch": True}, limit=200, offset=offset))
-        for document in page.items:
-            certification_id = document["certification_id"]
-            acted += act(
-                writer,
-                certification_id,
-                lambda c: c.withdraw_long_suspension(now),
-                cause=lambda c: c.latest.get("certificate_suspended"),
-            )
-            acted += act(
-                writer,
-                certification_id,
-                lambda c: c.flag_overdue_surveillance(now.date()),
-                cause=_last_surveillance_basis,
-            )
-            acted += act(
-                writer, certification_id, lambda c: c.expire_due(now.date()), cause=_validity_basis
-            )
-        offset += len(page.items)
-        if offset >= page.total or not page.items:
-            return acted
+    for document in every(store, collection, Query({"watch": True})):
+        certification_id = document["certification_id"]
+        acted += act(
+            writer,
+            certification_id,
+            lambda c: c.withdraw_long_suspension(now),
+            cause=lambda c: c.latest.get("certificate_suspended"),
+        )
+        acted += act(
+            writer,
+            certification_id,
+            lambda c: c.flag_overdue_surveillance(now.date()),
+            cause=_last_surveillance_basis,
+        )
+        acted += act(
+            writer, certification_id, lambda c: c.expire_due(now.date()), cause=_validity_basis
+        )
+    return acted
 
 
 def _last_surveillance_basis(certification: Certification) -> str | None:

@@ -13,7 +13,7 @@ from services.licensing.domain import Recruiter
 from services.licensing.projections import LicenceRegister
 from shared.clock import Clock, utc_now
 from shared.commands import StreamWriter
-from shared.readmodels.base import Query, ReadModelStore
+from shared.readmodels.base import Query, ReadModelStore, every
 from shared.replay import CurrentCollection
 from shared.service import Parts, Worker, periodic
 
@@ -28,20 +28,11 @@ def expire_due_licences(
     expired. The register follows the bus, so a licence it still lists may already be
     expired: loading the recruiter tells, and the next tick sees the register caught up."""
     today = clock().date()
-    expired = offset = 0
-    while True:
-        query = Query(
-            {},
-            below=("next_expiry", today.isoformat()),
-            order_by="next_expiry",
-            limit=200,
-            offset=offset,
-        )
-        due = register.find(collection, query)
-        expired += sum(_expire(writer, document["recruiter_id"], today) for document in due.items)
-        offset += len(due.items)
-        if offset >= due.total or not due.items:
-            return expired
+    due = Query({}, below=("next_expiry", today.isoformat()), order_by="next_expiry")
+    return sum(
+        _expire(writer, document["recruiter_id"], today)
+        for document in every(register, collection, due)
+    )
 
 
 def _expire(writer: StreamWriter, recruiter_id: str, today) -> int:

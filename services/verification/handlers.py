@@ -113,9 +113,15 @@ def check_recruiter(
 
 def unknown_or_catching_up(registry: Registry, recruiter_id: str | None, unknown: str) -> Exception:
     """Not found, unless unread messages that may name it are too old to say so (SPEC 13)."""
+    return catching_up(registry, recruiter_id) or NotFound(unknown)
+
+
+def catching_up(registry: Registry, recruiter_id: str | None) -> CatchingUp | None:
+    """Set when the partitions that may hold ``recruiter_id`` (all, when None) have unread
+    messages too old to say the registry does not know it."""
     behind = registry.behind(recruiter_id)
     if behind is None:
-        return NotFound(unknown)
+        return None
     return CatchingUp(
         "this registry has not yet read every message that may concern this recruiter: "
         f"the oldest unread has waited {behind:.0f} seconds; retry shortly",
@@ -159,6 +165,10 @@ def verify_many(
     for item, held in zip(items, wanted, strict=True):
         record = records.get(held.get("recruiter_id", ""))
         if record is None:
+            # A signed "not found" must be as sure as a single lookup's 404 (SPEC §13); one
+            # look over every partition, not one per row.
+            if stale := catching_up(registry, None):
+                raise stale
             results.append({"query": item, "found": False})
             continue
         document = answer(registry, record, at, official, held.get("licence_id"))

@@ -69,12 +69,13 @@ class Upstream:
         self,
         service: str,
         route: str,
-        query: dict[str, str] | None = None,
+        query: dict[str, str | list[str]] | None = None,
         token: str | None = None,
     ) -> dict[str, Any]:
+        """A list in ``query`` repeats its parameter (``consistent_with`` may be repeated)."""
         url = self.bases[service] + route
         if query:
-            url += "?" + urlencode({k: v for k, v in query.items() if v})
+            url += "?" + urlencode({k: v for k, v in query.items() if v}, doseq=True)
         return self._call("GET", url, None, token)
 
     def post(

@@ -10,8 +10,9 @@ makes is served by an index its projection declares (``Index``, ``serves``).
 from __future__ import annotations
 
 import abc
+import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,3 +151,14 @@ class IndexedCollection:
     def discard(self) -> None:
         """Remove what was written to the collection (an unfinished rebuild)."""
         self.store.drop(self.collection)
+
+
+def every(store: ReadModelStore, collection: str, query: Query, page: int = 200) -> Iterator[dict]:
+    """Every document ``query`` matches, a page at a time: for workers walking a register."""
+    offset = 0
+    while True:
+        found = store.find(collection, dataclasses.replace(query, limit=page, offset=offset))
+        yield from found.items
+        offset += len(found.items)
+        if offset >= found.total or not found.items:
+            return

@@ -115,3 +115,32 @@ class TestKafkaBus(BusContract):
         consumer.close()
         assert all(letter["origin"] == backend.settings.topic(TOPIC) for letter in letters)
         return letters
+
+
+class TestInMemoryBus(BusContract):
+    """The unit tests' fake bus keeps the same promises as the real ones."""
+
+    @pytest.fixture
+    def backend(self):
+        from shared.relay import OutboxRelay
+        from tests.fakes import InMemoryBus, InMemoryEventStore
+        from tests.fixtures.notices import schemas
+
+        class FakeBackend:
+            bus = InMemoryBus()
+            store = InMemoryEventStore(schemas())
+
+            def event_store(self, service):
+                return self.store
+
+            def relay(self, service):
+                return OutboxRelay(self.store, self.bus, TOPIC)
+
+            def source(self, service, consumer, topics):
+                [topic] = topics
+                return self.bus.source(consumer, topic)
+
+        return FakeBackend()
+
+    def dead_letters(self, backend):
+        return [{"reason": why, "value": m.value} for _, m, why in backend.bus.dead_letters]

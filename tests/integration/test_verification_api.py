@@ -327,6 +327,8 @@ def test_an_answer_never_vouches_for_what_its_consumer_has_not_read(settings):
         unseen = asked(recruiter_id)
         assert unseen.json["title"] == "Catching up" and int(unseen.headers["Retry-After"]) >= 1
         assert client.get("/v1/licences/KE/RA/S1").status_code == 503
+        batch = client.post("/v1/verifications", json={"items": [{"recruiter_id": recruiter_id}]})
+        assert batch.status_code == 503 and int(batch.headers["Retry-After"]) >= 1
         with workers_running(settings, VERIFICATION):
             assert wait_for(lambda: asked(recruiter_id).status_code == 200, timeout=60)
             assert wait_for(lambda: asked(recruiter_id).json["verdict"] == "green", timeout=60)

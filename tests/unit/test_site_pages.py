@@ -305,3 +305,27 @@ def test_a_report_the_api_refuses_names_the_field_or_the_form_and_shows_no_code(
     answer = client.post("/report", data=form)
     assert answer.status_code == 422
     assert "The registry could not read your request." in answer.get_data(as_text=True)
+
+
+def test_a_write_token_is_passed_through_so_the_page_reflects_that_write(client, upstream):
+    client.get("/recruiters/rec-1?consistent_with=tok-a&consistent_with=tok-b&as_of=2026-01-31")
+    client.get("/licences/PH/DMW-1?consistent_with=tok-c")
+    asked = [query for _, route, query in upstream.calls if route.startswith("/v1/") and query]
+    assert asked[0] == {"as_of": "2026-01-31T23:59:59Z", "consistent_with": ["tok-a", "tok-b"]}
+    assert asked[1] == {"consistent_with": ["tok-c"]}
+
+
+def test_a_repeated_parameter_reaches_the_api_repeated(monkeypatch):
+    from services.web.upstream import Upstream
+
+    sent = []
+
+    class Answer:
+        status, data, headers = 200, b"{}", {}
+
+    upstream = Upstream("http://verification", "http://monitoring")
+    monkeypatch.setattr(
+        upstream.pool, "request", lambda method, url, **_: sent.append(url) or Answer
+    )
+    upstream.get("verification", "/v1/recruiters/r", {"consistent_with": ["a", "b"], "as_of": ""})
+    assert sent == ["http://verification/v1/recruiters/r?consistent_with=a&consistent_with=b"]

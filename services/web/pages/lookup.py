@@ -49,7 +49,7 @@ def blueprint(upstream: Upstream) -> Blueprint:
             raise not_known_recruiter()
         try:
             status = upstream.get(
-                "verification", path("v1", "recruiters", recruiter_id), as_of(), official_token()
+                "verification", path("v1", "recruiters", recruiter_id), reading(), official_token()
             )
         except NotKnown as error:
             raise not_known_recruiter() from error
@@ -61,7 +61,7 @@ def blueprint(upstream: Upstream) -> Blueprint:
         licence_number(number)
         try:
             status = upstream.get(
-                "verification", path("v1", "licences", code, number), as_of(), official_token()
+                "verification", path("v1", "licences", code, number), reading(), official_token()
             )
         except NotKnown as error:
             raise PageProblem(
@@ -91,6 +91,12 @@ def show(upstream: Upstream, status: dict):
         events=list(reversed(history.get("events", []))),
         as_of_day=request.args.get("as_of", ""),
     )
+
+
+def reading() -> dict[str, str | list[str]]:
+    """What the page asks verification: the day, and the writes the answer must reflect
+    (``?consistent_with=``, SPEC §13), passed through as they came."""
+    return {**as_of(), "consistent_with": request.args.getlist("consistent_with")}
 
 
 def as_of(asked: str | None = None) -> dict[str, str]:
