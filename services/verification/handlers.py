@@ -43,6 +43,8 @@ class Registry:
     # What the bus holds beyond the projection; without one, nothing is ever stale.
     head: BusHead | None = None
     stale_after: float = 10.0
+    # The public log's proof of an answer (SPEC §17); None where no log is kept.
+    proofs: Callable[[dict[str, Any]], dict[str, Any] | None] = lambda document: None
     recruiters: Callable[[], str] = field(init=False)
     numbers: Callable[[], str] = field(init=False)
     _progress: tuple[float, str, dict] = (0.0, "", {})
@@ -269,7 +271,11 @@ def answer(
 
 
 def signed(registry: Registry, document: dict[str, Any]) -> dict[str, Any]:
-    return {**document, "receipt": registry.signer.sign(views.receipt_facts(document))}
+    """The answer with the log's proof of it, and a receipt that names its leaf."""
+    proof = registry.proofs(document)
+    leaf = {"index": proof["index"], "size": proof["size"]} if proof else None
+    claims = views.receipt_facts(document) | {"log": leaf}
+    return {**document, "log": proof, "receipt": registry.signer.sign(claims)}
 
 
 def receipt_summary(document: dict[str, Any]) -> dict[str, Any]:
