@@ -213,10 +213,26 @@ class History(Identity, Freshness):
     events = fields.List(fields.Nested(Entry))
 
 
+class LeafName(Schema):
+    index = fields.Integer()
+    size = fields.Integer()
+
+
+class NamedStatus(Status):
+    log = fields.Nested(
+        LeafName,
+        allow_none=True,
+        metadata={
+            "description": "The public log's leaf stating this answer, its proof at "
+            "/v1/log/proof/inclusion; null while no leaf states it yet"
+        },
+    )
+
+
 class Result(Schema):
     query = fields.Nested(Item)
     found = fields.Boolean()
-    status = fields.Nested(Status)
+    status = fields.Nested(NamedStatus)
     detail = fields.Dict()
 
 

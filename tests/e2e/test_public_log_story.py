@@ -114,6 +114,10 @@ def test_every_answer_is_in_the_log_and_a_witness_catches_a_fork(settings, tmp_p
         assert then["log"]["index"] == red["log"]["index"]
         assert then["log"]["size"] == again["log"]["size"]
         size = again["log"]["size"]
+        batch = client.verify_many([{"recruiter_id": recruiter}])
+        named = batch.results[0]["status"]["log"]
+        assert named == {"index": again["log"]["index"], "size": size}
+        assert client.verified_claims(batch)["results"][0]["log"] == named
 
         replay = subprocess.run(
             [sys.executable, "-m", "registry_cli", "replay", "verification"],

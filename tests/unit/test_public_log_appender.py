@@ -126,7 +126,7 @@ def test_what_is_not_a_status_change_is_set_aside_not_a_leaf(world):
 def test_an_answer_carries_the_proof_of_the_leaf_that_states_it(world):
     bus, log, leaves, signer = world
     follow(bus, log, leaves)
-    proofs = AnswerProofs(log, leaves)
+    proofs = AnswerProofs(log, leaves).prove
     today = answer(STORY[3], "2026-06-01T00:00:00.000Z")
     proof = proofs(today)
     assert (proof["index"], proof["size"], proof["leaf"]) == (3, 4, STORY[3].public_facts())
@@ -141,7 +141,7 @@ def test_an_answer_carries_the_proof_of_the_leaf_that_states_it(world):
 def test_no_proof_for_an_answer_no_leaf_states(world):
     bus, log, leaves, signer = world
     follow(bus, log, leaves)
-    proofs = AnswerProofs(log, leaves)
+    proofs = AnswerProofs(log, leaves).prove
     assert proofs(answer(STORY[0], "2026-02-01T00:00:00.000Z")) is None  # before any change
     lagging = {**answer(STORY[3], "2026-06-01T00:00:00.000Z"), "verdict": "unknown"}
     assert proofs(lagging) is None
@@ -151,7 +151,7 @@ def test_a_proof_given_with_another_answer_fails_offline(world):
     bus, log, leaves, signer = world
     follow(bus, log, leaves)
     today = answer(STORY[3], "2026-06-01T00:00:00.000Z")
-    proof = AnswerProofs(log, leaves)(today)
+    proof = AnswerProofs(log, leaves).prove(today)
     checkpoint = open_checkpoint(proof["checkpoint"], signer.verifier, ORIGIN)
     swapped = {**answer(STORY[2], today["as_of"]), "log": proof}
     with pytest.raises(ProofError, match="another answer"):
@@ -162,3 +162,18 @@ def test_a_proof_given_with_another_answer_fails_offline(world):
     }
     with pytest.raises(ProofError):
         verify_answer_in_log(forged, checkpoint)
+
+
+def test_a_batch_names_each_answers_leaf_in_one_read(world):
+    bus, log, leaves, _ = world
+    follow(bus, log, leaves)
+    asked = [
+        answer(STORY[3], "2026-06-01T00:00:00.000Z"),
+        answer(STORY[1], "2026-06-01T00:00:00.000Z"),
+        {**answer(STORY[1], "2026-06-01T00:00:00.000Z"), "recruiter_id": "rec-unlogged"},
+    ]
+    assert AnswerProofs(log, leaves).name(asked) == [
+        {"index": 3, "size": 4},
+        {"index": 1, "size": 4},
+        None,
+    ]

@@ -44,6 +44,10 @@ class LogLeaves(IndexedCollection):
         stored = self.store.get(self.collection, recruiter_id)
         return stored.document["leaves"] if stored else []
 
+    def of_many(self, recruiter_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        found = self.store.get_many(self.collection, sorted(set(recruiter_ids)))
+        return {key: stored.document["leaves"] for key, stored in found.items()}
+
     def record(self, recruiter_id: str, leaf: dict[str, Any]) -> None:
         """Add the leaf, or move a leaf of the same event that never made it in."""
         for _ in range(MAX_ATTEMPTS):

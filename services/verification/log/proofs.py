@@ -25,20 +25,13 @@ class AnswerProofs:
     def __init__(self, log: PublicLog, leaves: LogLeaves):
         self.log, self.leaves = log, leaves
 
-    def __call__(self, document: dict[str, Any]) -> dict[str, Any] | None:
-        """None when no leaf states this answer yet (the log follows the changes by a
-        moment) or none ever will (an answer unknown because this reader lags)."""
-        as_of = document["as_of"]
-        stated = [
-            leaf
-            for leaf in self.leaves.of(document["recruiter_id"])
-            if leaf["facts"]["changed_at"] <= as_of
-        ]
-        if not stated:
-            return None
-        leaf = max(stated, key=lambda known: (known["facts"]["changed_at"], known["index"]))
+    def prove(self, document: dict[str, Any]) -> dict[str, Any] | None:
+        """The leaf stating the answer and its inclusion proof against a signed checkpoint;
+        None when no leaf states it yet (the log follows the changes by a moment) or none
+        ever will (an answer unknown because this reader lags)."""
         size = self.log.tree.size
-        if leaf["index"] >= size or Answer.of(leaf["facts"]) != public_answer(document):
+        leaf = stating(document, self.leaves.of(document["recruiter_id"]), size)
+        if leaf is None:
             return None
         return {
             "index": leaf["index"],
@@ -47,3 +40,38 @@ class AnswerProofs:
             "hashes": b64(self.log.tree.inclusion_proof(leaf["index"], size)),
             "checkpoint": self.log.checkpoint(size),
         }
+
+    def name(self, documents: list[dict[str, Any]]) -> list[dict[str, int] | None]:
+        """For a batch: each answer's leaf as ``{index, size}``, in one read; the proofs are
+        at /v1/log/proof/inclusion, cached for good."""
+        size = self.log.tree.size
+        pages = self.leaves.of_many([document["recruiter_id"] for document in documents])
+        named = []
+        for document in documents:
+            leaf = stating(document, pages.get(document["recruiter_id"], []), size)
+            named.append({"index": leaf["index"], "size": size} if leaf else None)
+        return named
+
+
+class NoLog:
+    """Where no public log is kept: no answer names a leaf."""
+
+    def prove(self, document: dict[str, Any]) -> None:
+        return None
+
+    def name(self, documents: list[dict[str, Any]]) -> list[None]:
+        return [None] * len(documents)
+
+
+def stating(
+    document: dict[str, Any], leaves: list[dict[str, Any]], size: int
+) -> dict[str, Any] | None:
+    """The recruiter's latest leaf by the answer's instant, if it is in the tree of ``size``
+    and states the answer."""
+    stated = [leaf for leaf in leaves if leaf["facts"]["changed_at"] <= document["as_of"]]
+    if not stated:
+        return None
+    leaf = max(stated, key=lambda known: (known["facts"]["changed_at"], known["index"]))
+    if leaf["index"] >= size or Answer.of(leaf["facts"]) != public_answer(document):
+        return None
+    return leaf
