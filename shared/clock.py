@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 Clock = Callable[[], datetime]
 
@@ -24,3 +25,27 @@ def parse_instant(text: str) -> datetime:
     if instant.tzinfo is None:
         raise ValueError(f"instant {text!r} has no offset")
     return instant
+
+
+class OffsetClock:
+    """The wall clock moved by the seconds written in a file (development and tests: time
+    moved by hand, across processes, without sleeping). The file is read again when it
+    changes; a missing or empty file moves nothing."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._seen: tuple[float, timedelta] = (-1.0, timedelta())
+
+    def __call__(self) -> datetime:
+        try:
+            changed = self.path.stat().st_mtime
+        except FileNotFoundError:
+            return utc_now()
+        if changed != self._seen[0]:
+            text = self.path.read_text().strip()
+            self._seen = (changed, timedelta(seconds=float(text or 0)))
+        return utc_now() + self._seen[1]
+
+
+def clock_for(offset_file: Path | None) -> Clock:
+    return OffsetClock(offset_file) if offset_file else utc_now

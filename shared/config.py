@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared.clock import Clock, clock_for
+
 SERVICES = ("verification", "licensing", "certification", "monitoring")
 # The public site calls the APIs like any other client; it has no store and no worker.
 SITE = "web"
@@ -48,6 +50,8 @@ class Settings:
     log_keys_dir: Path | None = None  # default: under the verification data directory
     # The public log's name in its checkpoints and note key: a URL-like name, no scheme.
     log_origin: str = "recruiter-registry.invalid/log"
+    # Development and tests only: a file holding seconds by which every clock is moved.
+    clock_offset_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -92,7 +96,13 @@ class Settings:
             stale_after_seconds=float(env.get("REGISTRY_STALE_AFTER_S", cls.stale_after_seconds)),
             log_keys_dir=Path(log_keys) if log_keys else None,
             log_origin=env.get("REGISTRY_LOG_ORIGIN", cls.log_origin),
+            clock_offset_file=Path(offset)
+            if (offset := env.get("REGISTRY_CLOCK_OFFSET_FILE"))
+            else None,
         )
+
+    def clock(self) -> Clock:
+        return clock_for(self.clock_offset_file)
 
     def topic(self, name: str) -> str:
         """The bus name of a logical topic such as ``licensing.events``."""

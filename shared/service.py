@@ -20,7 +20,7 @@ from shared.http.app import create_service_app
 from shared.logs import configure_logging
 from shared.process import ProcessManager
 from shared.projection import Projection
-from shared.readmodels.base import ReadModelStore
+from shared.readmodels.base import IndexedCollection, ReadModelStore
 from shared.replay import current_generation
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ class ServiceDefinition:
     reactions: Sequence[Callable[[Parts], ProcessManager]] = ()
     blueprints: Callable[[Parts], Sequence[Blueprint]] = lambda parts: ()
     schedulers: Sequence[Callable[[Parts], Worker]] = field(default_factory=tuple)
+    # Collections the service keeps besides its projections (not rebuilt by a replay).
+    collections: Sequence[Callable[[ReadModelStore], IndexedCollection]] = ()
     schemas: Callable[[], EventSchemas] | None = None
 
     def parts(self, settings: Settings | None = None) -> Parts:
@@ -60,6 +62,7 @@ class ServiceDefinition:
         backend = open_backend(settings, self.schemas() if self.schemas else None)
         parts = Parts(settings, backend, backend.read_models(self.name))
         _create_indexes(parts.read_models, self.projections)
+        _create_indexes(parts.read_models, self.collections, generations=False)
         if self.produces:
             parts.events = backend.event_store(self.name)
             parts.writer = StreamWriter(parts.events, self.name)
@@ -129,17 +132,20 @@ class ServiceDefinition:
 
 
 def _create_indexes(
-    store: ReadModelStore, projections: Sequence[Callable[[ReadModelStore], Projection]]
+    store: ReadModelStore,
+    collections: Sequence[Callable[[ReadModelStore], IndexedCollection]],
+    generations: bool = True,
 ) -> None:
     """Those of the current generations, before any reader queries them; a store not up
     yet is left to the consumers, which create them when they start."""
     from shared.errors import Unavailable
 
-    for build in projections:
+    for build in collections:
         projection = build(store)
         try:
-            generation = current_generation(store, projection.name)
-            projection.collection = generation.collection(projection.collection)
+            if generations:
+                generation = current_generation(store, projection.name)
+                projection.collection = generation.collection(projection.collection)
             projection.create_indexes()
         except Unavailable as error:
             log.warning("indexes left to the consumer: %s", error)

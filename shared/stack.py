@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.bus.base import partitions_of
 from shared.mongo_servers import DEFAULT, SERVERS, MongoServer, fingerprint, mongo_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -232,7 +233,7 @@ def ensure_topics(bootstrap_servers: str, names: Sequence[str], partitions: int 
         response = admin.create_topics(
             {
                 name: {
-                    "num_partitions": partitions,
+                    "num_partitions": partitions_of(name, partitions),
                     "replication_factor": 1,
                     # Events are the system of record: the broker must never delete them.
                     "configs": {"retention.ms": "-1"},

@@ -22,8 +22,8 @@ def declared_indexes() -> dict[str, tuple[Index, ...]]:
     declared = {}
     for service in SERVICES:
         definition = importlib.import_module(f"services.{service}.bootstrap").SERVICE
-        for projection in definition.projections:
-            declared[projection.collection] = projection.indexes
+        for kept in (*definition.projections, *definition.collections):
+            declared[kept.collection] = kept.indexes
     return declared
 
 

@@ -8,9 +8,11 @@ from marshmallow import ValidationError
 from services.verification import handlers, schemas
 from services.verification.consistency import await_writes
 from services.verification.handlers import Registry
+from services.verification.log.api import public_log
+from services.verification.log.appender import LogLeaves
+from services.verification.log.proofs import AnswerProofs
 from services.verification.projections import RecruiterStatus
 from services.verification.receipts import ReceiptSigner
-from shared.clock import utc_now
 from shared.errors import NotFound
 from shared.fields import ID
 from shared.http.auth import optional_token
@@ -41,7 +43,12 @@ def blueprint(parts: Parts) -> Blueprint:
     signer = ReceiptSigner.for_settings(parts.settings)
     head = parts.backend.head(RecruiterStatus.topics)
     registry = Registry(
-        parts.read_models, signer, utc_now, head, parts.settings.stale_after_seconds
+        parts.read_models,
+        signer,
+        parts.settings.clock(),
+        head,
+        parts.settings.stale_after_seconds,
+        AnswerProofs(public_log(parts), LogLeaves(parts.read_models)),
     )
 
     def consistent() -> None:

@@ -4,17 +4,46 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.verification.announcements import StatusAnnouncer, run_announcer
 from services.verification.api import blueprint
 from services.verification.log import api as log_api
+from services.verification.log.api import public_log
+from services.verification.log.appender import (
+    CONSUMER,
+    TOPIC,
+    LogAppender,
+    LogLeaves,
+    run_appender,
+)
 from services.verification.projections import LicenceNumbers, RecruiterStatus
+from services.verification.schedule import StatusSchedule
+from shared.bus.base import MessageSource
 from shared.config import Settings
-from shared.service import ServiceDefinition, Worker
+from shared.service import Parts, ServiceDefinition, Worker
+
+
+def log_appender(parts: Parts) -> Worker:
+    appender = LogAppender(public_log(parts), LogLeaves(parts.read_models))
+
+    def open_source() -> MessageSource:
+        return parts.backend.source("verification", CONSUMER, (TOPIC,))
+
+    return Worker("verification.public_log", lambda stop: run_appender(appender, open_source, stop))
+
+
+def status_announcer(parts: Parts) -> Worker:
+    announcer = StatusAnnouncer(parts.read_models, parts.events, parts.settings.clock())
+    return Worker("verification.status_changes", lambda stop: run_announcer(announcer, stop))
+
 
 SERVICE = ServiceDefinition(
     name="verification",
-    produces=False,
+    # Its status changes (SPEC §15), stored as the outbox of verification.events.
+    produces=True,
     projections=(RecruiterStatus, LicenceNumbers),
+    collections=(StatusSchedule, LogLeaves),
     blueprints=lambda parts: [blueprint(parts), log_api.blueprint(parts)],
+    schedulers=(status_announcer, log_appender),
 )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from services.verification import views
 from services.verification.domain import Record, history, status_at
+from services.verification.log.proofs import AnswerProofs, NoLog
 from services.verification.projections import (
     PROGRESS,
     LicenceNumbers,
@@ -43,6 +44,8 @@ class Registry:
     # What the bus holds beyond the projection; without one, nothing is ever stale.
     head: BusHead | None = None
     stale_after: float = 10.0
+    # The public log's leaves, which answers name and prove (SPEC §17).
+    log: AnswerProofs | NoLog = field(default_factory=NoLog)
     recruiters: Callable[[], str] = field(init=False)
     numbers: Callable[[], str] = field(init=False)
     _progress: tuple[float, str, dict] = (0.0, "", {})
@@ -177,13 +180,16 @@ def verify_many(
             {"query": item, "found": True, "status": document}
             | ({"detail": detail} if official else {})
         )
+    found = [r["status"] for r in results if r["found"]]
+    for status, leaf in zip(found, registry.log.name(found), strict=True):
+        status["log"] = leaf
     claims = {
         "as_of": rfc3339(at),
         "positions": registry.positions(),
         "lag_seconds": registry.lag(),
         "results": [
             {"query": r["query"], "found": r["found"]}
-            | (receipt_summary(r["status"]) if r["found"] else {})
+            | (receipt_summary(r["status"]) | {"log": r["status"]["log"]} if r["found"] else {})
             for r in results
         ],
     }
@@ -269,7 +275,11 @@ def answer(
 
 
 def signed(registry: Registry, document: dict[str, Any]) -> dict[str, Any]:
-    return {**document, "receipt": registry.signer.sign(views.receipt_facts(document))}
+    """The answer with the log's proof of it, and a receipt that names its leaf."""
+    proof = registry.log.prove(document)
+    leaf = {"index": proof["index"], "size": proof["size"]} if proof else None
+    claims = views.receipt_facts(document) | {"log": leaf}
+    return {**document, "log": proof, "receipt": registry.signer.sign(claims)}
 
 
 def receipt_summary(document: dict[str, Any]) -> dict[str, Any]:

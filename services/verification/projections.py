@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from services.verification.domain import Record
+from services.verification.schedule import mark_due
 from shared.bus.base import Message
 from shared.errors import Unavailable
 from shared.events.catalogue import Received
@@ -77,7 +78,11 @@ class RecruiterStatus(Projection):
             # reader who sees the listing but not the event answers unknown, never green.
             listing = {"report_id": event.subject, "version": event.stream_version}
             self._update(recruiter, lambda document: _listed(document, recruiter, listing))
-        return super().apply_received(event)
+        applied = super().apply_received(event)
+        if recruiter and self.key_for(event) is not None:
+            # Whether applied now or before a crash: its answer is looked at after the write.
+            mark_due(self.store, recruiter)
+        return applied
 
     def dead_letter_key(self, message: Message) -> str | None:
         if not message.key:
@@ -129,7 +134,14 @@ class RecruiterStatus(Projection):
             if key:
                 mark = {"document": key, "position": message.position}
                 self._change_progress(lambda progress: _with_unmarked(progress, mark))
+                self._mark_due(key)
             raise
+        self._mark_due(self.dead_letter_key(message))
+
+    def _mark_due(self, key: str | None) -> None:
+        """A recruiter whose answer a lost message makes unknown is looked at too."""
+        if key and key.startswith(RECRUITER_PREFIX):
+            mark_due(self.store, key)
 
     def discard(self) -> None:
         super().discard()

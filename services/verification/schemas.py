@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.verification.log.schemas import AnswerProof
 from shared.consistency import PATTERN
 from shared.events.licensing import LICENCE_STATUS_AFTER
 from shared.fields import ID, NUMBER, Country, CountryInPath, Instant
@@ -173,7 +174,18 @@ class Status(Identity, Freshness):
 
 
 class SignedStatus(Status):
-    receipt = fields.String(metadata={"description": "Compact JWS (ES256 or EdDSA), kid in header"})
+    log = fields.Nested(
+        AnswerProof,
+        allow_none=True,
+        metadata={
+            "description": "The public log's leaf stating this answer and its inclusion proof "
+            "(SPEC §17); null while no leaf states it yet (the log follows within seconds) or "
+            "when the answer is unknown because this reader lags"
+        },
+    )
+    receipt = fields.String(
+        metadata={"description": "Compact JWS (ES256 or EdDSA), kid in header; names the leaf"}
+    )
 
 
 class Hit(Identity):
@@ -201,10 +213,26 @@ class History(Identity, Freshness):
     events = fields.List(fields.Nested(Entry))
 
 
+class LeafName(Schema):
+    index = fields.Integer()
+    size = fields.Integer()
+
+
+class NamedStatus(Status):
+    log = fields.Nested(
+        LeafName,
+        allow_none=True,
+        metadata={
+            "description": "The public log's leaf stating this answer, its proof at "
+            "/v1/log/proof/inclusion; null while no leaf states it yet"
+        },
+    )
+
+
 class Result(Schema):
     query = fields.Nested(Item)
     found = fields.Boolean()
-    status = fields.Nested(Status)
+    status = fields.Nested(NamedStatus)
     detail = fields.Dict()
 
 

@@ -1,7 +1,8 @@
 """The public log served by the verification service (SPEC §17) on both read-model
-stores, fed by an in-test appender until the status-change stream feeds it: checkpoint,
-key, tiles and proofs verify with registry_client, bad input is a problem, and a witness
-follows the real routes across restarts and catches a log rewritten under it."""
+stores, fed here by an in-test appender (tests/e2e/test_public_log_story.py feeds it from
+the status-change stream): checkpoint, key, tiles and proofs verify with registry_client,
+bad input is a problem, and a witness follows the real routes across restarts and catches
+a log rewritten under it."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry_client.fetch import fetch, fetch_json
+from registry_client.proofs import verify_answer_in_log
 from registry_client.receipts import verify_receipt
 from registry_client.tlog.checkpoint import Checkpoint, open_checkpoint
 from registry_client.tlog.note import NoteVerifier
@@ -62,6 +63,13 @@ class RegistryClient:
     def checkpoint(self, verifier: NoteVerifier) -> Checkpoint:
         note = fetch(self.base_url, "v1/log/checkpoint").decode("utf-8", errors="replace")
         return open_checkpoint(note, verifier)
+
+    def verified_in_log(self, answer: StatusAnswer, verifier: NoteVerifier) -> dict[str, Any]:
+        """The leaf of the public log that states this answer, its inclusion checked against
+        the checkpoint the answer carries, signed by ``verifier`` (keep the key you trust)."""
+        proof = answer.body.get("log") or {}
+        checkpoint = open_checkpoint(str(proof.get("checkpoint", "")), verifier)
+        return verify_answer_in_log(answer.body, checkpoint)
 
     def inclusion_proof(self, index: int, size: int) -> dict[str, Any]:
         query = {"index": index, "size": size}

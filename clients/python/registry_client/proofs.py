@@ -52,3 +52,35 @@ def verify_consistency_proof(proof: Mapping[str, Any], old: Checkpoint, new: Che
     if (_number(proof, "first"), _number(proof, "second")) != (old.size, new.size):
         raise merkle.ProofError("the proof is for other tree sizes than the checkpoints'")
     merkle.verify_consistency(old.size, new.size, old.root, new.root, decode_hashes(proof))
+
+
+def public_facts_of(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """What a status answer states that its log leaf must state too."""
+    return {
+        "recruiter_id": answer.get("recruiter_id"),
+        "verdict": answer.get("verdict"),
+        "reasons": sorted({reason.get("code") for reason in answer.get("reasons", [])}),
+        "licence_status": _status(answer.get("licence")),
+        "certificate_status": _status(answer.get("certification")),
+    }
+
+
+def _status(part: Any) -> Any:
+    return part.get("status") if isinstance(part, Mapping) else None
+
+
+def verify_answer_in_log(answer: Mapping[str, Any], checkpoint: Checkpoint) -> dict[str, Any]:
+    """The answer's ``log`` names a leaf stating the answer's facts, changed no later than
+    the answer's instant, and places it in the checkpoint's tree; the leaf, checked."""
+    proof = answer.get("log")
+    if not isinstance(proof, Mapping) or not isinstance(proof.get("leaf"), Mapping):
+        raise merkle.ProofError("the answer carries no log proof")
+    leaf = proof["leaf"]
+    stated = {name: leaf.get(name) for name in public_facts_of(answer)}
+    if stated != public_facts_of(answer):
+        raise merkle.ProofError("the log leaf states another answer than the one given")
+    changed_at, as_of = leaf.get("changed_at"), answer.get("as_of")
+    if not isinstance(changed_at, str) or not isinstance(as_of, str) or changed_at > as_of:
+        raise merkle.ProofError("the log leaf is of a change after the answer's instant")
+    verify_inclusion_proof(proof, leaf_hash_of_facts(leaf), checkpoint)
+    return dict(leaf)

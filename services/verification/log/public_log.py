@@ -32,6 +32,7 @@ class PublicLog:
         self._signer: NoteSigner | None = None
         self._loaded_at = 0.0
         self._lock = threading.Lock()
+        self._checkpoint: tuple[int, NoteSigner | None, str] = (-1, None, "")
 
     def append(self, facts: Sequence[Mapping[str, Any]]) -> int:
         """Append a batch of public facts; the index of the first. One appender only."""
@@ -53,9 +54,16 @@ class PublicLog:
                 self._signer, self._loaded_at = self._load_signer(), self._monotonic()
             return self._signer
 
-    def checkpoint(self) -> str:
-        size, signer = self.tree.size, self.signer()
-        return Checkpoint(signer.name, size, self.tree.root(size)).sign(signer)
+    def checkpoint(self, size: int | None = None) -> str:
+        """The signed checkpoint of the tree at ``size`` (now, when None); the last one is
+        kept, as every answer carries one and the log grows in batches."""
+        size = self.tree.size if size is None else size
+        signer = self.signer()
+        cached_size, cached_by, note = self._checkpoint
+        if cached_size != size or cached_by is not signer:
+            note = Checkpoint(signer.name, size, self.tree.root(size)).sign(signer)
+            self._checkpoint = (size, signer, note)
+        return note
 
     def verifier_key(self) -> str:
         return self.signer().verifier.encoded()
@@ -68,14 +76,14 @@ class PublicLog:
         return {
             "index": index,
             "size": size,
-            "hashes": _b64(self.tree.inclusion_proof(index, size)),
+            "hashes": b64(self.tree.inclusion_proof(index, size)),
         }
 
     def consistency(self, first: int, second: int) -> dict[str, Any]:
         self._within(second)
         if first > second:
             raise NotFound(f"a tree of {second} leaves cannot extend one of {first}")
-        hashes = _b64(self.tree.consistency_proof(first, second))
+        hashes = b64(self.tree.consistency_proof(first, second))
         return {"first": first, "second": second, "hashes": hashes}
 
     def tile(self, path: str) -> bytes:
@@ -97,5 +105,5 @@ class PublicLog:
             raise NotFound(f"the log has {current} leaves, not {size}")
 
 
-def _b64(hashes: Sequence[bytes]) -> list[str]:
+def b64(hashes: Sequence[bytes]) -> list[str]:
     return [base64.b64encode(h).decode() for h in hashes]

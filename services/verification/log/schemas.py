@@ -31,6 +31,15 @@ class InclusionProof(Schema):
     hashes = HASHES
 
 
+class AnswerProof(InclusionProof):
+    leaf = fields.Dict(
+        metadata={"description": "The status change this answer is, as the log holds it"}
+    )
+    checkpoint = fields.String(
+        metadata={"description": "A signed checkpoint (C2SP signed note) of the tree of `size`"}
+    )
+
+
 class ConsistencyProof(Schema):
     first = fields.Integer()
     second = fields.Integer()

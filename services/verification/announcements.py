@@ -1,0 +1,147 @@
+"""Publishing each change of a recruiter's public answer (SPEC §15).
+
+The status projection marks a recruiter *due* whenever an event about it is applied; the
+schedule keeps, per recruiter, the next instant time alone may change its answer. One
+worker picks the due recruiters (an indexed query: no scan of every recruiter), works
+out the answer now, and appends a ``status_changed`` to the recruiter's stream in
+verification's event store, the outbox the relay publishes from.
+
+The stream is the truth about what was published: an append at the version last seen
+either succeeds once or finds the stream moved on, and then compares with its last
+event. So a restart, a redelivered event or a replay (which refolds the same facts into
+the same answers) publishes nothing twice. The schedule document caches the last
+published answer to spare reading the stream.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from services.verification.changes import Answer, change_id, decide
+from services.verification.projections import PROGRESS, RecruiterStatus, load_records
+from services.verification.schedule import StatusSchedule
+from shared.clock import Clock, parse_instant, rfc3339
+from shared.errors import ConcurrencyError, Unavailable
+from shared.events.envelope import Change, Provenance, wrap
+from shared.events.verification import StatusChanged
+from shared.eventstore.base import EventStore
+from shared.readmodels.base import Query, ReadModelStore
+from shared.replay import CurrentCollection
+
+log = logging.getLogger(__name__)
+ACTOR = "system/status-changes"
+POLL_SECONDS = 0.1
+BATCH = 100
+
+
+@dataclass
+class StatusAnnouncer:
+    store: ReadModelStore
+    events: EventStore
+    clock: Clock
+    recruiters: Callable[[], str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.recruiters is None:
+            self.recruiters = CurrentCollection(
+                self.store, RecruiterStatus.name, RecruiterStatus.collection
+            )
+
+    def announce_due(self) -> int:
+        """Look at the recruiters due by now, a batch at a time; how many were looked at."""
+        now = self.clock()
+        # "~" sorts after every character of an instant: due at ``now`` itself is included.
+        due = Query({}, below=("due", rfc3339(now) + "~"), order_by="due", limit=BATCH)
+        page = self.store.find(StatusSchedule.collection, due)
+        for document in page.items:
+            self.announce(document["recruiter_id"], now)
+        return len(page.items)
+
+    def announce(self, recruiter_id: str, now: datetime) -> int:
+        """Publish the recruiter's change, if its answer changed; how many were published."""
+        stored = self.store.get(StatusSchedule.collection, recruiter_id)
+        if stored is None:
+            return 0
+        schedule = stored.document
+        collection = self.recruiters()
+        record = load_records(self.store, collection, [recruiter_id], self._unmarked(collection))
+        if recruiter_id not in record:
+            self._reschedule(stored.revision, schedule, None)
+            return 0
+        published = Answer.of(schedule["published"]) if schedule.get("published") else None
+        decision = decide(record[recruiter_id], now, published)
+        published_now = 0
+        if decision.change is not None:
+            version, answer, published_now = self._publish(
+                decision.change, schedule.get("version", 0), now
+            )
+            schedule = {**schedule, "version": version, "published": answer.as_dict()}
+        self._reschedule(stored.revision, schedule, decision.next_check)
+        return published_now
+
+    def _publish(
+        self, change: StatusChanged, version: int, now: datetime
+    ) -> tuple[int, Answer, int]:
+        """Append the change after ``version``; when the stream has moved on (a restart
+        after appending, another worker), compare with its last change instead."""
+        answer = Answer.of(change.to_data())
+        while True:
+            try:
+                self.events.append(change.recruiter_id, version, [envelope(change, version, now)])
+                log.info(
+                    "status changed",
+                    extra={"recruiter_id": change.recruiter_id, "verdict": change.verdict},
+                )
+                return version + 1, answer, 1
+            except ConcurrencyError:
+                last = self.events.load(change.recruiter_id)[-1]
+                version = last["streamversion"]
+                if Answer.of(last["data"]) == answer:
+                    return version, answer, 0
+                change = replace(change, previous_verdict=last["data"]["verdict"])
+
+    def _reschedule(self, revision: int, schedule: dict, next_check: datetime | None) -> None:
+        """Written over the revision read: a mark made meanwhile wins, and is looked at next."""
+        due = rfc3339(next_check) if next_check else None
+        self.store.put(
+            StatusSchedule.collection, schedule["recruiter_id"], {**schedule, "due": due}, revision
+        )
+
+    def _unmarked(self, collection: str) -> dict[str, str]:
+        stored = self.store.get(PROGRESS, collection)
+        marks = stored.document.get("unmarked", []) if stored else []
+        return {mark["document"]: mark["position"] for mark in marks}
+
+
+def envelope(change: StatusChanged, after_version: int, now: datetime) -> dict:
+    """The stored event: its id derived from the change, so the same change is one event."""
+    event_id = change_id(change)
+    [event] = wrap(
+        "verification",
+        change.recruiter_id,
+        after_version + 1,
+        [Change(change.event_name, change.to_data(), parse_instant(change.changed_at))],
+        Provenance(ACTOR, correlation_id=event_id),
+        now,
+        change.recruiter_id,
+        change.recruiter_id,
+    )
+    return {**event, "id": event_id}
+
+
+def run_announcer(announcer: StatusAnnouncer, stop: threading.Event) -> None:
+    """Looks for due recruiters every POLL_SECONDS (an indexed query that finds none when
+    nothing is due), so a mark or a transition is acted on within that, however the
+    injected clock moves."""
+    StatusSchedule(announcer.store).create_indexes()
+    while not stop.is_set():
+        try:
+            if announcer.announce_due() < 1:
+                stop.wait(POLL_SECONDS)
+        except Unavailable as error:
+            log.warning("status changes waiting: %s", error)
+            stop.wait(2)

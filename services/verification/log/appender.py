@@ -1,0 +1,128 @@
+"""Appending each published status change to the public log (SPEC §17), once, in the order
+of ``verification.events``.
+
+The topic has one partition, so its order is total and a log rebuilt from it is the same
+tree. A leaf is recorded on its recruiter's page (``LogLeaves``) before it is appended:
+a page naming a leaf at or beyond the log's size is a crashed append, made again at the
+place it now falls; a page naming a leaf within the log means the change is in already,
+so a redelivery or a replay of the topic appends nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from services.verification.log.public_log import PublicLog
+from services.verification.log.store import LogMovedOn
+from shared.bus.base import Message, MessageSource
+from shared.errors import InvalidEvent, Unavailable
+from shared.events.envelope import decode
+from shared.events.reading import read
+from shared.events.schemas import default_schemas
+from shared.events.verification import StatusChanged
+from shared.readmodels.base import IndexedCollection, ReadModelStore
+
+log = logging.getLogger(__name__)
+TOPIC = "verification.events"
+CONSUMER = "public-log"
+BATCH = 500
+MAX_ATTEMPTS = 20
+
+
+class LogLeaves(IndexedCollection):
+    """Per recruiter, its leaves in order: ``{event_id, index, facts}``. Read by id alone."""
+
+    collection = "log_leaves"
+
+    def __init__(self, store: ReadModelStore):
+        self.store = store
+
+    def of(self, recruiter_id: str) -> list[dict[str, Any]]:
+        stored = self.store.get(self.collection, recruiter_id)
+        return stored.document["leaves"] if stored else []
+
+    def of_many(self, recruiter_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        found = self.store.get_many(self.collection, sorted(set(recruiter_ids)))
+        return {key: stored.document["leaves"] for key, stored in found.items()}
+
+    def record(self, recruiter_id: str, leaf: dict[str, Any]) -> None:
+        """Add the leaf, or move a leaf of the same event that never made it in."""
+        for _ in range(MAX_ATTEMPTS):
+            stored = self.store.get(self.collection, recruiter_id)
+            leaves = stored.document["leaves"] if stored else []
+            kept = [known for known in leaves if known["event_id"] != leaf["event_id"]]
+            document = {"recruiter_id": recruiter_id, "leaves": [*kept, leaf]}
+            revision = stored.revision if stored else 0
+            if self.store.put(self.collection, recruiter_id, document, revision):
+                return
+        raise RuntimeError(f"the log leaves of {recruiter_id} kept changing")
+
+
+class LogAppender:
+    def __init__(self, log_: PublicLog, leaves: LogLeaves):
+        self.log, self.leaves = log_, leaves
+
+    def append(self, source: MessageSource, messages: Sequence[Message]) -> int:
+        """Append the batch's changes not in the log yet; how many were appended."""
+        size = self.log.tree.size
+        fresh: list[tuple[str, StatusChanged]] = []
+        seen: set[str] = set()
+        for event_id, change in _changes(source, messages):
+            if event_id in seen:
+                continue
+            seen.add(event_id)
+            leaves = self.leaves.of(change.recruiter_id)
+            if {leaf["event_id"]: leaf["index"] for leaf in leaves}.get(event_id, size) < size:
+                continue
+            fresh.append((event_id, change))
+        for offset, (event_id, change) in enumerate(fresh):
+            leaf = {"event_id": event_id, "index": size + offset, "facts": change.public_facts()}
+            self.leaves.record(change.recruiter_id, leaf)
+        self.log.append([change.public_facts() for _, change in fresh])
+        return len(fresh)
+
+
+def _changes(source: MessageSource, messages: Sequence[Message]) -> list[tuple[str, StatusChanged]]:
+    """The status changes among the messages; what cannot be read is set aside, never a leaf."""
+    changes = []
+    for message in messages:
+        try:
+            event = decode(message.value)
+            default_schemas().validate(event)
+            received = read(event)
+        except InvalidEvent as error:
+            source.dead_letter(message, f"invalid event: {error}")
+            continue
+        except Exception as error:  # whatever a stranger put on the topic, the log goes on
+            source.dead_letter(message, f"invalid event: {type(error).__name__}")
+            continue
+        if isinstance(received.event, StatusChanged):
+            changes.append((received.id, received.event))
+    return changes
+
+
+def run_appender(
+    appender: LogAppender, open_source: Callable[[], MessageSource], stop: threading.Event
+) -> None:
+    """Batches as they come; on an outage (or another appender's write, during a consumer
+    group's rebalance), back to the last commit and wait."""
+    source: MessageSource | None = None
+    try:
+        while not stop.is_set():
+            try:
+                source = source or open_source()
+                batch = source.poll(BATCH, 1000)
+                if batch:
+                    appender.append(source, batch)
+                    source.commit()
+            except (Unavailable, LogMovedOn) as error:
+                if source is not None:
+                    source.rewind()
+                log.warning("public log waiting: %s", error)
+                stop.wait(2)
+    finally:
+        if source is not None:
+            source.close()
