@@ -9,6 +9,7 @@ from services.watch.collections import KEPT
 from services.watch.delivery import Courier, PinnedSender, Receipts, run_courier
 from services.watch.handlers import Watch
 from services.watch.projections import ChangeFanOut, KnownRecruiters
+from shared.clock import utc_now
 from shared.config import Settings
 from shared.service import Parts, ServiceDefinition, Worker
 
@@ -21,7 +22,8 @@ def courier(parts: Parts) -> Worker:
     settings = parts.settings
     delivering = Courier(
         parts.read_models,
-        settings.clock(),
+        # The wall clock, never a moved one: receivers check webhook-timestamp against theirs.
+        utc_now,
         PinnedSender(settings.webhooks_allow_local),
         Receipts(settings.verification_url),
         settings.webhook_retry_base_seconds,
