@@ -9,7 +9,7 @@ from services.watch import commands as c
 from services.watch import handlers, schemas
 from services.watch.handlers import Watch
 from shared.http.auth import requires
-from shared.http.bodies import json_body, query_args
+from shared.http.bodies import json_body, query_args, raw_body
 from shared.http.openapi import documented
 from shared.http.problems import Problem
 
@@ -157,6 +157,6 @@ def csv_body() -> str:
     if request.mimetype != "text/csv":
         raise Problem(415, "Unsupported media type", "send the file as text/csv")
     try:
-        return request.get_data(cache=True).decode("utf-8-sig")
+        return raw_body().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise Problem(400, "Malformed CSV", "the file is not UTF-8 text") from None

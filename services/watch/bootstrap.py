@@ -6,12 +6,12 @@ from flask import Flask
 
 from services.watch.api import blueprint
 from services.watch.collections import KEPT
-from services.watch.delivery import Courier, PinnedSender, Receipts, run_courier
+from services.watch.delivery import Courier, PinnedSender, Receipts
 from services.watch.handlers import Watch
 from services.watch.projections import ChangeFanOut, KnownRecruiters
 from shared.clock import utc_now
 from shared.config import Settings
-from shared.service import Parts, ServiceDefinition, Worker
+from shared.service import Parts, ServiceDefinition, Worker, polling
 
 
 def watch_of(parts: Parts) -> Watch:
@@ -29,7 +29,7 @@ def courier(parts: Parts) -> Worker:
         settings.webhook_retry_base_seconds,
         settings.webhook_retry_cap_seconds,
     )
-    return Worker("watch.deliveries", lambda stop: run_courier(delivering, stop))
+    return polling("watch.deliveries", delivering.deliver_due)
 
 
 SERVICE = ServiceDefinition(

@@ -37,11 +37,10 @@ from services.watch.handlers import resolve_host
 from services.watch.projections import next_seq
 from shared.clock import Clock
 from shared.errors import Unavailable
-from shared.readmodels.base import Query, ReadModelStore
+from shared.readmodels.base import Query, ReadModelStore, due_by
 
 log = logging.getLogger(__name__)
 BATCH = 50
-POLL_SECONDS = 0.1
 TIMEOUT = urllib3.Timeout(connect=3.0, read=5.0)
 # Verification not answering is not the receiver's failure: look again soon.
 RECEIPT_RETRY = timedelta(seconds=2)
@@ -137,10 +136,9 @@ class Courier:
     def deliver_due(self) -> int:
         """Attempt the deliveries due by now, a batch at a time; how many were looked at."""
         now = self.clock()
-        due = Query(
-            {"state": "pending"}, below=("due", instant(now) + "~"), order_by="due", limit=BATCH
+        page = self.store.find(
+            Deliveries.collection, due_by(instant(now), {"state": "pending"}, BATCH)
         )
-        page = self.store.find(Deliveries.collection, due)
         for delivery in page.items:
             self.attempt(delivery["delivery_id"], now)
         return len(page.items)
@@ -284,15 +282,3 @@ class Courier:
         self.store.put(
             Deliveries.collection, delivery["delivery_id"], {**delivery, **changes}, revision
         )
-
-
-def run_courier(courier: Courier, stop: threading.Event) -> None:
-    for kept in (Deliveries, Subscriptions, Feed):
-        kept(courier.store).create_indexes()
-    while not stop.is_set():
-        try:
-            if courier.deliver_due() < 1:
-                stop.wait(POLL_SECONDS)
-        except Unavailable as error:
-            log.warning("deliveries waiting: %s", error)
-            stop.wait(2)

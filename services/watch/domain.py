@@ -84,6 +84,13 @@ class BadImport(ValueError):
 
 def rows_of(text: str) -> list[tuple[int, Wanted | str]]:
     """Each data row (numbered from 1 after the header) as an entry wanted, or why not."""
+    try:
+        return _rows_of(text)
+    except csv.Error as error:
+        raise BadImport(f"the file is not CSV: {error}") from None
+
+
+def _rows_of(text: str) -> list[tuple[int, Wanted | str]]:
     reader = csv.DictReader(io.StringIO(text))
     columns = {name.strip().lower() for name in reader.fieldnames or [] if name}
     if not columns & {"recruiter_id", "licence_number"}:
@@ -138,20 +145,21 @@ def check_address(
     """The host, port and resolved addresses of a webhook URL that may be called; raises
     ``Refused`` naming why not. Called when subscribing and again before every
     connection, which then goes to an address checked here (no second lookup)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (read to check it)
+    except ValueError:
+        raise Refused("the URL is not well formed, or its port is not 0 to 65535") from None
     if parts.scheme != "https" and not (allow_local and parts.scheme == "http"):
         raise Refused("the URL must use https")
     if not parts.hostname:
         raise Refused("the URL has no host")
     if parts.username or parts.password:
         raise Refused("the URL may not carry a user name or password")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise Refused("the URL's port is not a number from 0 to 65535") from None
+    port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         addresses = sorted(set(resolve(parts.hostname, port)))
-    except OSError:
+    except (OSError, UnicodeError):
         raise Refused(f"the host {parts.hostname} does not resolve") from None
     if not addresses:
         raise Refused(f"the host {parts.hostname} does not resolve")

@@ -72,6 +72,12 @@ class Query:
             raise ValueError("limit must be 1..1000 and offset not negative")
 
 
+def due_by(instant: str, where: Mapping[str, Scalar] | None = None, limit: int = 100) -> Query:
+    """Documents whose ``due`` (an RFC 3339 instant, or "" for at once; null: never) is
+    at or before ``instant``, earliest first: "~" sorts after every character of one."""
+    return Query(dict(where or {}), below=("due", instant + "~"), order_by="due", limit=limit)
+
+
 def serves(index: Index, query: Query) -> bool:
     """Whether the index finds the query's documents without reading any others, and
     (given ``order_by``) in order: its leading fields are the equality fields, the next

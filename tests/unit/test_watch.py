@@ -59,6 +59,8 @@ def test_a_file_without_a_header_or_over_the_limit_is_refused_whole():
     with pytest.raises(BadImport, match="10000"):
         rows_of("recruiter_id\n" + "rec-1\n" * (MAX_IMPORT_ROWS + 1))
     assert len(rows_of("recruiter_id\n" + "rec-1\n" * MAX_IMPORT_ROWS)) == MAX_IMPORT_ROWS
+    with pytest.raises(BadImport, match="not CSV"):
+        rows_of("recruiter_id\nrec-1\x00\n")
 
 
 @pytest.mark.parametrize(
@@ -89,6 +91,16 @@ def test_a_url_is_refused_naming_why():
         check_address("https://x.example/hook", False, lambda h, p: ["93.184.215.14", "127.0.0.1"])
     with pytest.raises(Refused, match="does not resolve"):
         check_address("https://nowhere.invalid/", False, lambda h, p: [])
+    with pytest.raises(Refused, match="not well formed"):
+        check_address("https://[nope/hook", False, PUBLIC)
+    with pytest.raises(Refused, match="port"):
+        check_address("https://example.org:99999/", False, PUBLIC)
+
+    def bad_name(host, port):
+        raise UnicodeError("label too long")
+
+    with pytest.raises(Refused, match="does not resolve"):
+        check_address("https://" + "a" * 70 + ".example/", False, bad_name)
     with pytest.raises(Refused, match="user name"):
         check_address("https://a:b@example.org/", False, PUBLIC)
     assert check_address("https://example.org:8443/h", False, PUBLIC) == (
