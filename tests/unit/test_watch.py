@@ -314,3 +314,23 @@ def test_a_rotated_secret_signs_beside_the_old_one_for_a_day():
         for s in (rotated["secret"], subscription["secret"])
     }
     assert set(headers["webhook-signature"].split(" ")) == both
+
+
+def test_a_name_that_resolves_elsewhere_at_delivery_is_refused_before_connecting():
+    """DNS rebinding: public when subscribed, loopback when the delivery connects."""
+    from services.watch.delivery import PinnedSender
+
+    answers = {"hooks.example": ["93.184.215.14"]}
+    store, watch, watchlist, fan_out = watching("rec-1")
+    watch.resolve = lambda host, port: answers[host]
+    handle(c.AddEntry("acme", watchlist, "rec-1"), watch)
+    subscription = handle(c.Subscribe("acme", watchlist, "https://hooks.example/in"), watch)
+    answers["hooks.example"] = ["127.0.0.1"]
+    sender = PinnedSender(False, lambda host, port: answers[host])
+    courier = Courier(store, Clock(NOW), sender, FixedReceipts(), 1.0, 60.0, random.Random(1))
+    fan_out.apply(status_changed("rec-1", 1, "red"))
+    courier.deliver_due()
+    [delivery] = deliveries(watch, "acme", subscription["subscription_id"], 0, 10)["deliveries"]
+    assert delivery["state"] == "pending" and delivery["attempts"] == 1
+    assert "loopback address 127.0.0.1" in delivery["last_attempt"]["error"]
+    assert not sender._pools  # no connection was ever opened
