@@ -13,14 +13,20 @@ def add_parser(commands) -> None:
     parser.add_argument("--role", required=True, choices=sorted(ROLE_CLAIMS))
     parser.add_argument("--country", help="ISO 3166-1 alpha-2, for officers")
     parser.add_argument("--cb", dest="cb_id", help="certification body id")
-    parser.add_argument("--org", dest="org_id", help="monitoring organisation id")
+    parser.add_argument("--org", dest="org_id", help="organisation id, for monitors and employers")
     parser.add_argument("--sub", help="subject (defaults to a random development id)")
     parser.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
     parser.set_defaults(handler=handle)
 
 
 def handle(arguments, _extra) -> int:
-    claims = {"country": arguments.country, "cb_id": arguments.cb_id, "org_id": arguments.org_id}
+    # A monitor's organisation is its org_id claim, an employer's its org claim (SPEC §15).
+    organisation = "org" if arguments.role == "employer" else "org_id"
+    claims = {
+        "country": arguments.country,
+        "cb_id": arguments.cb_id,
+        organisation: arguments.org_id,
+    }
     try:
         token = mint_dev_token(
             Settings.from_env(), arguments.role, arguments.sub, arguments.ttl, **claims

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from shared.clock import Clock, clock_for
 
-SERVICES = ("verification", "licensing", "certification", "monitoring")
+SERVICES = ("verification", "licensing", "certification", "monitoring", "watch")
 # The public site calls the APIs like any other client; it has no store and no worker.
 SITE = "web"
 DEFAULT_PORTS = {
@@ -16,6 +16,7 @@ DEFAULT_PORTS = {
     "licensing": 8001,
     "certification": 8002,
     "monitoring": 8003,
+    "watch": 8004,
     SITE: 8080,
 }
 BACKENDS = ("embedded", "stack")
@@ -50,6 +51,12 @@ class Settings:
     log_keys_dir: Path | None = None  # default: under the verification data directory
     # The public log's name in its checkpoints and note key: a URL-like name, no scheme.
     log_origin: str = "recruiter-registry.invalid/log"
+    # Where the watch service fetches receipts (default: the local verification port).
+    verification_url: str | None = None
+    # Development and tests only: webhooks may go to http and to local addresses.
+    webhooks_allow_local: bool = False
+    webhook_retry_base_seconds: float = 5.0
+    webhook_retry_cap_seconds: float = 3600.0
     # Development and tests only: a file holding seconds by which every clock is moved.
     clock_offset_file: Path | None = None
 
@@ -96,10 +103,23 @@ class Settings:
             stale_after_seconds=float(env.get("REGISTRY_STALE_AFTER_S", cls.stale_after_seconds)),
             log_keys_dir=Path(log_keys) if log_keys else None,
             log_origin=env.get("REGISTRY_LOG_ORIGIN", cls.log_origin),
+            verification_url=env.get("REGISTRY_VERIFICATION_URL") or None,
+            webhooks_allow_local=env.get("REGISTRY_WEBHOOKS_ALLOW_LOCAL") == "1",
+            webhook_retry_base_seconds=float(
+                env.get("REGISTRY_WEBHOOK_RETRY_BASE_S", cls.webhook_retry_base_seconds)
+            ),
+            webhook_retry_cap_seconds=float(
+                env.get("REGISTRY_WEBHOOK_RETRY_CAP_S", cls.webhook_retry_cap_seconds)
+            ),
             clock_offset_file=Path(offset)
             if (offset := env.get("REGISTRY_CLOCK_OFFSET_FILE"))
             else None,
         )
+
+    def __post_init__(self) -> None:
+        if self.verification_url is None:
+            url = f"http://127.0.0.1:{self.ports['verification']}"
+            object.__setattr__(self, "verification_url", url)
 
     def clock(self) -> Clock:
         return clock_for(self.clock_offset_file)

@@ -169,6 +169,23 @@ def periodic(name: str, interval_variable: str, tick: Callable[[], object]) -> W
     return Worker(name, run)
 
 
+def polling(name: str, tick: Callable[[], int], idle_seconds: float = 0.1) -> Worker:
+    """A worker that calls ``tick`` again at once while it finds work (returns more than
+    0), else after ``idle_seconds``, waiting out a store that is down."""
+    from shared.errors import Unavailable
+
+    def run(stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                if tick() < 1:
+                    stop.wait(idle_seconds)
+            except Unavailable as error:
+                log.warning("%s waiting: %s", name, error)
+                stop.wait(2)
+
+    return Worker(name, run)
+
+
 def _retry(build: Callable, stop: threading.Event):
     """Build a client or read a setting, waiting out a store or broker that is not up yet."""
     from shared.errors import Unavailable

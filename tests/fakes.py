@@ -96,6 +96,10 @@ class InMemoryReadModelStore(ReadModelStore):
                 value = _field(document, query.below[0])
                 if value is None or not value < query.below[1]:
                     return False
+            if query.above:
+                value = _field(document, query.above[0])
+                if value is None or not value > query.above[1]:
+                    return False
             if query.contains:
                 value = _field(document, query.contains[0])
                 return isinstance(value, str) and query.contains[1] in value

@@ -16,7 +16,6 @@ published answer to spare reading the stream.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,16 +24,15 @@ from services.verification.changes import Answer, change_id, decide
 from services.verification.projections import PROGRESS, RecruiterStatus, load_records
 from services.verification.schedule import StatusSchedule
 from shared.clock import Clock, parse_instant, rfc3339
-from shared.errors import ConcurrencyError, Unavailable
+from shared.errors import ConcurrencyError
 from shared.events.envelope import Change, Provenance, wrap
 from shared.events.verification import StatusChanged
 from shared.eventstore.base import EventStore
-from shared.readmodels.base import Query, ReadModelStore
+from shared.readmodels.base import ReadModelStore, due_by
 from shared.replay import CurrentCollection
 
 log = logging.getLogger(__name__)
 ACTOR = "system/status-changes"
-POLL_SECONDS = 0.1
 BATCH = 100
 
 
@@ -54,9 +52,7 @@ class StatusAnnouncer:
     def announce_due(self) -> int:
         """Look at the recruiters due by now, a batch at a time; how many were looked at."""
         now = self.clock()
-        # "~" sorts after every character of an instant: due at ``now`` itself is included.
-        due = Query({}, below=("due", rfc3339(now) + "~"), order_by="due", limit=BATCH)
-        page = self.store.find(StatusSchedule.collection, due)
+        page = self.store.find(StatusSchedule.collection, due_by(rfc3339(now), limit=BATCH))
         for document in page.items:
             self.announce(document["recruiter_id"], now)
         return len(page.items)
@@ -131,17 +127,3 @@ def envelope(change: StatusChanged, after_version: int, now: datetime) -> dict:
         change.recruiter_id,
     )
     return {**event, "id": event_id}
-
-
-def run_announcer(announcer: StatusAnnouncer, stop: threading.Event) -> None:
-    """Looks for due recruiters every POLL_SECONDS (an indexed query that finds none when
-    nothing is due), so a mark or a transition is acted on within that, however the
-    injected clock moves."""
-    StatusSchedule(announcer.store).create_indexes()
-    while not stop.is_set():
-        try:
-            if announcer.announce_due() < 1:
-                stop.wait(POLL_SECONDS)
-        except Unavailable as error:
-            log.warning("status changes waiting: %s", error)
-            stop.wait(2)

@@ -31,6 +31,8 @@ ROLE_CLAIMS = {
     "consular_officer": ("country", COUNTRY),
     "certification_body": ("cb_id", ORGANISATION),
     "monitor": ("org_id", ORGANISATION),
+    # An employer watching recruiters (SPEC §15): what it watches belongs to its organisation.
+    "employer": ("org", ORGANISATION),
     "scheme_owner": None,
 }
 ASYMMETRIC = ("ES256", "EdDSA", "RS256")
@@ -43,10 +45,11 @@ class Principal:
     country: str | None = None
     cb_id: str | None = None
     org_id: str | None = None
+    org: str | None = None
 
     @property
     def organisation(self) -> str | None:
-        return self.country or self.cb_id or self.org_id
+        return self.country or self.cb_id or self.org_id or self.org
 
     @property
     def actor(self) -> str:

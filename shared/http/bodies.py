@@ -15,11 +15,7 @@ def json_body(schema: Schema) -> dict[str, Any]:
     """The request body loaded through ``schema``; unknown fields are refused."""
     if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise Problem(415, "Unsupported media type", "send the body as application/json")
-    raw = request.get_data(cache=True)
-    # A chunked body has no Content-Length: Werkzeug stops at the limit without refusing,
-    # and only a read past the limit tells whether more was sent.
-    if request.content_length is None and request.stream.read(1):
-        raise Problem(413, "Request Entity Too Large", TOO_LARGE)
+    raw = raw_body()
     try:
         data = json.loads(raw or b"null")
     except json.JSONDecodeError as error:
@@ -37,6 +33,16 @@ def json_body(schema: Schema) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Problem(422, "Invalid request", "the body must be a JSON object")
     return loaded(schema, data, "some fields are missing or wrong")
+
+
+def raw_body() -> bytes:
+    """The body's bytes, 413 beyond the limit, chunked or not."""
+    raw = request.get_data(cache=True)
+    # A chunked body has no Content-Length: Werkzeug stops at the limit without refusing,
+    # and only a read past the limit tells whether more was sent.
+    if request.content_length is None and request.stream.read(1):
+        raise Problem(413, "Request Entity Too Large", TOO_LARGE)
+    return raw
 
 
 def _encodable(data: Any) -> bool:

@@ -55,6 +55,8 @@ class Operation:
     path: Schema | None
     roles: Sequence[str]
     errors: Sequence[int]
+    # A body that is not JSON: its media type and JSON Schema (a CSV file, say).
+    raw_body: tuple[str, dict[str, Any]] | None = None
 
 
 def documented(
@@ -67,10 +69,11 @@ def documented(
     path: Schema | None = None,
     roles: Sequence[str] = (),
     errors: Sequence[int] = (),
+    raw_body: tuple[str, dict[str, Any]] | None = None,
 ) -> Callable:
     """Describe a route for the OpenAPI document; put it above the route's other decorators.
     ``path`` describes path parameters that must be well formed (others are any string)."""
-    implied = {414} | ({400, 415, 413, 422} if body is not None else set())
+    implied = {414} | ({400, 415, 413, 422} if body is not None or raw_body else set())
     implied |= {401, 403} if roles else set()
     implied |= {422} if path is not None or query is not None else set()
     operation = Operation(
@@ -82,6 +85,7 @@ def documented(
         path,
         tuple(roles),
         tuple(sorted({*implied, *errors})),
+        raw_body,
     )
 
     def decorate(view: Callable) -> Callable:
@@ -153,6 +157,9 @@ def _operation(operation: Operation, endpoint: str) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": operation.body}},
         }
+    if operation.raw_body is not None:
+        media, schema = operation.raw_body
+        described["requestBody"] = {"required": True, "content": {media: {"schema": schema}}}
     parameters = []
     if operation.path is not None:
         parameters.append({"in": "path", "schema": operation.path})

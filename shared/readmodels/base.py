@@ -40,11 +40,13 @@ class Page:
 @dataclass(frozen=True)
 class Query:
     """Equality on fields, optionally a case-sensitive substring on one (normalise first)
-    and an upper bound (exclusive) on one; a missing or null field is never below."""
+    and an upper or lower bound (exclusive) on one; a missing or null field is never
+    below, nor above."""
 
     where: Mapping[str, Scalar]
     contains: tuple[str, str] | None = None
     below: tuple[str, str | int | float] | None = None
+    above: tuple[str, str | int | float] | None = None
     order_by: str | None = None
     limit: int = 50
     offset: int = 0
@@ -58,14 +60,23 @@ class Query:
             check_field(self.contains[0])
             if not isinstance(self.contains[1], str):
                 raise TypeError("contains needs a string")
-        if self.below is not None:
-            check_field(self.below[0])
-            if not isinstance(self.below[1], str | int | float):
-                raise TypeError("below needs a string or a number")
+        for bound in (self.below, self.above):
+            if bound is not None:
+                check_field(bound[0])
+                if not isinstance(bound[1], str | int | float):
+                    raise TypeError("a bound needs a string or a number")
+        if self.below and self.above and self.below[0] != self.above[0]:
+            raise ValueError("both bounds must be on one field")
         if self.order_by is not None:
             check_field(self.order_by)
         if not (0 < self.limit <= 1000 and self.offset >= 0):
             raise ValueError("limit must be 1..1000 and offset not negative")
+
+
+def due_by(instant: str, where: Mapping[str, Scalar] | None = None, limit: int = 100) -> Query:
+    """Documents whose ``due`` (an RFC 3339 instant, or "" for at once; null: never) is
+    at or before ``instant``, earliest first: "~" sorts after every character of one."""
+    return Query(dict(where or {}), below=("due", instant + "~"), order_by="due", limit=limit)
 
 
 def serves(index: Index, query: Query) -> bool:
@@ -76,11 +87,12 @@ def serves(index: Index, query: Query) -> bool:
     if set(index[: len(equal)]) != equal:
         return False
     after = index[len(equal)] if len(index) > len(equal) else None
-    if query.below is not None and query.below[0] != after:
-        return False
+    for bound in (query.below, query.above):
+        if bound is not None and bound[0] != after:
+            return False
     if query.order_by is not None and query.order_by != after:
         return False
-    return bool(equal or query.below or query.order_by)
+    return bool(equal or query.below or query.above or query.order_by)
 
 
 class ReadModelStore(abc.ABC):

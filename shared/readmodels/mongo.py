@@ -49,9 +49,9 @@ class MongoReadModelStore(ReadModelStore):
         if query.contains:
             field, text = query.contains
             criteria[f"document.{field}"] = {"$regex": re.escape(text)}
-        if query.below:
-            field, bound = query.below
-            criteria[f"document.{field}"] = {"$lt": bound}
+        for bound, operator in ((query.below, "$lt"), (query.above, "$gt")):
+            if bound:
+                criteria.setdefault(f"document.{bound[0]}", {})[operator] = bound[1]
         records = self._db[check_name(collection)]
         with unavailable_on_failure():
             cursor = records.find(criteria, {"document": 1})

@@ -85,10 +85,10 @@ class SqliteReadModelStore(ReadModelStore):
             field, text = query.contains
             clauses.append(f"instr(json_extract(document, '{_path(field)}'), ?) > 0")
             parameters.append(text)
-        if query.below:
-            field, bound = query.below
-            clauses.append(f"json_extract(document, '{_path(field)}') < ?")
-            parameters.append(bound)
+        for bound, operator in ((query.below, "<"), (query.above, ">")):
+            if bound:
+                clauses.append(f"json_extract(document, '{_path(bound[0])}') {operator} ?")
+                parameters.append(bound[1])
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         order = (
             f"json_extract(document, '{_path(query.order_by)}'), key" if query.order_by else "key"

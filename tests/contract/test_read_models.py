@@ -62,6 +62,16 @@ class ReadModelContract:
         page = store.find("things", Query({}, below=("due", "2026-07-01"), order_by="due"))
         assert [d["due"] for d in page.items] == ["2026-01-01", "2026-06-30"]
 
+    def test_above_is_an_exclusive_bound_that_pages_on_from_a_cursor(self, store):
+        for n in range(1, 6):
+            store.put("things", f"k{n}", {"list": "w1", "seq": n}, 0)
+        store.put("things", "other", {"list": "w2", "seq": 9}, 0)
+        store.put("things", "none", {"list": "w1"}, 0)
+        after = Query({"list": "w1"}, above=("seq", 2), order_by="seq", limit=2)
+        assert [d["seq"] for d in store.find("things", after).items] == [3, 4]
+        between = Query({"list": "w1"}, above=("seq", 2), below=("seq", 5), order_by="seq")
+        assert [d["seq"] for d in store.find("things", between).items] == [3, 4]
+
     def test_query_strings_never_act_as_operators(self, store):
         store.put("things", "a", {"name": "x"}, 0)
         with pytest.raises(TypeError):

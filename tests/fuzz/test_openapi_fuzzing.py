@@ -33,6 +33,7 @@ ROLES = [
     ("certification", "certification_body", {"cb_id": "cb-fuzz"}),
     ("monitoring", "monitor", {"org_id": "org-fuzz"}),
     ("monitoring", None, {}),
+    ("watch", "employer", {"org": "org-fuzz"}),
 ]
 
 
