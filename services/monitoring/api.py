@@ -140,6 +140,20 @@ def blueprint(parts: Parts) -> Blueprint:
         command = c.MatchReport(report_id, **json_body(schemas.Match()))
         return send(g.principal.org_id, command)
 
+    @routes.post("/v1/reports/<report_id>/intermediaries/<intermediary_id>/link")
+    @documented(
+        "Link an intermediary the report names to a declared agent, or mark it unregistered",
+        body=schemas.LinkIntermediary(),
+        response=schemas.ReportOut(),
+        roles=MONITOR,
+        errors=WRITE_ERRORS,
+    )
+    @requires(*MONITOR)
+    def link_intermediary(report_id: str, intermediary_id: str):
+        body = json_body(schemas.LinkIntermediary())
+        command = c.LinkIntermediary(report_id, intermediary_id, **body)
+        return send(g.principal.org_id, command)
+
     @routes.post("/v1/reports/<report_id>/erase-personal-data")
     @documented(
         "Erase the reporter's personal data (crypto-shredding)",
