@@ -283,7 +283,7 @@ def status_at(
     }
     detail = official_detail(until(own, at), reports) if official else {}
     if official:
-        detail["chain"] = chain_detail(own, reports, at)
+        detail |= chain_detail(own, reports, at)
     return Status(public, detail, verdict, reasons)
 
 

@@ -102,6 +102,6 @@ def test_an_agent_registered_later_resolves_and_its_suspension_turns_the_agency_
     official = {
         "Authorization": f"Bearer {mint_dev_token(settings, 'consular_officer', country='NP')}"
     }
-    detail = client.get(f"/v1/recruiters/{agency}", headers=official).json["detail"]["chain"]
+    detail = client.get(f"/v1/recruiters/{agency}", headers=official).json["detail"]
     assert detail["agents"][0]["licence_number"] == "DOFE-B"
     assert "detail" not in client.get(f"/v1/recruiters/{agency}").json

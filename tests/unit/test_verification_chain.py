@@ -96,7 +96,7 @@ def test_officials_see_every_link_and_the_intermediaries_by_id_never_by_name():
     report(story, "rep-1", 10, ["fees_charged"])
     intermediaries = [{"intermediary_id": "i1", "country": "IN"}]
     story.add("rep-1", "intermediaries_named", 10, report_id="rep-1", intermediaries=intermediaries)
-    detail = status_at(story.record(), at(50), official=True).detail["chain"]
+    detail = status_at(story.record(), at(50), official=True).detail
     assert detail["agents"] == [
         {
             "agent_id": "a1",
