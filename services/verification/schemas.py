@@ -50,13 +50,6 @@ class Search(Consistent):
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000))
 
-    json_schema = {
-        "dependentRequired": {
-            "agent_licence_number": ["agent_country"],
-            "agent_country": ["agent_licence_number"],
-        }
-    }
-
     @validates_schema
     def by_name_or_by_agent(self, data, **kwargs):
         agent = [name for name in ("agent_country", "agent_licence_number") if name in data]
