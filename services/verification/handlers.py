@@ -288,17 +288,24 @@ def chained_status(
     return status_at(record, at, licence_id, official, behind, agents)
 
 
-# How many links deep an agent's own answer takes its own agents into account. Red never
-# depends on the chain (chain_risk is amber), so a deeper chain changes no red in it.
+# How many further links an agent's own answer follows below the agency's agents. Red
+# never depends on the chain (chain_risk is amber), so a deeper chain changes no red in it.
 CHAIN_DEPTH = 2
 
 
 def agent_answers(
-    registry: Registry, record: Record, at: datetime, depth: int = 0, seen: frozenset = frozenset()
+    registry: Registry,
+    record: Record,
+    at: datetime,
+    depth: int = 0,
+    seen: frozenset = frozenset(),
+    known: dict[str, AgentAnswer] | None = None,
 ) -> dict[str, AgentAnswer]:
     """Per agent of ``record`` in force at ``at`` whose licence number has a holder, that
-    recruiter's own answer at ``at``: one lookup of holders and one of records per level.
-    A loop of links (possible when a holder registers after the link) is followed once."""
+    recruiter's own answer at ``at``: one lookup of holders and one of records per level,
+    each recruiter worked out once however many link to it (``known``). A loop of links
+    (possible when a holder registers after the link) is followed once. How stale the
+    agents' records may be is asked once, of every partition, not once per agent."""
     numbered = {
         agent.agent_id: (agent.country, agent.licence_number)
         for agent in current_agents(record.streams.get(record.recruiter_id, []), at)
@@ -306,6 +313,7 @@ def agent_answers(
     }
     if not numbered:
         return {}
+    known = {} if known is None else known
     holders = registry.holders(numbered.values())
     visited = seen | {record.recruiter_id}
     held = {
@@ -313,19 +321,19 @@ def agent_answers(
         for agent_id, number in numbered.items()
         if (holder := holders.get(licence_key(*number))) and holder["recruiter_id"] not in visited
     }
-    records = registry.records(held.values()) if held else {}
-    answers = {}
-    for agent_id, recruiter_id in held.items():
-        agent = records.get(recruiter_id)
-        if agent is None:
-            continue
+    wanted = set(held.values()) - known.keys()
+    records = registry.records(sorted(wanted)) if wanted else {}
+    behind = registry.behind(None) if records else None
+    for recruiter_id, agent in records.items():
         deeper = (
-            agent_answers(registry, agent, at, depth + 1, visited) if depth < CHAIN_DEPTH else {}
+            agent_answers(registry, agent, at, depth + 1, visited, known)
+            if depth < CHAIN_DEPTH
+            else {}
         )
-        status = status_at(agent, at, behind=registry.behind(recruiter_id), agents=deeper)
+        status = status_at(agent, at, behind=behind, agents=deeper)
         cited = red_event(status.verdict, status.reasons)
-        answers[agent_id] = AgentAnswer(recruiter_id, status.verdict, cited)
-    return answers
+        known[recruiter_id] = AgentAnswer(recruiter_id, status.verdict, cited)
+    return {agent_id: known[rid] for agent_id, rid in held.items() if rid in known}
 
 
 def linking_recruiters(registry: Registry, recruiter_id: str) -> list[str]:
