@@ -7,7 +7,12 @@ from flask import Blueprint, Response, g, request
 from services.monitoring import commands as c
 from services.monitoring import handlers, schemas
 from services.monitoring.crypto import Vault, master_key
-from services.monitoring.projections import RecruiterDirectory, recruiter_by_licence, suggestions
+from services.monitoring.projections import (
+    RecruiterDirectory,
+    agent_declared,
+    recruiter_by_licence,
+    suggestions,
+)
 from shared.commands import StreamWriter
 from shared.fields import Empty
 from shared.http.auth import requires
@@ -45,6 +50,7 @@ def blueprint(parts: Parts) -> Blueprint:
         vault,
         lambda recruiter_id: store.get(directory(), recruiter_id) is not None,
         lambda country, number: recruiter_by_licence(store, directory(), country, number),
+        lambda recruiter_id, agent_id: agent_declared(store, directory(), recruiter_id, agent_id),
     )
 
     def send(organisation: str, command: object) -> Response:

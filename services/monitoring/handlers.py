@@ -16,7 +16,7 @@ from services.monitoring import commands as c
 from services.monitoring.crypto import Sealed, Unreadable, Vault, tracking_code
 from services.monitoring.domain import Report, new_report_id
 from shared.commands import CommandContext, Outcome, StreamWriter
-from shared.errors import Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 from shared.readmodels.base import ReadModelStore
 
 PERSONAL = "personal_data"
@@ -33,6 +33,8 @@ class Desk:
     vault: Vault
     recruiter_known: Callable[[str], bool]
     recruiter_by_licence: Callable[[str, str], str | None]
+    # Whether licensing declared this agent (its id) for this recruiter.
+    agent_declared: Callable[[str, str], bool]
 
 
 def receive_report(
@@ -119,6 +121,17 @@ def link_intermediary(
     report's recruiter, or nobody the ministry declared."""
     report = _own(desk.writer, command.report_id, organisation)
     desk.writer.check_version(report, context)
+    if command.agent_id is not None:
+        if report.recruiter_id is None:
+            raise Conflict(
+                f"report {report.id} concerns no known recruiter yet: match it first, then "
+                "link its intermediaries to that recruiter's agents"
+            )
+        if not desk.agent_declared(report.recruiter_id, command.agent_id):
+            raise Invalid(
+                f"recruiter {report.recruiter_id} has no declared agent {command.agent_id}",
+                {"agent_id": ["not a declared agent of the report's recruiter"]},
+            )
     report.link_intermediary(command.intermediary_id, command.agent_id)
     return desk.writer.save(report, context, report_view)
 

@@ -7,10 +7,13 @@ import uuid
 
 import pytest
 
+from services.licensing.bootstrap import SERVICE as LICENSING
 from services.monitoring.bootstrap import SERVICE as MONITORING
 from services.monitoring.handlers import PERSONAL
 from shared.auth.tokens import mint_dev_token
-from tests.licensing_helpers import stored_events
+from shared.consumer import wait_for
+from tests.licensing_helpers import Ministry, stored_events
+from tests.workers import workers_running
 
 REPORT = {
     "subject": {"name": "Himal Overseas", "country": "NP", "licence_number": "DOFE-9"},
@@ -30,6 +33,16 @@ def app(settings):
 
 def monitor(settings) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint_dev_token(settings, 'monitor', org_id='ngo-np')}"}
+
+
+def declared_agent(settings) -> tuple[str, str]:
+    """A Nepali recruiter and the id of an agent its ministry declared."""
+    nepal = Ministry(LICENSING.create_app(settings).test_client(), settings, "NP")
+    agency = nepal.register(f"NP-{uuid.uuid4().hex[:8]}", country="NP", name="Himal Overseas")
+    body = {"name": "Birgunj Placements", "country": "NP", "role": "sub_agent"}
+    declared = nepal.post(f"/v1/recruiters/{agency}/agents", body)
+    assert declared.status_code == 201, declared.json
+    return agency, declared.json["agent_id"]
 
 
 def test_names_are_sealed_linked_by_id_and_erased(app, settings):
@@ -59,18 +72,30 @@ def test_names_are_sealed_linked_by_id_and_erased(app, settings):
         f"{path}/intermediaries/i1/link", json={"unregistered": True}, headers=headers
     )
     assert linked.status_code == 200, linked.json
-    declared = client.post(
-        f"{path}/intermediaries/i2/link", json={"agent_id": "a2"}, headers=headers
+    unmatched = client.post(
+        f"{path}/intermediaries/i2/link", json={"agent_id": "a1"}, headers=headers
     )
-    assert declared.status_code == 200, declared.json
+    assert unmatched.status_code == 409 and "match it first" in unmatched.json["detail"]
+    agency, agent_id = declared_agent(settings)
+
+    def matched_and_linked():
+        client.post(f"{path}/match", json={"recruiter_id": agency}, headers=headers)
+        link = {"agent_id": agent_id}
+        return client.post(f"{path}/intermediaries/i2/link", json=link, headers=headers)
+
+    # Monitoring learns of the recruiter and its agent from licensing's events.
+    with workers_running(settings, LICENSING, MONITORING):
+        assert wait_for(lambda: matched_and_linked().status_code == 200, timeout=60)
+    declared = client.get(path, headers=headers)
     assert [(i["link"], i["agent_id"]) for i in declared.json["intermediaries"]] == [
         ("unregistered", None),
-        ("declared_agent", "a2"),
+        ("declared_agent", agent_id),
     ]
     parts = app.extensions["registry"].parts
     events = parts.events.load(report_id)
     kinds = [event["type"].split(".")[2] for event in events]
     assert kinds.count("intermediaries_named") == 1 and kinds.count("intermediary_linked") == 2
+    assert kinds.count("report_matched") == 1
     assert name not in repr(events) and role not in repr(events)
 
     erased = client.post(f"{path}/erase-personal-data", json={}, headers=headers)
