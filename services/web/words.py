@@ -168,6 +168,9 @@ FORM_PROBLEMS = {
     "recruitment_date": _l("Choose a date that is not in the future."),
     "narrative": _l("Write at most 20,000 letters."),
     "contact": _l("Write at most 300 letters."),
+    "intermediary_name": _l("Type their name, at most 300 letters."),
+    "intermediary_country": _l("Choose the country."),
+    "intermediary_role": _l("Write at most 300 letters."),
 }
 
 # Field names in officials' detail; a name not here is shown with its underscores as spaces.
