@@ -56,6 +56,14 @@ AMENDMENTS = [
         "officer_id",
     ),
     ("officers/<officer_id>/remove", c.RemoveOfficer, Empty, "Remove an officer", None),
+    (
+        "agents",
+        c.DeclareAgent,
+        schemas.DeclareAgent,
+        "Declare an agent of the recruiter",
+        "agent_id",
+    ),
+    ("agents/<agent_id>/end", c.EndAgentLink, schemas.EndAgentLink, "End a link to an agent", None),
     ("deposit/lodge", c.LodgeDeposit, Money, "Lodge the security deposit", None),
     (
         "deposit/draw",

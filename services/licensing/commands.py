@@ -136,6 +136,23 @@ class RemoveOfficer:
 
 
 @dataclass(frozen=True)
+class DeclareAgent:
+    recruiter_id: str
+    name: str
+    country: str
+    role: str
+    licence_number: str | None = None
+    effective_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EndAgentLink:
+    recruiter_id: str
+    agent_id: str
+    effective_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class LodgeDeposit:
     recruiter_id: str
     amount: Decimal

@@ -16,9 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from shared.aggregate import Aggregate
-from shared.clock import rfc3339
+from shared.clock import parse_instant, rfc3339
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events.licensing import (
+    AgentDeclared,
+    AgentLinkEnded,
     BranchClosed,
     BranchOpened,
     ConditionImposed,
@@ -159,6 +161,7 @@ class Recruiter(Aggregate):
         self.deposit_status = "none"
         self.deposit_currency: str | None = None
         self.deposit_balance = Decimal(0)
+        self.agents: dict[str, dict[str, Any]] = {}
 
     # --- commands ---------------------------------------------------------------------
 
@@ -275,6 +278,61 @@ class Recruiter(Aggregate):
             raise NotFound(f"no serving officer {officer_id}")
         self.record(OfficerRemoved(officer_id))
 
+    def declare_agent(
+        self,
+        name: str,
+        country: str,
+        role: str,
+        licence_number: str | None,
+        now: datetime,
+        effective_at: datetime | None = None,
+        holder: str | None = None,
+        loop: list[str] | None = None,
+    ) -> str:
+        """``holder``: the recruiter the agent's licence number belongs to, if the registry
+        knows one; ``loop``: the links from that holder back to this recruiter, if any."""
+        if holder == self.id:
+            raise Invalid(
+                "a recruiter cannot be its own agent",
+                {"licence_number": [f"is this recruiter's own licence in {country}"]},
+            )
+        if loop:
+            raise Conflict(
+                "declaring this agent would close a loop of links: "
+                + " -> ".join([self.id, *loop, self.id])
+            )
+        if licence_number is not None:
+            wanted = licence_number.strip().upper()
+            for agent in self.agents.values():
+                same = (agent["licence_number"] or "").strip().upper() == wanted
+                if same and agent["country"] == country and agent["ended_at"] is None:
+                    raise Conflict(
+                        f"licence {licence_number} in {country} is already declared as agent "
+                        f"{agent['agent_id']}"
+                    )
+        agent_id = f"a{len(self.agents) + 1}"
+        when = _not_too_far(effective_at or now, now)
+        self.record(AgentDeclared(agent_id, name, country, role, licence_number), when)
+        return agent_id
+
+    def end_agent(self, agent_id: str, now: datetime, effective_at: datetime | None = None) -> None:
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise NotFound(f"no agent {agent_id} of recruiter {self.id}")
+        if agent["ended_at"] is not None:
+            raise Conflict(f"the link to agent {agent_id} already ended at {agent['ended_at']}")
+        when = _not_too_far(effective_at or now, now)
+        if when < parse_instant(agent["declared_at"]):
+            raise Invalid(
+                "a link cannot end before it began",
+                {"effective_at": [f"before {agent['declared_at']}"]},
+            )
+        self.record(AgentLinkEnded(agent_id), when)
+
+    def linked_agents(self) -> list[dict[str, Any]]:
+        """The agents whose link has not ended."""
+        return [agent for agent in self.agents.values() if agent["ended_at"] is None]
+
     def move_deposit(
         self, command: str, amount: Decimal | None, currency: str | None, **data: Any
     ) -> None:
@@ -309,12 +367,7 @@ class Recruiter(Aggregate):
     def _effective(
         self, licence: Licence, effective_at: datetime | None, now: datetime
     ) -> datetime:
-        when = effective_at or now
-        if when > now + MAX_AHEAD:
-            raise Invalid(
-                "effective_at may be at most a year ahead",
-                {"effective_at": ["more than a year ahead"]},
-            )
+        when = _not_too_far(effective_at or now, now)
         if licence.last_effective_at and when < licence.last_effective_at:
             raise Invalid(
                 "effective_at may not precede the licence's previous decision",
@@ -372,6 +425,13 @@ class Recruiter(Aggregate):
     def on_officer_removed(self, event: OfficerRemoved, at: datetime | None) -> None:
         self.officers[event.officer_id]["removed_at"] = _instant(at)
 
+    def on_agent_declared(self, event: AgentDeclared, at: datetime | None) -> None:
+        declared = {**event.to_data(), "declared_at": _instant(at), "ended_at": None}
+        self.agents[event.agent_id] = declared
+
+    def on_agent_link_ended(self, event: AgentLinkEnded, at: datetime | None) -> None:
+        self.agents[event.agent_id]["ended_at"] = _instant(at)
+
     def on_deposit_lodged(self, event: DepositLodged, at: datetime | None) -> None:
         self.deposit_status = "held"
         self.deposit_currency, self.deposit_balance = event.currency, Decimal(event.amount)
@@ -397,6 +457,15 @@ class LicenceNumberClaim(Aggregate):
 
     def on_licence_number_claimed(self, event: LicenceNumberClaimed, at: datetime | None) -> None:
         self.recruiter_id, self.licence_id = event.recruiter_id, event.licence_id
+
+
+def _not_too_far(when: datetime, now: datetime) -> datetime:
+    if when > now + MAX_AHEAD:
+        raise Invalid(
+            "effective_at may be at most a year ahead",
+            {"effective_at": ["more than a year ahead"]},
+        )
+    return when
 
 
 def _ordered(first: str, last: str) -> None:

@@ -22,7 +22,7 @@ from services.licensing.domain import (
 )
 from services.licensing.views import licence_view, recruiter_view, referral_view
 from shared.commands import CommandContext, Outcome, StreamWriter
-from shared.errors import ConcurrencyError, Conflict, Forbidden
+from shared.errors import ConcurrencyError, Conflict, Forbidden, NotFound
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,68 @@ def remove_officer(
     return _amend(office, context, country, command.recruiter_id, remove)
 
 
+def declare_agent(
+    office: Office, context: CommandContext, country: str, command: c.DeclareAgent
+) -> Outcome:
+    """An agent with a licence number the registry knows is that number's holder: it may
+    not be the recruiter itself, nor lead back to it through the holders' own agents."""
+    holder = None
+    if command.licence_number:
+        holder = _holder(office.writer, command.country, command.licence_number)
+    loop = _path_back(office.writer, holder, command.recruiter_id) if holder else None
+
+    def declare(r: Recruiter) -> str:
+        when, now = command.effective_at, office.writer.clock()
+        name, role, number = command.name, command.role, command.licence_number
+        return r.declare_agent(name, command.country, role, number, now, when, holder, loop)
+
+    return _amend(office, context, country, command.recruiter_id, declare, "agent_id")
+
+
+def end_agent_link(
+    office: Office, context: CommandContext, country: str, command: c.EndAgentLink
+) -> Outcome:
+    def end(r: Recruiter) -> None:
+        r.end_agent(command.agent_id, office.writer.clock(), command.effective_at)
+
+    return _amend(office, context, country, command.recruiter_id, end)
+
+
+# How many recruiters a loop search visits at most: chains are short in practice, and a
+# loop longer than this is caught on the read side, which never follows links blindly.
+MAX_LOOP_SEARCH = 200
+
+
+def _holder(writer: StreamWriter, country: str, licence_number: str) -> str | None:
+    claim = writer.load_or_new(LicenceNumberClaim, claim_stream(country, licence_number))
+    return claim.recruiter_id if claim.exists else None
+
+
+def _path_back(writer: StreamWriter, start: str, target: str) -> list[str] | None:
+    """The recruiters from ``start`` along current agent links to ``target``, if any."""
+    came_from: dict[str, str | None] = {start: None}
+    queue = [start]
+    while queue and len(came_from) < MAX_LOOP_SEARCH:
+        current = queue.pop(0)
+        try:
+            recruiter = writer.load(Recruiter, current)
+        except NotFound:
+            continue
+        for agent in recruiter.linked_agents():
+            if not agent["licence_number"]:
+                continue
+            nxt = _holder(writer, agent["country"], agent["licence_number"])
+            if nxt == target:
+                path = [current]
+                while came_from[path[-1]] is not None:
+                    path.append(came_from[path[-1]])
+                return list(reversed(path))
+            if nxt and nxt not in came_from:
+                came_from[nxt] = current
+                queue.append(nxt)
+    return None
+
+
 def move_deposit(
     office: Office,
     context: CommandContext,
@@ -250,6 +312,8 @@ HANDLERS: dict[type, Callable[..., Outcome]] = {
     c.CloseBranch: close_branch,
     c.AppointOfficer: appoint_officer,
     c.RemoveOfficer: remove_officer,
+    c.DeclareAgent: declare_agent,
+    c.EndAgentLink: end_agent_link,
     c.LodgeDeposit: move_deposit,
     c.DrawDeposit: move_deposit,
     c.TopUpDeposit: move_deposit,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from shared.events.licensing import AGENT_ROLES
 from shared.fields import ID, NUMBER, Amount, Country, Currency, Day, Instant, Money, Text
 
 NAME = validate.Length(1, 300)
@@ -95,6 +96,25 @@ class AppointOfficer(Schema):
     position = fields.String(required=True, validate=NAME)
 
 
+class DeclareAgent(Schema):
+    name = fields.String(
+        required=True,
+        validate=NAME,
+        metadata={"description": "The agent's business or trade name: public, like a recruiter's"},
+    )
+    country = Country(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(AGENT_ROLES))
+    licence_number = fields.String(
+        validate=NUMBER,
+        metadata={"description": "The agent's own licence number in its country, if licensed"},
+    )
+    effective_at = Instant()
+
+
+class EndAgentLink(Schema):
+    effective_at = Instant()
+
+
 class DrawDeposit(Money):
     claim_reference = fields.String(required=True, validate=validate.Length(1, 100))
 
@@ -144,6 +164,7 @@ class RecruiterOut(Schema):
     violations = fields.List(fields.Dict())
     branches = fields.List(fields.Dict())
     officers = fields.List(fields.Dict())
+    agents = fields.List(fields.Dict())
     deposit = fields.Dict()
     version = fields.Integer()
 

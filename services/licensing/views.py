@@ -24,6 +24,7 @@ def recruiter_view(recruiter: Recruiter) -> dict[str, Any]:
         "violations": recruiter.violations,
         "branches": list(recruiter.branches.values()),
         "officers": list(recruiter.officers.values()),
+        "agents": list(recruiter.agents.values()),
         "deposit": {
             "status": recruiter.deposit_status,
             "currency": recruiter.deposit_currency,

@@ -7,7 +7,12 @@ from flask import Blueprint, Response, g, request
 from services.monitoring import commands as c
 from services.monitoring import handlers, schemas
 from services.monitoring.crypto import Vault, master_key
-from services.monitoring.projections import RecruiterDirectory, recruiter_by_licence, suggestions
+from services.monitoring.projections import (
+    RecruiterDirectory,
+    agent_declared,
+    recruiter_by_licence,
+    suggestions,
+)
 from shared.commands import StreamWriter
 from shared.fields import Empty
 from shared.http.auth import requires
@@ -45,6 +50,7 @@ def blueprint(parts: Parts) -> Blueprint:
         vault,
         lambda recruiter_id: store.get(directory(), recruiter_id) is not None,
         lambda country, number: recruiter_by_licence(store, directory(), country, number),
+        lambda recruiter_id, agent_id: agent_declared(store, directory(), recruiter_id, agent_id),
     )
 
     def send(organisation: str, command: object) -> Response:
@@ -138,6 +144,20 @@ def blueprint(parts: Parts) -> Blueprint:
     @requires(*MONITOR)
     def match(report_id: str):
         command = c.MatchReport(report_id, **json_body(schemas.Match()))
+        return send(g.principal.org_id, command)
+
+    @routes.post("/v1/reports/<report_id>/intermediaries/<intermediary_id>/link")
+    @documented(
+        "Link an intermediary the report names to a declared agent, or mark it unregistered",
+        body=schemas.LinkIntermediary(),
+        response=schemas.ReportOut(),
+        roles=MONITOR,
+        errors=WRITE_ERRORS,
+    )
+    @requires(*MONITOR)
+    def link_intermediary(report_id: str, intermediary_id: str):
+        body = json_body(schemas.LinkIntermediary())
+        command = c.LinkIntermediary(report_id, intermediary_id, **body)
         return send(g.principal.org_id, command)
 
     @routes.post("/v1/reports/<report_id>/erase-personal-data")

@@ -19,6 +19,8 @@ class ReceiveReport:
     recruitment_date: date | None = None
     reporter: dict[str, Any] | None = None
     narrative: str | None = None
+    # Sub-agents and brokers the worker names: their names are personal data too.
+    intermediaries: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,3 +79,13 @@ class ResolveReport(TriageReport):
 class MatchReport:
     report_id: str
     recruiter_id: str
+
+
+@dataclass(frozen=True)
+class LinkIntermediary:
+    """``agent_id`` of the recruiter's declared agents; ``unregistered`` when none is."""
+
+    report_id: str
+    intermediary_id: str
+    agent_id: str | None = None
+    unregistered: bool = False

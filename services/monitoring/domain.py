@@ -15,10 +15,12 @@ from typing import Any
 
 from shared.aggregate import Aggregate
 from shared.clock import rfc3339
-from shared.errors import Conflict
+from shared.errors import Conflict, NotFound
 from shared.events.licensing import ReferralAcknowledged, ReferralClosed
 from shared.events.monitoring import (
     REPORT_STATUS_AFTER,
+    IntermediariesNamed,
+    IntermediaryLinked,
     ReferralAcknowledgedNoted,
     ReferralOutcomeNoted,
     ReportMatched,
@@ -75,6 +77,7 @@ class Report(Aggregate):
         self.referral: dict[str, Any] | None = None
         self.outcome: str | None = None
         self.updates: list[dict[str, Any]] = []
+        self.intermediaries: dict[str, dict[str, Any]] = {}
 
     # --- commands ---------------------------------------------------------------------
 
@@ -87,8 +90,11 @@ class Report(Aggregate):
         destination_country: str | None,
         recruitment_date: date | None,
         matched: str | None = None,
-    ) -> None:
-        """``matched``: the recruiter the named licence number belongs to, if known."""
+        intermediary_countries: list[str] = (),
+    ) -> list[str]:
+        """``matched``: the recruiter the named licence number belongs to, if known;
+        ``intermediary_countries``: where each intermediary the worker named acted. The
+        ids given to those intermediaries, in order."""
         if self.exists:
             raise Conflict(f"report {self.id} exists")
         self.record(
@@ -103,6 +109,20 @@ class Report(Aggregate):
                 recruitment_date=recruitment_date.isoformat() if recruitment_date else None,
             )
         )
+        named = [
+            {"intermediary_id": f"i{n}", "country": country}
+            for n, country in enumerate(intermediary_countries, 1)
+        ]
+        if named:
+            self.record(IntermediariesNamed(self.id, named))
+        return [intermediary["intermediary_id"] for intermediary in named]
+
+    def link_intermediary(self, intermediary_id: str, agent_id: str | None) -> None:
+        """To the recruiter's declared agent ``agent_id``, or, with None, as unregistered."""
+        if intermediary_id not in self.intermediaries:
+            raise NotFound(f"report {self.id} names no intermediary {intermediary_id}")
+        link = "declared_agent" if agent_id else "unregistered"
+        self.record(IntermediaryLinked(self.id, intermediary_id, self.recruiter_id, link, agent_id))
 
     def decide(self, command: str, **data: Any) -> None:
         """review, substantiate, unsubstantiate, refer, resolve or withdraw."""
@@ -148,6 +168,14 @@ class Report(Aggregate):
         self.recruiter_id, self.subject = event.recruiter_id, event.named_recruiter or {}
         self.categories, self.fee_paid = event.categories, event.fee_paid
         self._update("received", at)
+
+    def on_intermediaries_named(self, event: IntermediariesNamed, at: datetime | None) -> None:
+        for named in event.intermediaries:
+            self.intermediaries[named["intermediary_id"]] = {**named, "link": None}
+
+    def on_intermediary_linked(self, event: IntermediaryLinked, at: datetime | None) -> None:
+        link = {"link": event.link, "agent_id": event.agent_id}
+        self.intermediaries[event.intermediary_id] |= link
 
     def on_report_matched(self, event: ReportMatched, at: datetime | None) -> None:
         self.recruiter_id = event.recruiter_id

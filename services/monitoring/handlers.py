@@ -16,7 +16,7 @@ from services.monitoring import commands as c
 from services.monitoring.crypto import Sealed, Unreadable, Vault, tracking_code
 from services.monitoring.domain import Report, new_report_id
 from shared.commands import CommandContext, Outcome, StreamWriter
-from shared.errors import Invalid, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 from shared.readmodels.base import ReadModelStore
 
 PERSONAL = "personal_data"
@@ -33,6 +33,8 @@ class Desk:
     vault: Vault
     recruiter_known: Callable[[str], bool]
     recruiter_by_licence: Callable[[str, str], str | None]
+    # Whether licensing declared this agent (its id) for this recruiter.
+    agent_declared: Callable[[str, str], bool]
 
 
 def receive_report(
@@ -45,7 +47,8 @@ def receive_report(
     if subject.get("licence_number"):
         matched = desk.recruiter_by_licence(subject["country"], subject["licence_number"])
     report = writer.load_or_new(Report, new_report_id())
-    report.receive(
+    named = command.intermediaries or []
+    intermediary_ids = report.receive(
         organisation,
         subject,
         command.categories,
@@ -53,6 +56,7 @@ def receive_report(
         command.destination_country,
         command.recruitment_date,
         matched,
+        [intermediary["country"] for intermediary in named],
     )
     code = tracking_code()
     personal = {
@@ -60,6 +64,14 @@ def receive_report(
         "narrative": command.narrative,
         "recruiter_as_named": subject.get("name"),
         "notes": [],
+        "intermediaries": [
+            {
+                "intermediary_id": intermediary_id,
+                "name": intermediary["name"],
+                "role_as_described": intermediary.get("role_as_described"),
+            }
+            for intermediary_id, intermediary in zip(intermediary_ids, named, strict=True)
+        ],
     }
     # Stored before the event: an accepted report never loses what the worker told.
     store.put(PERSONAL, report.id, desk.vault.seal(report.id, personal).as_document(), 0)
@@ -102,10 +114,33 @@ def match_report(
     return desk.writer.save(report, context, report_view)
 
 
+def link_intermediary(
+    desk: Desk, context: CommandContext, organisation: str, command: c.LinkIntermediary
+) -> Outcome:
+    """A monitor says who an intermediary the report names is: a declared agent of the
+    report's recruiter, or nobody the ministry declared."""
+    report = _own(desk.writer, command.report_id, organisation)
+    desk.writer.check_version(report, context)
+    if command.agent_id is not None:
+        if report.recruiter_id is None:
+            raise Conflict(
+                f"report {report.id} concerns no known recruiter yet: match it first, then "
+                "link its intermediaries to that recruiter's agents"
+            )
+        if not desk.agent_declared(report.recruiter_id, command.agent_id):
+            raise Invalid(
+                f"recruiter {report.recruiter_id} has no declared agent {command.agent_id}",
+                {"agent_id": ["not a declared agent of the report's recruiter"]},
+            )
+    report.link_intermediary(command.intermediary_id, command.agent_id)
+    return desk.writer.save(report, context, report_view)
+
+
 HANDLERS: dict[type, Callable[..., Outcome]] = {
     c.ReceiveReport: receive_report,
     **{kind: triage_report for kind in c.TriageReport.__subclasses__()},
     c.MatchReport: match_report,
+    c.LinkIntermediary: link_intermediary,
 }
 
 
@@ -181,6 +216,7 @@ def report_view(report: Report) -> dict[str, Any]:
         "referral": report.referral,
         "outcome": report.outcome,
         "updates": report.updates,
+        "intermediaries": list(report.intermediaries.values()),
         "version": report.next_version,
     }
 

@@ -2,7 +2,8 @@
 
 Built from ``licensing.events``: names (folded for case- and accent-insensitive search),
 country and licence numbers, so a report naming a recruiter by licence number is matched
-at intake and one naming it by name gets suggestions.
+at intake and one naming it by name gets suggestions; and the ids of the agents its
+ministry declared, which a monitor may link an intermediary to.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.events.catalogue import Received
-from shared.events.licensing import LicenceApplied, RecruiterRegistered
+from shared.events.licensing import AgentDeclared, LicenceApplied, RecruiterRegistered
 from shared.projection import Projection
 from shared.readmodels.base import Query, ReadModelStore
 from shared.text import folded, licence_key
@@ -49,7 +50,17 @@ class RecruiterDirectory(Projection):
                 "licence_numbers": numbers,
                 "licence_keys": f"|{'|'.join(numbers)}|",
             }
+        if isinstance(data, AgentDeclared):
+            # Every agent ever declared: a report may tell of a link that has since ended.
+            return {**document, "agents": sorted({*document.get("agents", []), data.agent_id})}
         return document
+
+
+def agent_declared(
+    store: ReadModelStore, collection: str, recruiter_id: str, agent_id: str
+) -> bool:
+    stored = store.get(collection, recruiter_id)
+    return stored is not None and agent_id in stored.document.get("agents", [])
 
 
 def recruiter_by_licence(

@@ -44,6 +44,15 @@ class Reporter(Schema):
     contact = fields.String(validate=validate.Length(1, 300), allow_none=True)
 
 
+class Intermediary(Schema):
+    """Someone who stood between the worker and the recruiter: the name and role are sealed
+    with the reporter's data, never published."""
+
+    name = fields.String(required=True, validate=validate.Length(1, 300))
+    country = Country(required=True)
+    role_as_described = fields.String(validate=validate.Length(1, 300), allow_none=True)
+
+
 class ReceiveReport(Schema):
     subject = fields.Nested(Subject, required=True)
     categories = fields.List(
@@ -56,6 +65,9 @@ class ReceiveReport(Schema):
     recruitment_date = Day(allow_none=True)
     reporter = fields.Nested(Reporter, allow_none=True)
     narrative = Text(maximum=20_000, allow_none=True)
+    intermediaries = fields.List(
+        fields.Nested(Intermediary), validate=validate.Length(1, 10), allow_none=True
+    )
 
 
 class Note(Schema):
@@ -72,6 +84,23 @@ class Resolve(Schema):
         validate=validate.OneOf(["fees_reimbursed", "remedied", "not_remedied", "other"]),
     )
     fees_reimbursed = fields.Nested(Money, allow_none=True)
+
+
+class LinkIntermediary(Schema):
+    agent_id = fields.String(validate=ID)
+    unregistered = fields.Boolean(validate=validate.Equal(True))
+
+    json_schema = {
+        "oneOf": [
+            {"required": ["agent_id"], "not": {"required": ["unregistered"]}},
+            {"required": ["unregistered"], "not": {"required": ["agent_id"]}},
+        ]
+    }
+
+    @validates_schema
+    def agent_or_unregistered(self, data, **kwargs):
+        if ("agent_id" in data) == ("unregistered" in data):
+            raise ValidationError("give agent_id, or unregistered: true, not both")
 
 
 class Match(Schema):
@@ -105,6 +134,7 @@ class ReportOut(Schema):
     referral = fields.Dict(allow_none=True)
     outcome = fields.String(allow_none=True)
     updates = fields.List(fields.Nested(Update))
+    intermediaries = fields.List(fields.Dict())
     version = fields.Integer()
 
 

@@ -9,13 +9,20 @@ the facts effective at or before T, folded in each stream's version order, never
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
+from services.verification.chain import (
+    AgentAnswer,
+    chain_detail,
+    chain_reasons,
+    chain_view,
+)
+from services.verification.reasons import Reason
 from shared.clock import parse_instant
 from shared.events.certification import (
     CERTIFICATE_STATUS_AFTER,
@@ -31,6 +38,8 @@ from shared.events.certification import (
 from shared.events.licensing import (
     LICENCE_STATUS_AFTER,
     SETS_VALIDITY,
+    AgentDeclared,
+    AgentLinkEnded,
     BranchClosed,
     BranchOpened,
     ConditionImposed,
@@ -44,6 +53,8 @@ from shared.events.licensing import (
 )
 from shared.events.monitoring import (
     REPORT_STATUS_AFTER,
+    IntermediariesNamed,
+    IntermediaryLinked,
     ReferralAcknowledgedNoted,
     ReferralOutcomeNoted,
     ReportReceived,
@@ -66,24 +77,14 @@ PUBLIC_EVENTS = frozenset(
     {
         RecruiterRegistered,
         *LICENCE_STATUS_AFTER,
+        AgentDeclared,
+        AgentLinkEnded,
         ConditionImposed,
         ConditionLifted,
         *CERTIFICATE_STATUS_AFTER,
         SurveillanceOverdue,
     }
 )
-
-
-@dataclass(frozen=True)
-class Reason:
-    code: str
-    message: str
-    event_id: str | None
-    position: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        reason = {"code": self.code, "message": self.message, "event_id": self.event_id}
-        return reason | ({"position": self.position} if self.position else {})
 
 
 @dataclass
@@ -199,6 +200,9 @@ class Report:
     substantiation: Fact | None = None
     dates: dict[str, str] = field(default_factory=dict)
     referrals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Intermediaries the worker named, by id: their country; and a monitor's latest link.
+    intermediaries: dict[str, str] = field(default_factory=dict)
+    links: dict[str, Fact] = field(default_factory=dict)
 
     @property
     def substantiated(self) -> bool:
@@ -240,10 +244,13 @@ def status_at(
     licence_id: str | None = None,
     official: bool = False,
     behind: float | None = None,
+    agents: Mapping[str, AgentAnswer] | None = None,
 ) -> Status:
     """The status at ``at``; asked by a licence's number, about that licence. The
     officials' detail is worked out only for an official. ``behind``: how many seconds
-    old the unread messages that may concern this recruiter are, when too old to vouch."""
+    old the unread messages that may concern this recruiter are, when too old to vouch.
+    ``agents``: per agent id, the answer of each agent that is a registered recruiter."""
+    agents = agents or {}
     streams = record.streams
     own = streams.get(record.recruiter_id, [])
     licence = current_licence(own, at, licence_id)
@@ -259,6 +266,7 @@ def status_at(
     red = any(r.code in ("no_licence", "licence_not_active") for r in reasons)
     reasons += certificate_reasons(certificates, at)
     reasons += report_reasons(reports)
+    reasons += chain_reasons(own, agents, reports, at)
     if any(r.code in NEVER_VOUCHED for r in reasons):
         verdict = "unknown"
     elif red:
@@ -271,8 +279,11 @@ def status_at(
         "licence": licence.view(at) if licence else None,
         "certification": certificate.view(at) if certificate else None,
         "monitoring": monitoring_summary(reports),
+        "chain": chain_view(own, agents, reports, at),
     }
     detail = official_detail(until(own, at), reports) if official else {}
+    if official:
+        detail |= chain_detail(own, reports, at)
     return Status(public, detail, verdict, reasons)
 
 
@@ -402,6 +413,11 @@ def report_of(facts: Sequence[Fact]) -> Report:
                 referral["acknowledged_at"] = fact["at"]
             elif referral is not None:
                 referral["outcome"] = event.outcome
+        elif isinstance(event, IntermediariesNamed):
+            for named in event.intermediaries:
+                report.intermediaries[named["intermediary_id"]] = named["country"]
+        elif isinstance(event, IntermediaryLinked):
+            report.links[event.intermediary_id] = fact
         elif isinstance(event, ReportResolved):
             report.fees_reimbursed = event.fees_reimbursed
             report.dates["resolved_at"] = fact["at"]

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from services.verification import views
-from services.verification.domain import Record, history, status_at
+from services.verification.chain import AgentAnswer, current_agents, red_event
+from services.verification.domain import Record, Status, history, status_at
 from services.verification.log.proofs import AnswerProofs, NoLog
 from services.verification.projections import (
     PROGRESS,
@@ -26,6 +27,7 @@ from services.verification.receipts import ReceiptSigner
 from shared.bus.base import BusHead
 from shared.clock import Clock, rfc3339
 from shared.errors import CatchingUp, Invalid, NotFound
+from shared.events.licensing import LicenceApplied
 from shared.readmodels.base import Query, ReadModelStore
 from shared.replay import CurrentCollection
 from shared.text import folded, licence_key
@@ -203,8 +205,11 @@ def verify_many(
 
 
 def find_recruiters(registry: Registry, query: dict[str, Any]) -> dict[str, Any]:
-    """Names matched whatever their case and accents, optionally by country and status."""
+    """Names matched whatever their case and accents, optionally by country and status;
+    or the recruiters working through the agent with a licence number."""
     at = registry.clock()
+    if "agent_licence_number" in query:
+        return _freshness(registry, at, working_through(registry, query, at))
     where: dict[str, Any] = {"kind": "recruiter"}
     if "country" in query:
         where["country"] = query["country"]
@@ -218,7 +223,7 @@ def find_recruiters(registry: Registry, query: dict[str, Any]) -> dict[str, Any]
         records = records_from(
             registry.store, registry.recruiters(), documents, registry.unmarked()
         ).values()
-        return [views.search_hit(r, status_at(r, at)) for r in records], page.total
+        return [views.search_hit(r, chained_status(registry, r, at)) for r in records], page.total
 
     if wanted is None:
         found, total = hits(offset, limit)
@@ -235,11 +240,22 @@ def find_recruiters(registry: Registry, query: dict[str, Any]) -> dict[str, Any]
             candidates += hits(start, PAGE)[0]
         chosen = [h for h in candidates if wanted in (h["verdict"], h["licence_status"] or "none")]
         found, total = chosen[offset : offset + limit], len(chosen)
-    return {
-        "items": found,
-        "total": total,
-        "limit": limit,
-        "offset": offset,
+    page = {"items": found, "total": total, "limit": limit, "offset": offset}
+    return _freshness(registry, at, page)
+
+
+def working_through(registry: Registry, query: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """A page of the recruiters with a link in force to the agent holding that licence."""
+    key = licence_key(query["agent_country"], query["agent_licence_number"])
+    limit, offset = query["limit"], query["offset"]
+    links, total = links_to(registry, key, offset, limit)
+    records = registry.records(link["recruiter_id"] for link in links)
+    found = [views.search_hit(r, chained_status(registry, r, at)) for r in records.values()]
+    return {"items": found, "total": total, "limit": limit, "offset": offset}
+
+
+def _freshness(registry: Registry, at: datetime, page: dict[str, Any]) -> dict[str, Any]:
+    return page | {
         "as_of": rfc3339(at),
         "positions": registry.positions(),
         "lag_seconds": registry.lag(),
@@ -269,9 +285,107 @@ def answer(
     licence_id: str | None = None,
 ) -> dict[str, Any]:
     behind = registry.behind(record.recruiter_id)
-    status = status_at(record, at, licence_id, official, behind)
+    status = chained_status(registry, record, at, licence_id, official, behind)
     lag = registry.lag(record.recruiter_id)
     return views.status_document(record, status, at, registry.positions(), lag, official)
+
+
+def chained_status(
+    registry: Registry,
+    record: Record,
+    at: datetime,
+    licence_id: str | None = None,
+    official: bool = False,
+    behind: float | None = None,
+) -> Status:
+    """The status at ``at`` with the answers of the agents it works through: the one way
+    every answer is worked out, so a change in the chain changes the answer like any other."""
+    agents = agent_answers(registry, record, at)
+    return status_at(record, at, licence_id, official, behind, agents)
+
+
+# How many further links an agent's own answer follows below the agency's agents. Red
+# never depends on the chain (chain_risk is amber), so a deeper chain changes no red in it.
+CHAIN_DEPTH = 2
+
+
+def agent_answers(
+    registry: Registry,
+    record: Record,
+    at: datetime,
+    depth: int = 0,
+    seen: frozenset = frozenset(),
+    known: dict[str, AgentAnswer] | None = None,
+) -> dict[str, AgentAnswer]:
+    """Per agent of ``record`` in force at ``at`` whose licence number has a holder, that
+    recruiter's own answer at ``at``: one lookup of holders and one of records per level,
+    each recruiter worked out once however many link to it (``known``). A loop of links
+    (possible when a holder registers after the link) is followed once. How stale the
+    agents' records may be is asked once, of every partition, not once per agent."""
+    numbered = {
+        agent.agent_id: (agent.country, agent.licence_number)
+        for agent in current_agents(record.streams.get(record.recruiter_id, []), at)
+        if agent.licence_number
+    }
+    if not numbered:
+        return {}
+    known = {} if known is None else known
+    holders = registry.holders(numbered.values())
+    visited = seen | {record.recruiter_id}
+    held = {
+        agent_id: holder["recruiter_id"]
+        for agent_id, number in numbered.items()
+        if (holder := holders.get(licence_key(*number))) and holder["recruiter_id"] not in visited
+    }
+    wanted = set(held.values()) - known.keys()
+    records = registry.records(sorted(wanted)) if wanted else {}
+    behind = registry.behind(None) if records else None
+    for recruiter_id, agent in records.items():
+        deeper = (
+            agent_answers(registry, agent, at, depth + 1, visited, known)
+            if depth < CHAIN_DEPTH
+            else {}
+        )
+        status = status_at(agent, at, behind=behind, agents=deeper)
+        cited = red_event(status.verdict, status.reasons)
+        known[recruiter_id] = AgentAnswer(recruiter_id, status.verdict, cited)
+    return {agent_id: known[rid] for agent_id, rid in held.items() if rid in known}
+
+
+def linking_recruiters(registry: Registry, recruiter_id: str) -> list[str]:
+    """The recruiters with a link in force, or declared ahead, to a licence of this one:
+    those whose answer may move when this one's does."""
+    record = registry.records([recruiter_id]).get(recruiter_id)
+    if record is None:
+        return []
+    keys = sorted(
+        {
+            licence_key(fact["event"].country, fact["event"].licence_number)
+            for fact in record.streams.get(recruiter_id, [])
+            if isinstance(fact["event"], LicenceApplied)
+        }
+    )
+    linking: set[str] = set()
+    for key in keys:
+        offset, total = 0, 1
+        while offset < total:
+            links, total = links_to(registry, key, offset, LINKS_PAGE)
+            linking |= {link["recruiter_id"] for link in links}
+            offset += LINKS_PAGE
+    return sorted(linking - {recruiter_id})
+
+
+LINKS_PAGE = 1000
+
+
+def links_to(
+    registry: Registry, key: str, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The links in force to the licence ``key``, in recruiter order, and how many."""
+    where = {"kind": "agent_link", "licence": key, "ended": False}
+    query = Query(where, order_by="recruiter_id", limit=limit, offset=offset)
+    page = registry.store.find(registry.recruiters(), query)
+    return list(page.items), page.total
 
 
 def signed(registry: Registry, document: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,10 @@
   Facts are kept whatever order they arrive in, so a certification event that
   overtakes the recruiter's registration is not lost, and a missing version shows as a
   gap until it arrives.
+  - one document per agent link (``agent-link:<recruiter_id>:<agent_id>``) holding the
+    agent's licence key and whether the link ended: who links to a licence number, for
+    the search by an agent's number and for finding the recruiters whose answer moves
+    when that licence's holder's answer does.
 - ``licence_numbers``: per (country, licence number), the licence and its holder.
 """
 
@@ -24,7 +28,12 @@ from services.verification.schedule import mark_due
 from shared.bus.base import Message
 from shared.errors import Unavailable
 from shared.events.catalogue import Received
-from shared.events.licensing import LicenceApplied, RecruiterRegistered
+from shared.events.licensing import (
+    AgentDeclared,
+    AgentLinkEnded,
+    LicenceApplied,
+    RecruiterRegistered,
+)
 from shared.events.monitoring import ReportMatched, ReportSubstantiated
 from shared.projection import INTEGRITY, Projection
 from shared.readmodels.base import ReadModelStore
@@ -66,7 +75,11 @@ class RecruiterStatus(Projection):
     name = "recruiter_status"
     collection = "recruiter_status"
     topics = TOPICS
-    indexes = (("kind", "search"), ("kind", "country", "search"))
+    indexes = (
+        ("kind", "search"),
+        ("kind", "country", "search"),
+        ("kind", "licence", "ended", "recruiter_id"),
+    )
 
     def key_for(self, event: Received) -> str | None:
         return document_for(event.source.lstrip("/"), event.subject, event.recruiter_id)
@@ -78,6 +91,9 @@ class RecruiterStatus(Projection):
             # reader who sees the listing but not the event answers unknown, never green.
             listing = {"report_id": event.subject, "version": event.stream_version}
             self._update(recruiter, lambda document: _listed(document, recruiter, listing))
+        if recruiter and isinstance(event.event, (AgentDeclared, AgentLinkEnded)):
+            link = event.event
+            self._update(link_key(recruiter, link.agent_id), lambda d: _linked(d, recruiter, link))
         applied = super().apply_received(event)
         if recruiter and self.key_for(event) is not None:
             # Whether applied now or before a crash: its answer is looked at after the write.
@@ -249,6 +265,29 @@ def records_from(
         letters += [{"kind": "dead_letter", "position": unmarked[k]} for k in keys if k in unmarked]
         records[recruiter_id] = Record(recruiter_id, facts, letters, expected)
     return records
+
+
+def link_key(recruiter_id: str, agent_id: str) -> str:
+    return f"agent-link:{recruiter_id}:{agent_id}"
+
+
+def _linked(
+    document: dict[str, Any], recruiter: str, event: AgentDeclared | AgentLinkEnded
+) -> dict[str, Any] | None:
+    """The link's document after the event; None when it says so already. An agent with
+    no licence number links to no licence: it is kept with ``licence`` null."""
+    if isinstance(event, AgentDeclared):
+        number = event.licence_number
+        linked = {
+            "kind": "agent_link",
+            "recruiter_id": recruiter,
+            "agent_id": event.agent_id,
+            "licence": licence_key(event.country, number) if number else None,
+            "ended": document.get("ended", False),
+        }
+    else:
+        linked = {**document, "ended": True}
+    return None if linked == document else linked
 
 
 def _listed(document: dict[str, Any], recruiter: str, listing: dict[str, Any]) -> dict | None:

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.verification.log.schemas import AnswerProof
 from shared.consistency import PATTERN
-from shared.events.licensing import LICENCE_STATUS_AFTER
+from shared.events.licensing import AGENT_ROLES, LICENCE_STATUS_AFTER
 from shared.fields import ID, NUMBER, Country, CountryInPath, Instant
 
 VERDICTS = ["green", "amber", "red", "unknown"]
@@ -40,8 +40,24 @@ class Search(Consistent):
         validate=validate.OneOf(STATUSES),
         metadata={"description": "A verdict, or a licence status ('none': no licence)"},
     )
+    agent_country = Country(metadata={"description": "With agent_licence_number"})
+    agent_licence_number = fields.String(
+        validate=NUMBER,
+        metadata={
+            "description": "The recruiters that work through the agent holding this licence "
+            "number in agent_country (which agencies use this sub-agent?)"
+        },
+    )
     limit = fields.Integer(load_default=20, validate=validate.Range(1, 100))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 10_000))
+
+    @validates_schema
+    def by_name_or_by_agent(self, data, **kwargs):
+        agent = [name for name in ("agent_country", "agent_licence_number") if name in data]
+        if len(agent) == 1:
+            raise ValidationError("give agent_country and agent_licence_number together")
+        if agent and any(name in data for name in ("q", "country", "status")):
+            raise ValidationError("search by name, country and status, or by an agent's licence")
 
 
 class Item(Schema):
@@ -88,6 +104,7 @@ class Reason(Schema):
                 "substantiated_report_open",
                 "integrity_gap",
                 "catching_up",
+                "chain_risk",
                 "licence_active",
                 "certificate_valid",
             ],
@@ -135,6 +152,29 @@ class MonitoringSummary(Schema):
     fees_reimbursed = fields.List(fields.Nested(Sum))
 
 
+class ChainAgent(Schema):
+    agent_id = fields.String()
+    name = fields.String(metadata={"description": "The agent's business name, as declared"})
+    country = fields.String()
+    role = fields.String(metadata={"enum": list(AGENT_ROLES)})
+    recruiter_id = fields.String(
+        metadata={"description": "When the agent's licence number is a registered recruiter's"}
+    )
+    verdict = fields.String(
+        metadata={"enum": VERDICTS, "description": "That recruiter's own answer"}
+    )
+
+
+class Chain(Schema):
+    agents = fields.List(fields.Nested(ChainAgent))
+    reports_naming_unregistered_intermediaries = fields.Integer(
+        metadata={
+            "description": "Substantiated reports of the last 12 months naming an "
+            "intermediary who is none of the declared agents"
+        }
+    )
+
+
 class Position(Schema):
     topic = fields.String()
     partition = fields.Integer()
@@ -164,11 +204,13 @@ class Status(Identity, Freshness):
     licence = fields.Nested(LicenceStatus, allow_none=True)
     certification = fields.Nested(CertificationStatus, allow_none=True)
     monitoring = fields.Nested(MonitoringSummary)
+    chain = fields.Nested(Chain)
     verdict = fields.String(metadata={"enum": VERDICTS})
     reasons = fields.List(fields.Nested(Reason))
     detail = fields.Dict(
         metadata={
-            "description": "Officials only: branches, officers, violations, referrals, reports"
+            "description": "Officials only: branches, officers, violations, referrals, "
+            "reports, and the chain: every link with its dates, and the intermediaries named"
         }
     )
 

@@ -48,6 +48,10 @@ class ReportForm:
             body["narrative"] = v["narrative"]
         if v["contact"]:
             body["reporter"] = {"contact": v["contact"]}
+        if v["intermediary_name"]:
+            role = {"role_as_described": v["intermediary_role"]} if v["intermediary_role"] else {}
+            named = {"name": v["intermediary_name"], "country": v["intermediary_country"]}
+            body["intermediaries"] = [named | role]
         return body
 
 
@@ -66,6 +70,9 @@ def read_report(form: Any) -> ReportForm:
             "recruitment_date",
             "narrative",
             "contact",
+            "intermediary_name",
+            "intermediary_country",
+            "intermediary_role",
         )
     }
     text["fee_currency"] = text["fee_currency"].upper()
@@ -106,6 +113,20 @@ def _check_details(report: ReportForm) -> None:
         problems["narrative"] = "narrative"
     if len(v["contact"]) > 300:
         problems["contact"] = "contact"
+    _check_intermediary(report)
+
+
+def _check_intermediary(report: ReportForm) -> None:
+    """A go-between the worker names: the name and country together, or neither."""
+    v, problems = report.values, report.problems
+    if not v["intermediary_name"] and not v["intermediary_role"]:
+        return
+    if not v["intermediary_name"] or len(v["intermediary_name"]) > 300:
+        problems["intermediary_name"] = "intermediary_name"
+    if not is_country(v["intermediary_country"]):
+        problems["intermediary_country"] = "intermediary_country"
+    if len(v["intermediary_role"]) > 300:
+        problems["intermediary_role"] = "intermediary_role"
 
 
 def _positive(amount: str) -> bool:

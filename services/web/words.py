@@ -32,6 +32,10 @@ REASONS = {
     "substantiated_report_open": _l("A worker's complaint was found true and is not resolved."),
     "integrity_gap": _l("The registry may be missing some news about this recruiter."),
     "catching_up": _l("The registry is still reading the latest news."),
+    "chain_risk": _l(
+        "An agent this recruiter works through is not licensed now, or a worker's complaint "
+        "found true names a go-between who is not one of its declared agents."
+    ),
     # What a green answer rests on.
     "licence_active": _l("The licence is active."),
     "certificate_valid": _l("The ethical-recruitment certificate is valid."),
@@ -74,6 +78,8 @@ EVENTS = {
     "certificate_withdrawn": _l("Certificate withdrawn"),
     "certificate_expired": _l("Certificate expired"),
     "surveillance_overdue": _l("Yearly audit overdue"),
+    "agent_declared": _l("Agent declared"),
+    "agent_link_ended": _l("Agent no longer used"),
     # What only officials see in the history.
     "violation_recorded": _l("Violation recorded"),
     "branch_opened": _l("Branch opened"),
@@ -106,6 +112,14 @@ CATEGORIES = {
 }
 
 
+# How a recruiter's agent stands to it (SPEC §16).
+ROLES = {
+    "sub_agent": _l("Sub-agent"),
+    "foreign_partner": _l("Partner agency abroad"),
+    "branch_agent": _l("Branch agent"),
+}
+
+
 def status_word(code: str | None) -> str:
     return str(STATUSES.get(code or "", code or "—"))
 
@@ -124,6 +138,8 @@ DETAIL = {
     "violations": _l("Violations"),
     "referrals": _l("Referrals"),
     "reports": _l("Reports"),
+    "agents": _l("Agents, past and present"),
+    "intermediaries": _l("Go-betweens named in reports"),
 }
 
 CSV_PROBLEMS = {
@@ -152,6 +168,9 @@ FORM_PROBLEMS = {
     "recruitment_date": _l("Choose a date that is not in the future."),
     "narrative": _l("Write at most 20,000 letters."),
     "contact": _l("Write at most 300 letters."),
+    "intermediary_name": _l("Type their name, at most 300 letters."),
+    "intermediary_country": _l("Choose the country."),
+    "intermediary_role": _l("Write at most 300 letters."),
 }
 
 # Field names in officials' detail; a name not here is shown with its underscores as spaces.
@@ -176,6 +195,16 @@ FIELDS = {
     "resolved_at": _l("Resolved"),
     "referred_at": _l("Sent to the ministry"),
     "acknowledged_at": _l("Acknowledged"),
+    "role": _l("Role"),
+    "licence_number": _l("Licence number"),
+    "declared_at": _l("Declared"),
+    "ended_at": _l("Ended"),
+    "link": _l("Found to be"),
+    "report_substantiated": _l("Complaint found true"),
+}
+LINKS = {
+    "declared_agent": _l("a declared agent"),
+    "unregistered": _l("not a declared agent"),
 }
 
 
@@ -209,6 +238,10 @@ def plain(value: object) -> str:
             return str(CATEGORIES[value])
         if value in STATUSES:
             return status_word(value)
+        if value in ROLES:
+            return str(ROLES[value])
+        if value in LINKS:
+            return str(LINKS[value])
         if len(value) >= 10 and value[:4].isdigit() and value[4:5] == "-":
             return day(value)
     return str(value)
@@ -222,6 +255,7 @@ def install(app) -> None:
         VERDICT_ADVICE=VERDICT_ADVICE,
         CATEGORIES=CATEGORIES,
         DETAIL=DETAIL,
+        ROLES=ROLES,
         CSV_PROBLEMS=CSV_PROBLEMS,
         FORM_PROBLEMS=FORM_PROBLEMS,
         status_word=status_word,

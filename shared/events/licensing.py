@@ -241,6 +241,32 @@ class ReferralClosed(DomainEvent):
     note: str | None
 
 
+# The kinds of link a ministry records between a recruiter and an agent (SPEC §16).
+AGENT_ROLES = ("sub_agent", "foreign_partner", "branch_agent")
+
+
+@licensing
+@dataclass(frozen=True)
+class AgentDeclared(DomainEvent):
+    """A recruiter works through an agent. The agent's name is a business fact the ministry
+    records, public like the recruiter's own name; its licence number, when it has one,
+    resolves the agent to the recruiter holding that number in ``country``."""
+
+    event_name = "agent_declared"
+    agent_id: str
+    name: str
+    country: str
+    role: str
+    licence_number: str | None
+
+
+@licensing
+@dataclass(frozen=True)
+class AgentLinkEnded(DomainEvent):
+    event_name = "agent_link_ended"
+    agent_id: str
+
+
 # What each licensing event makes of the licence it names.
 LICENCE_STATUS_AFTER: dict[type[DomainEvent], str] = {
     LicenceApplied: "applied",

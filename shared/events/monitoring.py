@@ -110,6 +110,37 @@ class ReportWithdrawn(DomainEvent):
     report_id: str
 
 
+# How a monitor links an intermediary a report names (SPEC §16).
+INTERMEDIARY_LINKS = ("declared_agent", "unregistered")
+
+
+@monitoring
+@dataclass(frozen=True)
+class IntermediariesNamed(DomainEvent):
+    """The worker named people or agents who stood between them and the recruiter. Their
+    names and the roles as the worker described them are sealed with the reporter's data:
+    the event holds an id and a country per intermediary, nothing a person could be
+    recognised by."""
+
+    event_name = "intermediaries_named"
+    report_id: str
+    intermediaries: list[dict[str, Any]]
+
+
+@monitoring
+@dataclass(frozen=True)
+class IntermediaryLinked(DomainEvent):
+    """A monitor found the intermediary to be an agent the ministry declared for the
+    recruiter (``agent_id``), or no declared agent at all (``unregistered``)."""
+
+    event_name = "intermediary_linked"
+    report_id: str
+    intermediary_id: str
+    recruiter_id: str | None
+    link: str
+    agent_id: str | None
+
+
 # What each report event makes of the report's status.
 REPORT_STATUS_AFTER: dict[type[DomainEvent], str] = {
     ReportReceived: "received",

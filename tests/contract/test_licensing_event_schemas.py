@@ -96,6 +96,17 @@ SAMPLES = {
         },
         [{"outcome": "dismissed"}, {"note": ""}],
     ),
+    "licensing/agent_declared": (
+        {
+            "agent_id": "a1",
+            "name": "Sagarmatha Village Placements",
+            "country": "NP",
+            "role": "sub_agent",
+            "licence_number": None,
+        },
+        [{"role": "broker"}, {"country": "np"}, {"name": ""}, {"licence_number": " 7"}],
+    ),
+    "licensing/agent_link_ended": ({"agent_id": "a1"}, [{"agent_id": "a 1"}]),
     "monitoring/report_referred": (
         {
             "report_id": "rep-1",
@@ -122,6 +133,7 @@ def test_nullable_fields_accept_values_too():
         "licensing/branch_closed": {"reason": "Lease ended"},
         "licensing/referral_closed": {"outcome": "not_found", "note": "No such agency"},
         "monitoring/report_referred": {"recruiter_id": "rec-1", "categories": ["other"]},
+        "licensing/agent_declared": {"licence_number": "NP-DOFE-1234", "role": "foreign_partner"},
     }
     for name, override in extras.items():
         validator(name).validate({**SAMPLES[name][0], **override})

@@ -89,6 +89,25 @@ SAMPLES = {
         {**REFERRAL, "outcome": "sanctioned"},
         [{"outcome": "remedied"}, {"outcome": None}, {"referral_id": ""}],
     ),
+    "monitoring/intermediaries_named": (
+        {**REPORT, "intermediaries": [{"intermediary_id": "i1", "country": "NP"}]},
+        [
+            {"intermediaries": []},
+            {"intermediaries": [{"intermediary_id": "i1", "country": "NP", "name": "Ram"}]},
+            {"intermediaries": [{"intermediary_id": "i1", "country": "Nepal"}]},
+            {"intermediaries": [{"country": "NP"}]},
+        ],
+    ),
+    "monitoring/intermediary_linked": (
+        {
+            **REPORT,
+            "intermediary_id": "i1",
+            "recruiter_id": "rec-1",
+            "link": "unregistered",
+            "agent_id": None,
+        },
+        [{"link": "friend"}, {"agent_id": "a 1"}, {"intermediary_id": None}],
+    ),
 }
 
 
@@ -105,6 +124,7 @@ def test_nullable_fields_accept_values_too():
         },
         "monitoring/report_resolved": {"outcome": "not_remedied", "fees_reimbursed": None},
         "monitoring/report_referred": {"recruiter_id": "rec-1", "categories": ["other"]},
+        "monitoring/intermediary_linked": {"link": "declared_agent", "agent_id": "a1"},
     }
     for name, override in extras.items():
         validator(name).validate({**SAMPLES[name][0], **override})

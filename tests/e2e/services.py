@@ -56,8 +56,13 @@ class Running:
                         stderr=subprocess.STDOUT if output else None,
                     )
                 )
-        for service in services:
-            assert wait_for(lambda s=service: ready(self.url(s)), timeout=60), service
+        try:
+            for service in services:
+                assert wait_for(lambda s=service: ready(self.url(s)), timeout=60), service
+        except BaseException:
+            # The caller never gets an object to stop: stop what was started here.
+            self.stop()
+            raise
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"

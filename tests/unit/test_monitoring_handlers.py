@@ -12,7 +12,7 @@ from services.monitoring import commands as c
 from services.monitoring.crypto import Sealed, Vault, master_key
 from services.monitoring.handlers import HANDLERS, PERSONAL, Desk, handle, show_report
 from shared.commands import CommandContext, StreamWriter
-from shared.errors import Invalid, NotFound, TransitionForbidden
+from shared.errors import Conflict, Invalid, NotFound, TransitionForbidden
 from shared.events.envelope import Provenance
 from shared.events.schemas import EventSchemas
 from tests.fakes import InMemoryEventStore, InMemoryReadModelStore
@@ -32,6 +32,7 @@ def desk(tmp_path):
         Vault(master_key(tmp_path)),
         known.__contains__,
         lambda country, number: numbers.get((country, number)),
+        lambda recruiter_id, agent_id: (recruiter_id, agent_id) == ("rec-known", "a1"),
     )
 
 
@@ -89,3 +90,22 @@ def test_a_match_needs_a_recruiter_this_service_knows(desk):
     with pytest.raises(Invalid):
         run(desk, c.MatchReport(report_id, "rec-unknown"))
     assert run(desk, c.MatchReport(report_id, "rec-known")).body["recruiter_id"] == "rec-known"
+
+
+def test_an_intermediary_is_linked_only_to_an_agent_declared_for_the_reports_recruiter(desk):
+    named = [{"name": "Broker Ram", "country": "NP"}]
+    unmatched = c.ReceiveReport({**NAMED, "licence_number": None}, ["other"], intermediaries=named)
+    loose = run(desk, unmatched).body["report_id"]
+    with pytest.raises(Conflict, match="match it first"):
+        run(desk, c.LinkIntermediary(loose, "i1", agent_id="a1"))
+    assert run(desk, c.LinkIntermediary(loose, "i1", unregistered=True)).status == 200
+    report_id = run(desk, c.ReceiveReport(NAMED, ["fees_charged"], intermediaries=named)).body[
+        "report_id"
+    ]
+    with pytest.raises(Invalid, match="no declared agent a2"):
+        run(desk, c.LinkIntermediary(report_id, "i1", agent_id="a2"))
+    linked = run(desk, c.LinkIntermediary(report_id, "i1", agent_id="a1")).body
+    assert linked["intermediaries"] == [
+        {"intermediary_id": "i1", "country": "NP", "link": "declared_agent", "agent_id": "a1"}
+    ]
+    assert "Broker Ram" not in str(desk.writer.store.load(report_id))

@@ -147,3 +147,22 @@ def test_each_wrong_field_is_named():
         "contact",
     }
     assert set(read_report(MultiDict({})).problems) == {"name", "country", "categories"}
+
+
+def test_a_go_between_the_worker_names_joins_the_body_with_name_and_country_together():
+    named = report(intermediary_name="Ram the broker", intermediary_country="NP")
+    assert named.problems == {}
+    assert named.body["intermediaries"] == [{"name": "Ram the broker", "country": "NP"}]
+    described = report(
+        intermediary_name="Ram", intermediary_country="IN", intermediary_role="took my fee"
+    )
+    assert described.body["intermediaries"] == [
+        {"name": "Ram", "country": "IN", "role_as_described": "took my fee"}
+    ]
+    assert "intermediaries" not in report().body
+    assert set(report(intermediary_role="took my fee").problems) == {
+        "intermediary_name",
+        "intermediary_country",
+    }
+    too_long = report(intermediary_name="x" * 301, intermediary_country="Nepal")
+    assert set(too_long.problems) == {"intermediary_name", "intermediary_country"}

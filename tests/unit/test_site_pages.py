@@ -329,3 +329,30 @@ def test_a_repeated_parameter_reaches_the_api_repeated(monkeypatch):
     )
     upstream.get("verification", "/v1/recruiters/r", {"consistent_with": ["a", "b"], "as_of": ""})
     assert sent == ["http://verification/v1/recruiters/r?consistent_with=a&consistent_with=b"]
+
+
+def test_a_recruiters_page_lists_its_chain_with_each_registered_agents_verdict(client, upstream):
+    chain = {
+        "agents": [
+            {
+                "agent_id": "a1",
+                "name": "Terai Sub-Agents",
+                "country": "NP",
+                "role": "sub_agent",
+                "recruiter_id": "rec-2",
+                "verdict": "red",
+            },
+            {"agent_id": "a2", "name": "Doha Partners", "country": "QA", "role": "foreign_partner"},
+        ],
+        "reports_naming_unregistered_intermediaries": 2,
+    }
+    upstream.answers[("verification", "/v1/recruiters/rec-1")] = STATUS | {"chain": chain}
+    page = client.get("/recruiters/rec-1?lang=ne").get_data(as_text=True)
+    section = page[page.index("यसले काम गराउने एजेन्टहरू") :]
+    assert "Terai Sub-Agents" in section and "Doha Partners" in section
+    assert "सब-एजेन्ट" in section and 'href="/recruiters/rec-2' in section
+    assert "verdict-red" in section and "Not licensed now" not in section
+    assert "२" in section or "2" in section
+    upstream.answers[("verification", "/v1/recruiters/rec-1")] = STATUS
+    bare = client.get("/recruiters/rec-1?lang=en").get_data(as_text=True)
+    assert "No agents declared." in bare

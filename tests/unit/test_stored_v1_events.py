@@ -22,6 +22,10 @@ from tests.fakes import InMemoryReadModelStore
 
 STORED = json.loads((Path(__file__).parents[1] / "fixtures" / "v1_streams.json").read_text())
 RECRUITERS = STORED["recruiters"]
+# What answers gained since the fixture was written, empty for streams of that time: the
+# recruitment chain (issue 14).
+NO_CHAIN = {"agents": [], "reports_naming_unregistered_intermediaries": 0}
+NO_CHAIN_DETAIL = {"agents": [], "intermediaries": []}
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +45,8 @@ def test_verification_gives_the_answers_it_gave_before(records, recruiter_id, at
     before = STORED["verification"][f"{recruiter_id}@{at}"]
     assert status.verdict == before["verdict"]
     assert [reason.as_dict() for reason in status.reasons] == before["reasons"]
-    assert status.public == before["public"]
-    assert status.detail == before["detail"]
+    assert status.public == before["public"] | {"chain": NO_CHAIN}
+    assert status.detail == before["detail"] | NO_CHAIN_DETAIL
 
 
 @pytest.mark.parametrize("recruiter_id", RECRUITERS)
@@ -61,7 +65,7 @@ def test_licensing_rebuilds_each_recruiter_as_before(recruiter_id):
     # Licences issued as v1 read as v2 that recorded no issuing office; nothing else moves.
     licences = [licence | {"issuing_office": None} for licence in before["licences"]]
     rebuilt = Recruiter.rebuild(recruiter_id, stream)
-    assert recruiter_view(rebuilt) == before | {"licences": licences}
+    assert recruiter_view(rebuilt) == before | {"licences": licences, "agents": []}
 
 
 def test_the_fixture_holds_only_version_1_events():
