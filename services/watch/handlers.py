@@ -92,16 +92,16 @@ def add_entry(command: c.AddEntry, watch: Watch) -> dict[str, Any]:
     wanted = Wanted(**{name: getattr(command, name) for name in fields})
     answer = take(watch, command.org, command.watchlist_id, [(1, wanted)])[0]
     if not answer.taken:
-        field = "licence_number" if wanted.by_licence() else "recruiter_id"
-        raise (Conflict if answer.entry_id else Invalid)(
-            answer.reason, **({} if answer.entry_id else {"errors": {field: [answer.reason]}})
-        )
+        # Already watched: a conflict; unknown: not found, as verification answers it.
+        raise (Conflict if answer.entry_id else NotFound)(answer.reason)
     return {"entry_id": answer.entry_id, "recruiter_id": answer.recruiter_id}
 
 
 @handle.register
 def import_entries(command: c.ImportEntries, watch: Watch) -> dict[str, Any]:
     watch.owned(Watchlists.collection, command.watchlist_id, command.org, "watch-list")
+    if not command.csv_text.strip():
+        return {"rows": [], "taken": 0, "refused": 0}  # an empty file imports nothing
     try:
         rows = rows_of(command.csv_text)
     except BadImport as error:
