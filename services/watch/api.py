@@ -15,7 +15,12 @@ from shared.http.openapi import documented
 from shared.http.problems import Problem
 
 EMPLOYER = ["employer"]
-CSV = ("text/csv", {"type": "string", "description": "a header line, then up to 10,000 rows"})
+# The header names recruiter_id, or licence_number (with country), as a column of its own.
+HEADER = r'^\ufeff?([^\r\n,"]*,)*[ \t]*(recruiter_id|licence_number)[ \t]*(,[^\r\n"]*)?(\r?\n|$)'
+CSV = (
+    "text/csv",
+    {"type": "string", "pattern": HEADER, "description": "a header line, then up to 10,000 rows"},
+)
 
 
 def answer(body: dict, status: int = 200) -> Response:

@@ -76,7 +76,7 @@ def test_entries_by_id_and_by_licence_number_and_an_import_answered_per_row(worl
     unknown = acme.post(
         f"/v1/watchlists/{watchlist}/entries", {"country": "KE", "licence_number": "NO/1"}
     )
-    assert unknown.status_code == 404
+    assert unknown.status_code == 422
     assert "licence number NO/1 in country KE" in unknown.json["detail"]
     rows = "recruiter_id,country,licence_number,label\n"
     rows += f"{recruiters[1]},,,second\n,KE,RA/404,\nrec-nobody,,,\n{recruiters[0]},,,\n"
