@@ -57,10 +57,7 @@ class Running:
                     )
                 )
         for service in services:
-            if not wait_for(lambda s=service: ready(self.url(s)), timeout=60):
-                # Stopped here, or nobody would: the caller never got hold of them.
-                self.stop()
-                raise AssertionError(f"{service} was not ready within 60 s")
+            assert wait_for(lambda s=service: ready(self.url(s)), timeout=60), service
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
