@@ -4,6 +4,7 @@ Every route needs an employer's token; what it names must belong to the token's 
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, json, request
+from werkzeug.routing import BaseConverter
 
 from services.watch import commands as c
 from services.watch import handlers, schemas
@@ -14,7 +15,12 @@ from shared.http.openapi import documented
 from shared.http.problems import Problem
 
 EMPLOYER = ["employer"]
-CSV = ("text/csv", {"type": "string", "description": "a header line, then up to 10,000 rows"})
+# The header names recruiter_id, or licence_number (with country), as a column of its own.
+HEADER = r'^\ufeff?([^\r\n,"]*,)*[ \t]*(recruiter_id|licence_number)[ \t]*(,[^\r\n"]*)?(\r?\n|$)'
+CSV = (
+    "text/csv",
+    {"type": "string", "pattern": HEADER, "description": "a header line, then up to 10,000 rows"},
+)
 
 
 def answer(body: dict, status: int = 200) -> Response:
@@ -23,6 +29,8 @@ def answer(body: dict, status: int = 200) -> Response:
 
 def blueprint(watch: Watch) -> Blueprint:
     routes = Blueprint("watch", __name__)
+    # An entry id is never "import": DELETE .../entries/import is not a route.
+    routes.record_once(lambda state: state.app.url_map.converters.update(entry=EntryId))
 
     def org() -> str:
         return g.principal.org
@@ -69,7 +77,7 @@ def blueprint(watch: Watch) -> Blueprint:
     def add_entry(watchlist_id: str):
         return send(c.AddEntry(org(), watchlist_id, **json_body(schemas.AddEntry())), 201)
 
-    @routes.delete("/v1/watchlists/<watchlist_id>/entries/<entry_id>")
+    @routes.delete("/v1/watchlists/<watchlist_id>/entries/<entry:entry_id>")
     @documented("Stop watching a recruiter", status=204, roles=EMPLOYER, errors=[404, 503])
     @requires(*EMPLOYER)
     def remove_entry(watchlist_id: str, entry_id: str):
@@ -151,6 +159,10 @@ def blueprint(watch: Watch) -> Blueprint:
         return send(c.Redeliver(org(), subscription_id, delivery_id), 202)
 
     return routes
+
+
+class EntryId(BaseConverter):
+    regex = r"ent-[A-Za-z0-9_-]{1,60}"
 
 
 def csv_body() -> str:

@@ -92,10 +92,11 @@ def add_entry(command: c.AddEntry, watch: Watch) -> dict[str, Any]:
     wanted = Wanted(**{name: getattr(command, name) for name in fields})
     answer = take(watch, command.org, command.watchlist_id, [(1, wanted)])[0]
     if not answer.taken:
+        if answer.entry_id:
+            raise Conflict(answer.reason)  # already watched
+        # Unknown: 422 naming the field (a 404 would say the watch-list is not found).
         field = "licence_number" if wanted.by_licence() else "recruiter_id"
-        raise (Conflict if answer.entry_id else Invalid)(
-            answer.reason, **({} if answer.entry_id else {"errors": {field: [answer.reason]}})
-        )
+        raise Invalid(answer.reason, {field: [answer.reason]})
     return {"entry_id": answer.entry_id, "recruiter_id": answer.recruiter_id}
 
 

@@ -43,7 +43,13 @@ class AddEntry(Schema):
 
 
 class Subscribe(Schema):
-    url = fields.String(required=True, validate=URL, metadata={"description": "https only"})
+    # The pattern is the rule in production; REGISTRY_WEBHOOKS_ALLOW_LOCAL=1 (development)
+    # also takes http. Where a name resolves to, no schema can say: 422 naming why.
+    url = fields.String(
+        required=True,
+        validate=URL,
+        metadata={"description": "https only; a public address", "pattern": "^https://"},
+    )
 
 
 class Page(Schema):

@@ -155,7 +155,7 @@ def test_another_organisations_things_are_not_found_on_every_route(world):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/v1/") or "<" not in rule.rule:
             continue
-        path = re.sub(r"<([^<>]+)>", lambda m: ids[m.group(1)], rule.rule)
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: ids[m.group(1)], rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             if rule.rule.endswith("/import"):
                 response = other.csv(path, f"recruiter_id\n{recruiters[1]}\n")
