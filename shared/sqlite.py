@@ -61,7 +61,14 @@ class SqliteFile:
 
     def query(self, sql: str, parameters: tuple = ()) -> list[sqlite3.Row]:
         with unavailable_on_failure():
-            return self.connection().execute(sql, parameters).fetchall()
+            try:
+                return self.connection().execute(sql, parameters).fetchall()
+            except sqlite3.OperationalError:
+                # A reader that opened a file before its writer made it: open afresh next time.
+                if self._read_only:
+                    self._local.connection.close()
+                    self._local.connection = None
+                raise
 
     def exists(self) -> bool:
         return self.path.is_file()

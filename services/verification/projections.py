@@ -33,6 +33,8 @@ from shared.events.licensing import (
     AgentLinkEnded,
     LicenceApplied,
     RecruiterRegistered,
+    link_after,
+    link_key,
 )
 from shared.events.monitoring import ReportMatched, ReportSubstantiated
 from shared.projection import INTEGRITY, Projection
@@ -93,7 +95,8 @@ class RecruiterStatus(Projection):
             self._update(recruiter, lambda document: _listed(document, recruiter, listing))
         if recruiter and isinstance(event.event, (AgentDeclared, AgentLinkEnded)):
             link = event.event
-            self._update(link_key(recruiter, link.agent_id), lambda d: _linked(d, recruiter, link))
+            key = link_key(recruiter, link.agent_id)
+            self._update(key, lambda document: link_after(document, recruiter, link))
         applied = super().apply_received(event)
         if recruiter and self.key_for(event) is not None:
             # Whether applied now or before a crash: its answer is looked at after the write.
@@ -265,29 +268,6 @@ def records_from(
         letters += [{"kind": "dead_letter", "position": unmarked[k]} for k in keys if k in unmarked]
         records[recruiter_id] = Record(recruiter_id, facts, letters, expected)
     return records
-
-
-def link_key(recruiter_id: str, agent_id: str) -> str:
-    return f"agent-link:{recruiter_id}:{agent_id}"
-
-
-def _linked(
-    document: dict[str, Any], recruiter: str, event: AgentDeclared | AgentLinkEnded
-) -> dict[str, Any] | None:
-    """The link's document after the event; None when it says so already. An agent with
-    no licence number links to no licence: it is kept with ``licence`` null."""
-    if isinstance(event, AgentDeclared):
-        number = event.licence_number
-        linked = {
-            "kind": "agent_link",
-            "recruiter_id": recruiter,
-            "agent_id": event.agent_id,
-            "licence": licence_key(event.country, number) if number else None,
-            "ended": document.get("ended", False),
-        }
-    else:
-        linked = {**document, "ended": True}
-    return None if linked == document else linked
 
 
 def _listed(document: dict[str, Any], recruiter: str, listing: dict[str, Any]) -> dict | None:

@@ -8,9 +8,15 @@ from services.watch.api import blueprint
 from services.watch.collections import KEPT
 from services.watch.delivery import Courier, PinnedSender, Receipts
 from services.watch.handlers import Watch
-from services.watch.projections import ChangeFanOut, KnownRecruiters
+from services.watch.projections import (
+    AgentLinks,
+    ChangeFanOut,
+    KnownRecruiters,
+    principals_of,
+)
 from shared.clock import utc_now
 from shared.config import Settings
+from shared.replay import CurrentCollection
 from shared.service import Parts, ServiceDefinition, Worker, polling
 
 
@@ -32,11 +38,19 @@ def courier(parts: Parts) -> Worker:
     return polling("watch.deliveries", delivering.deliver_due)
 
 
+def fan_out(parts: Parts) -> ChangeFanOut:
+    """Entries with ``include_chain`` also get the changes of the agents their recruiter
+    works through, found in the current generation of ``AgentLinks``."""
+    store = parts.read_models
+    links = CurrentCollection(store, AgentLinks.name, AgentLinks.collection)
+    return ChangeFanOut(store, lambda agent: principals_of(store, links(), agent))
+
+
 SERVICE = ServiceDefinition(
     name="watch",
     produces=False,
-    projections=(KnownRecruiters,),
-    reactions=(lambda parts: ChangeFanOut(parts.read_models),),
+    projections=(KnownRecruiters, AgentLinks),
+    reactions=(fan_out,),
     collections=KEPT,
     blueprints=lambda parts: [blueprint(watch_of(parts))],
     schedulers=(courier,),

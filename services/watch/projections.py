@@ -24,7 +24,14 @@ from services.watch.collections import (
 from services.watch.domain import derived_id
 from shared.bus.base import Message
 from shared.events.catalogue import Received
-from shared.events.licensing import LicenceApplied, RecruiterRegistered
+from shared.events.licensing import (
+    AgentDeclared,
+    AgentLinkEnded,
+    LicenceApplied,
+    RecruiterRegistered,
+    link_after,
+    link_key,
+)
 from shared.events.reading import read
 from shared.events.verification import StatusChanged
 from shared.projection import Projection
@@ -57,10 +64,50 @@ class KnownRecruiters(Projection):
 
 
 def no_chain(agent_recruiter_id: str) -> list[str]:
-    """The recruiters a registered recruiter acts for as an agent (SPEC §16). The agent
-    events that tell it are not on the bus yet: until they are, nobody's chain is known,
-    and an entry's ``include_chain`` is kept without effect."""
+    """Where no links are followed: nobody acts for anyone."""
     return []
+
+
+class AgentLinks(Projection):
+    """Who works through whom (SPEC §16), for ``include_chain``: each recruiter's links to
+    its agents, and each licence's holder, so that an agent that is itself a registered
+    recruiter is found by the licence number the link names."""
+
+    name = "agent_links"
+    collection = "agent_links"
+    topics = ("licensing.events",)
+    indexes = (("kind", "recruiter_id"), ("kind", "licence", "ended"))
+
+    def key_for(self, event: Received) -> str | None:
+        kind = event.event
+        if isinstance(kind, AgentDeclared | AgentLinkEnded):
+            return link_key(event.recruiter_id, kind.agent_id)
+        if isinstance(kind, LicenceApplied):
+            return f"holder:{licence_key(kind.country, kind.licence_number)}"
+        return None
+
+    def fold(self, document: dict[str, Any], event: Received) -> dict[str, Any] | None:
+        # Each document follows one link or one licence: no stream order to keep.
+        kind = event.event
+        if isinstance(kind, LicenceApplied):
+            licence = licence_key(kind.country, kind.licence_number)
+            held = {"kind": "holder", "recruiter_id": kind.recruiter_id, "licence": licence}
+            return None if document == held else held
+        return link_after(document, event.recruiter_id, kind)
+
+    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
+        return document
+
+
+def principals_of(store: ReadModelStore, collection: str, agent_recruiter_id: str) -> list[str]:
+    """The recruiters with a link in force to a licence of this one (``AgentLinks``)."""
+    held = Query({"kind": "holder", "recruiter_id": agent_recruiter_id}, limit=PAGE)
+    principals: set[str] = set()
+    for holder in store.find(collection, held).items:
+        linked = {"kind": "agent_link", "licence": holder["licence"], "ended": False}
+        links = store.find(collection, Query(linked, limit=PAGE)).items
+        principals |= {link["recruiter_id"] for link in links}
+    return sorted(principals - {agent_recruiter_id})
 
 
 class ChangeFanOut:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from shared.events.catalogue import DomainEvent, define, upcaster
+from shared.text import licence_key
 
 licensing = define("licensing")
 
@@ -331,3 +332,27 @@ def licences_after(
         return None
     licence = licences.get(event.licence_id) or LicenceState(event.licence_id)
     return {**licences, licence.licence_id: licence.after(event)}
+
+
+def link_key(recruiter_id: str, agent_id: str) -> str:
+    return f"agent-link:{recruiter_id}:{agent_id}"
+
+
+def link_after(
+    document: dict[str, Any], recruiter_id: str, event: AgentDeclared | AgentLinkEnded
+) -> dict[str, Any] | None:
+    """A recruiter's link to one agent, as every consumer that follows links keeps it;
+    None when it says so already. An agent with no licence number links to no licence
+    (``licence`` null); with one, ``licence`` is the key its holder is found by."""
+    if isinstance(event, AgentDeclared):
+        number = event.licence_number
+        linked = {
+            "kind": "agent_link",
+            "recruiter_id": recruiter_id,
+            "agent_id": event.agent_id,
+            "licence": licence_key(event.country, number) if number else None,
+            "ended": document.get("ended", False),
+        }
+    else:
+        linked = {**document, "ended": True}
+    return None if linked == document else linked

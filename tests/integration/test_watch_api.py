@@ -179,3 +179,41 @@ def test_another_organisations_things_are_not_found_on_every_route(world):
         ][0]["state"]
         == "pending"
     )
+
+
+def test_an_entry_with_include_chain_also_watches_the_agents_its_recruiter_works_through(
+    settings,
+):
+    from services.verification.bootstrap import SERVICE as VERIFICATION
+
+    kenya = Ministry(LICENSING.create_app(settings).test_client(), settings)
+    acme = Employer(WATCH.create_app(settings).test_client(), settings, "acme")
+    with workers_running(settings, LICENSING, VERIFICATION, WATCH):
+        agency = kenya.licensed("AG.1/2020", "RA/AG1")[0]
+        agent, agent_licence = kenya.licensed("SUB.1/2020", "RA/SUB1")
+        declared = kenya.post(
+            f"/v1/recruiters/{agency}/agents",
+            {"name": "Sub One", "country": "KE", "role": "sub_agent", "licence_number": "RA/SUB1"},
+        )
+        assert declared.status_code == 201, declared.json
+        chain = acme.post("/v1/watchlists", {"name": "With chain"}).json["watchlist_id"]
+        plain = acme.post("/v1/watchlists", {"name": "Agency only"}).json["watchlist_id"]
+        entry = {"recruiter_id": agency, "include_chain": True}
+        assert wait_for(
+            lambda: acme.post(f"/v1/watchlists/{chain}/entries", entry).status_code == 201,
+            timeout=120,
+        )
+        assert (
+            acme.post(f"/v1/watchlists/{plain}/entries", {"recruiter_id": agency}).status_code
+            == 201
+        )
+        suspended = kenya.post(f"/v1/licences/{agent_licence}/suspend", {"reason": "fees charged"})
+        assert suspended.status_code == 200
+
+        def agent_changes(watchlist: str) -> list[str]:
+            feed = acme.get(f"/v1/watchlists/{watchlist}/changes").json["changes"]
+            return [c.get("verdict") for c in feed if c.get("recruiter_id") == agent]
+
+        assert wait_for(lambda: "red" in agent_changes(chain), timeout=120)
+        # The agency turns amber (chain_risk) in both; only the chain's list sees the agent.
+        assert agent_changes(plain) == []

@@ -334,3 +334,31 @@ def test_a_name_that_resolves_elsewhere_at_delivery_is_refused_before_connecting
     assert delivery["state"] == "pending" and delivery["attempts"] == 1
     assert "loopback address 127.0.0.1" in delivery["last_attempt"]["error"]
     assert not sender._pools  # no connection was ever opened
+
+
+def test_the_agents_a_recruiter_works_through_are_found_by_their_licence_numbers():
+    from services.watch.projections import AgentLinks, principals_of
+    from shared.events.catalogue import Received
+    from shared.events.licensing import AgentDeclared, AgentLinkEnded, LicenceApplied
+
+    store = InMemoryReadModelStore()
+    links = AgentLinks(store)
+    versions: dict[str, int] = {}
+
+    def told(recruiter_id: str, event) -> None:
+        versions[recruiter_id] = versions.get(recruiter_id, 0) + 1
+        at = "2026-03-01T00:00:00.000Z"
+        links.apply_received(
+            Received(event, f"e{sum(versions.values())}", "/licensing", recruiter_id,
+                     versions[recruiter_id], at, recruiter_id=recruiter_id)
+        )  # fmt: skip
+
+    told("rec-sub", LicenceApplied("lic-1", "rec-sub", "NP", "77/081"))
+    told("rec-agency", AgentDeclared("ag-1", "Terai Sub-Agents", "NP", "sub_agent", "77/081"))
+    told("rec-other", AgentDeclared("ag-9", "Unlicensed Broker", "NP", "sub_agent", None))
+    assert principals_of(store, AgentLinks.collection, "rec-sub") == ["rec-agency"]
+    told("rec-late", AgentDeclared("ag-2", "Terai Sub-Agents", "NP", "sub_agent", "77/081"))
+    assert principals_of(store, AgentLinks.collection, "rec-sub") == ["rec-agency", "rec-late"]
+    told("rec-agency", AgentLinkEnded("ag-1"))
+    assert principals_of(store, AgentLinks.collection, "rec-sub") == ["rec-late"]
+    assert principals_of(store, AgentLinks.collection, "rec-agency") == []
