@@ -172,7 +172,7 @@ class StackBackend(Backend):
         every = [*names, *(dead_letter_topic(name) for name in names)]
         with unavailable_on_failure():
             ensure_topics(
-                self.settings.kafka_bootstrap_servers, every, self.settings.kafka_partitions
+                self.settings.kafka_bootstrap_servers, every, self.settings.topic_layout()
             )
 
     def close(self) -> None:
