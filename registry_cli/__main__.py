@@ -8,6 +8,7 @@ import sys
 from registry_cli import (
     catalogues,
     contracts,
+    dlq,
     log_key,
     receipt_key,
     replay,
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         token,
         seed,
         replay,
+        dlq,
         receipt_key,
         log_key,
         contracts,

@@ -66,6 +66,7 @@ class KafkaSource(MessageSource):
         dead_letters: KafkaPublisher,
     ):
         self._dead_letters = dead_letters
+        self._group = group_id
         self._committed: dict[str, dict[str, int]] = {}
         self._polled: dict[tuple[str, int], int] = {}
         with unavailable_on_failure():
@@ -125,6 +126,7 @@ class KafkaSource(MessageSource):
             ("original-topic", message.topic.encode()),
             ("original-partition", str(message.partition).encode()),
             ("original-offset", str(message.offset).encode()),
+            ("consumer", self._group.encode()),
         ]
         key = message.key or ""
         self._dead_letters.publish(
