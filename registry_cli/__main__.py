@@ -7,6 +7,7 @@ import sys
 
 from registry_cli import (
     catalogues,
+    chaos,
     contracts,
     dlq,
     log_key,
@@ -37,10 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         catalogues,
         screenshots,
         test,
+        chaos,
     ):
         module.add_parser(commands)
     arguments, extra = parser.parse_known_args(argv)
-    if extra and arguments.command != "test":
+    if extra and arguments.command not in ("test", "chaos"):
         parser.error(f"unrecognised arguments: {' '.join(extra)}")
     return arguments.handler(arguments, extra) or 0
 
