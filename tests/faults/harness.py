@@ -354,6 +354,7 @@ def projection_differences(settings: Settings, messages_by_topic: dict[str, list
     backend = open_backend(settings)
     differences: list[str] = []
     compared = 0
+    fresh_stores: dict[str, InMemoryReadModelStore] = {}
     try:
         for service in SERVICES:
             definition = importlib.import_module(f"services.{service}.bootstrap").SERVICE
@@ -361,6 +362,7 @@ def projection_differences(settings: Settings, messages_by_topic: dict[str, list
             for build in definition.projections:
                 fresh_store = InMemoryReadModelStore()
                 fresh = build(fresh_store)
+                fresh_stores[f"{service}.{fresh.name}"] = fresh_store
                 messages = [m for t in fresh.topics for m in messages_by_topic.get(t, [])]
                 runner = ConsumerRunner(ListSource(messages), fresh, backend.schemas)
                 while runner.run_once(10_000):
@@ -375,7 +377,42 @@ def projection_differences(settings: Settings, messages_by_topic: dict[str, list
                         differences.append(f"{service}.{live.name} {key}")
     finally:
         backend.close()
-    return differences, compared
+    return differences, compared, fresh_stores
+
+
+def answers_differing(url: str, fresh: InMemoryReadModelStore, recruiter_ids: list[str]):
+    """Verification's answer for each recruiter, against the status worked out from the
+    events alone (the projection folded afresh), both as of one instant."""
+    from datetime import UTC, datetime
+
+    from services.verification.domain import status_at
+    from services.verification.projections import RecruiterStatus, load_records
+    from shared.clock import rfc3339
+
+    at = datetime.now(UTC)
+    records = load_records(fresh, RecruiterStatus.collection, recruiter_ids)
+    differing = []
+    for recruiter_id in recruiter_ids:
+        expected = status_at(records[recruiter_id], at)
+        status, answer = _get_json(f"{url}/v1/recruiters/{recruiter_id}?as_of={rfc3339(at)}")
+        codes = sorted(reason.code for reason in expected.reasons)
+        got = (status, answer.get("verdict"), sorted(r["code"] for r in answer.get("reasons", [])))
+        if got != (200, expected.verdict, codes):
+            differing.append(f"{recruiter_id}: {got} != {expected.verdict} {codes}")
+    return differing
+
+
+def _get_json(url: str) -> tuple[int, dict]:
+    address = urlsplit(url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    try:
+        connection.request("GET", f"{address.path}?{address.query}")
+        response = connection.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+    except (OSError, http.client.HTTPException, ValueError):
+        return 0, {}
+    finally:
+        connection.close()
 
 
 @contextlib.contextmanager

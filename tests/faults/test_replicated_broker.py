@@ -21,6 +21,7 @@ from tests.servers import ROOT, free_ports
 
 REPLICATED = TopicLayout(partitions=3, replication_factor=3, min_insync_replicas=2)
 BEFORE_KILL, AFTER_KILL = 150, 150
+REPORTS = ROOT / "var" / "faults"
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,12 @@ def test_killing_one_broker_of_three_mid_load_loses_nothing(cluster):
 
     seen = _read_all(bootstrap, topic)
     lost = set(acknowledged) - set(seen)
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / "brokers-3.txt").write_text(
+        f"3 brokers, one SIGKILLed mid-load: {len(acknowledged)} writes acknowledged, "
+        f"{len(lost)} lost, {len(seen) - len(set(seen))} duplicated on the topic, "
+        f"{refused} sends refused and retried\n"
+    )
     assert len(acknowledged) == BEFORE_KILL + AFTER_KILL
     assert not lost, f"{len(lost)} acknowledged writes lost (refused and retried: {refused})"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import signal
 import time
 import uuid
@@ -23,11 +24,13 @@ import pytest
 from registry_cli.contracts import TOPICS
 from shared import stack
 from shared.config import Settings
+from shared.consistency import Written
 from tests.faults.harness import (
     WRITERS,
     Fault,
     Fleet,
     Load,
+    answers_differing,
     bus_messages,
     count_bus,
     lost_and_gaps,
@@ -73,7 +76,10 @@ def system(request, tmp_path):
             topic_prefix=f"f{run}-",
             database_prefix=f"f{run}",
         )
-    fleet = Fleet(settings, tmp_path)
+    logs = REPORTS / "logs" / request.param  # kept after the run, for whoever reads a failure
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir(parents=True)
+    fleet = Fleet(settings, logs)
     try:
         yield request.param, settings, fleet, servers
     finally:
@@ -120,16 +126,30 @@ def test_nothing_acknowledged_is_lost_or_doubled_under_faults(system):
             recovery[fault.name] = round(recovered_after(load, fault, DOWN_S, probes), 1)
             time.sleep(DOWN_S / 2)
 
-    messages = bus_messages(settings, list(TOPICS))
-    bus = count_bus(messages)
-    lost, gaps = lost_and_gaps(load.outcomes, bus)
+    # The relays may still be publishing what was written during the last outage.
+    load_stopped = time.monotonic()
+    for _ in range(12):
+        messages = bus_messages(settings, list(TOPICS))
+        bus = count_bus(messages)
+        lost, gaps = lost_and_gaps(load.outcomes, bus)
+        if not lost:
+            break
+        time.sleep(10)
     by_topic = {t: [m for m in messages if m.topic == settings.topic(t)] for t in TOPICS}
-    differences, compared = projection_differences(settings, by_topic)
+    differences, compared, fresh = projection_differences(settings, by_topic)
     for _ in range(6):  # consumers may still be applying the last messages
         if not differences:
             break
         time.sleep(10)
-        differences, compared = projection_differences(settings, by_topic)
+        differences, compared, fresh = projection_differences(settings, by_topic)
+    recruiters = sorted(
+        Written.from_token(o.token).stream
+        for o in load.outcomes
+        if o.token and o.kind == "licensing"
+    )
+    answers = answers_differing(
+        fleet.url("verification"), fresh["verification.recruiter_status"], recruiters
+    )
 
     acknowledged = [o for o in load.outcomes if o.token]
     answered_twice = [o.key for o in load.outcomes if len(o.answers) > 1]
@@ -143,6 +163,7 @@ def test_nothing_acknowledged_is_lost_or_doubled_under_faults(system):
         "gave_up": sum(o.gave_up for o in load.outcomes),
         "refused_4xx": sum(1 for o in load.outcomes if not o.token and not o.gave_up),
         "lost": len(lost),
+        "bus_complete_after_load_s": round(time.monotonic() - load_stopped, 1),
         "duplicated_in_answers": len(answered_twice),
         "statuses": dict(sorted(load.statuses.items())),
         "5xx_other_than_503": len(load.server_errors),
@@ -153,6 +174,8 @@ def test_nothing_acknowledged_is_lost_or_doubled_under_faults(system):
         "out_of_order": len(bus.out_of_order),
         "projection_documents_compared": compared,
         "projection_documents_differing_from_replay": len(differences),
+        "verification_answers_checked": len(recruiters),
+        "verification_answers_differing_from_events": len(answers),
         "recovery_s": recovery,
     }
     REPORTS.mkdir(parents=True, exist_ok=True)
@@ -168,5 +191,6 @@ def test_nothing_acknowledged_is_lost_or_doubled_under_faults(system):
     assert not gaps, gaps[:5]
     assert not bus.out_of_order, bus.out_of_order[:5]
     assert not differences, differences[:10]
+    assert recruiters and not answers, answers[:5]
     assert all(seconds != float("inf") for seconds in recovery.values()), recovery
     assert report["gave_up"] == 0, "a command was never acknowledged though all came back"
