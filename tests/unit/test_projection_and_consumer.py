@@ -127,10 +127,5 @@ def test_a_republished_repair_removes_only_the_mark_of_the_message_it_repairs():
     assert ConsumerRunner(source, board, schemas()).run_once() == 4
     document = board.store.get("notices", "n1").document
     assert document["amendments"] == 1
-    assert integrity_problems(document) == [
-        {
-            "kind": "dead_letter",
-            "position": "testing.events/0/2",
-            "reason": "invalid event: not JSON: Expecting value: line 1 column 1 (char 0)",
-        }
-    ]
+    marks = [(p["kind"], p["position"]) for p in integrity_problems(document)]
+    assert marks == [("dead_letter", "testing.events/0/2")]
