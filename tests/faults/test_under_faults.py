@@ -2,7 +2,8 @@
 certification and monitoring commands runs, each process in turn is SIGKILLed and brought
 back; then nothing acknowledged is lost, nothing is answered twice differently, no 5xx but
 503 with Retry-After was seen, the bus holds every stream's versions once each and in order,
-and every projection equals the same projection folded afresh from the bus.
+every projection equals the same projection folded afresh from the bus, and verification
+answers for each recruiter what that fresh fold says.
 
 Bounded by default (a few minutes); ``REGISTRY_FAULTS_FULL=1`` (as `./registry chaos`
 sets it) runs a heavier load and longer outages. Each run writes its counts to
