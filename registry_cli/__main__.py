@@ -7,7 +7,9 @@ import sys
 
 from registry_cli import (
     catalogues,
+    chaos,
     contracts,
+    dlq,
     log_key,
     receipt_key,
     replay,
@@ -29,16 +31,18 @@ def main(argv: list[str] | None = None) -> int:
         token,
         seed,
         replay,
+        dlq,
         receipt_key,
         log_key,
         contracts,
         catalogues,
         screenshots,
         test,
+        chaos,
     ):
         module.add_parser(commands)
     arguments, extra = parser.parse_known_args(argv)
-    if extra and arguments.command != "test":
+    if extra and arguments.command not in ("test", "chaos"):
         parser.error(f"unrecognised arguments: {' '.join(extra)}")
     return arguments.handler(arguments, extra) or 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +19,7 @@ import time
 from shared.auth.keys import load_or_create_private_key
 from shared.auth.tokens import dev_key_path
 from shared.config import SERVICES, SITE, Settings
+from shared.http.observability import MULTIPROCESS_DIR
 from shared.logs import configure_logging
 
 
@@ -42,6 +44,7 @@ def gunicorn_command(service: str, port: int) -> list[str]:
         "--graceful-timeout": "10",
     }
     flags = [part for pair in options.items() for part in pair]
+    flags += ["--config", "python:shared.http.gunicorn_hooks"]
     # Four gunicorns run side by side; a shared default control socket would clash.
     application = f"services.{service}.bootstrap:create_app()"
     return [sys.executable, "-m", "gunicorn", *flags, "--no-control-socket", application]
@@ -97,7 +100,16 @@ def _supervise(processes: dict[str, subprocess.Popen], commands: dict[str, list[
 
 
 def handle_serve(arguments, _extra) -> int:
-    command = gunicorn_command(arguments.service, Settings.from_env().ports[arguments.service])
+    settings = Settings.from_env()
+    # Every HTTP process writes its metrics here and /metrics sums them; emptied at each
+    # start, as prometheus_client asks, so that a previous run's processes are not counted.
+    metrics_dir = (
+        settings.data_dir / "metrics" / f"{arguments.service}-{settings.ports[arguments.service]}"
+    )
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ[MULTIPROCESS_DIR] = str(metrics_dir)
+    command = gunicorn_command(arguments.service, settings.ports[arguments.service])
     os.execv(command[0], command)
 
 

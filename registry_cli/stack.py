@@ -19,6 +19,12 @@ def add_parser(commands) -> None:
         default=DEFAULT,
         help=f"the MongoDB-compatible server to run (default {DEFAULT})",
     )
+    parser.add_argument(
+        "--brokers",
+        type=int,
+        default=1,
+        help="Kafka nodes in the KRaft cluster, on consecutive port pairs from 9092 (default 1)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -33,10 +39,16 @@ def handle(arguments, _extra) -> int:
         addresses = stack.up(
             settings.data_dir,
             topics=topics,
-            partitions=settings.kafka_partitions,
+            topic_layout=settings.topic_layout(),
             log=log,
             mongo=arguments.mongo,
+            brokers=arguments.brokers,
         )
+        if arguments.brokers > 1 and settings.kafka_replication_factor == 1:
+            log(
+                "note: topics get one copy each; set REGISTRY_KAFKA_REPLICATION_FACTOR=3 and "
+                "REGISTRY_KAFKA_MIN_INSYNC_REPLICAS=2 to survive losing a broker"
+            )
         print(f"KAFKA_BOOTSTRAP_SERVERS={addresses.kafka_bootstrap}")
         print(f"MONGODB_URI={addresses.mongodb_uri}")
     elif arguments.action == "down":

@@ -13,6 +13,7 @@ from shared.bus.base import BusHead, EventPublisher, MessageSource, dead_letter_
 from shared.config import Settings
 from shared.events.schemas import EventSchemas, default_schemas
 from shared.eventstore.base import EventStore
+from shared.ratewindows.base import RateWindows
 from shared.readmodels.base import ReadModelStore
 from shared.relay import OutboxRelay
 
@@ -36,6 +37,10 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def read_models(self, service: str) -> ReadModelStore:
         pass
+
+    @abc.abstractmethod
+    def rate_windows(self, service: str) -> RateWindows:
+        """Where the service's public requests are counted, shared by all its processes."""
 
     @abc.abstractmethod
     def source(self, service: str, consumer: str, topics: Sequence[str]) -> MessageSource:
@@ -81,6 +86,14 @@ class EmbeddedBackend(Backend):
             lambda: SqliteReadModelStore(self.settings.service_dir(service) / "readmodels.sqlite3"),
         )
 
+    def rate_windows(self, service: str) -> RateWindows:
+        from shared.ratewindows.sqlite import SqliteRateWindows
+
+        return self._once(
+            ("ratewindows", service),
+            lambda: SqliteRateWindows(self.settings.service_dir(service) / "ratelimit.sqlite3"),
+        )
+
     def source(self, service: str, consumer: str, topics: Sequence[str]) -> MessageSource:
         from shared.bus.embedded import EmbeddedSource
 
@@ -121,9 +134,9 @@ class StackBackend(Backend):
         self._lock = threading.Lock()
 
     def _database(self, service: str):
-        from shared.mongo import client_for
+        from shared.mongo import database_for
 
-        return client_for(self.settings.mongodb_uri)[self.settings.database(service)]
+        return database_for(self.settings.mongodb_uri, self.settings.database(service))
 
     def event_store(self, service: str) -> EventStore:
         from shared.eventstore.mongo import MongoEventStore
@@ -134,6 +147,11 @@ class StackBackend(Backend):
         from shared.readmodels.mongo import MongoReadModelStore
 
         return MongoReadModelStore(self._database(service))
+
+    def rate_windows(self, service: str) -> RateWindows:
+        from shared.ratewindows.mongo import MongoRateWindows
+
+        return MongoRateWindows(self._database(service))
 
     def source(self, service: str, consumer: str, topics: Sequence[str]) -> MessageSource:
         from shared.bus.kafka import KafkaSource
@@ -172,7 +190,7 @@ class StackBackend(Backend):
         every = [*names, *(dead_letter_topic(name) for name in names)]
         with unavailable_on_failure():
             ensure_topics(
-                self.settings.kafka_bootstrap_servers, every, self.settings.kafka_partitions
+                self.settings.kafka_bootstrap_servers, every, self.settings.topic_layout()
             )
 
     def close(self) -> None:

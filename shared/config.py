@@ -23,12 +23,24 @@ BACKENDS = ("embedded", "stack")
 
 
 @dataclass(frozen=True)
+class TopicLayout:
+    """How every topic is created: partitions, copies, and copies a write must reach."""
+
+    partitions: int = 3
+    replication_factor: int = 1
+    min_insync_replicas: int = 1
+
+
+@dataclass(frozen=True)
 class Settings:
     backend: str = "embedded"
     data_dir: Path = Path("var")
     mongodb_uri: str = "mongodb://127.0.0.1:27017/"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_partitions: int = 3
+    # Production: 3 and 2, so that a write acknowledged by acks=all survives losing a broker.
+    kafka_replication_factor: int = 1
+    kafka_min_insync_replicas: int = 1
     # Prefixes let tests and parallel deployments share one broker and one server.
     topic_prefix: str = ""
     database_prefix: str = "registry"
@@ -77,6 +89,12 @@ class Settings:
             mongodb_uri=env.get("MONGODB_URI", cls.mongodb_uri),
             kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS", cls.kafka_bootstrap_servers),
             kafka_partitions=int(env.get("REGISTRY_KAFKA_PARTITIONS", cls.kafka_partitions)),
+            kafka_replication_factor=int(
+                env.get("REGISTRY_KAFKA_REPLICATION_FACTOR", cls.kafka_replication_factor)
+            ),
+            kafka_min_insync_replicas=int(
+                env.get("REGISTRY_KAFKA_MIN_INSYNC_REPLICAS", cls.kafka_min_insync_replicas)
+            ),
             topic_prefix=env.get("REGISTRY_TOPIC_PREFIX", ""),
             database_prefix=env.get("REGISTRY_DATABASE_PREFIX", cls.database_prefix),
             ports={
@@ -123,6 +141,11 @@ class Settings:
 
     def clock(self) -> Clock:
         return clock_for(self.clock_offset_file)
+
+    def topic_layout(self) -> TopicLayout:
+        return TopicLayout(
+            self.kafka_partitions, self.kafka_replication_factor, self.kafka_min_insync_replicas
+        )
 
     def topic(self, name: str) -> str:
         """The bus name of a logical topic such as ``licensing.events``."""

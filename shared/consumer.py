@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from shared.bus.base import Message, MessageSource
+from shared.bus.base import REPAIRS, Message, MessageSource
 from shared.errors import InvalidEvent, Unavailable
 from shared.events.envelope import decode
 from shared.events.schemas import EventSchemas
@@ -82,6 +82,11 @@ class ConsumerRunner:
         except Exception as error:  # a projection bug must not stop every other recruiter's updates
             log.exception("projection failed", extra={"projection": self.projection.name})
             self._set_aside(message, f"projection failed: {type(error).__name__}")
+            return
+        repaired = message.headers.get(REPAIRS)
+        if repaired:
+            # The operator's fixed copy is applied: the mark of the lost original can go.
+            self.projection.clear_dead_letter(message, repaired)
 
     def _set_aside(self, message: Message, reason: str) -> None:
         self.source.dead_letter(message, reason)

@@ -6,11 +6,15 @@ import contextlib
 import threading
 from collections.abc import Iterator
 
-from pymongo import MongoClient
-from pymongo.errors import ConnectionFailure, ExecutionTimeout, NetworkTimeout
+from pymongo import MongoClient, WriteConcern
+from pymongo.database import Database
+from pymongo.errors import ConnectionFailure, ExecutionTimeout, NetworkTimeout, WriteConcernError
 
 from shared.errors import Unavailable
 
+# A write is acknowledged once a majority of the replica set holds it: one that only the
+# primary held would be rolled back if it failed over, and the command's events lost.
+MAJORITY = WriteConcern(w="majority", wtimeout=10_000)
 _clients: dict[str, MongoClient] = {}
 _lock = threading.Lock()
 
@@ -25,11 +29,18 @@ def client_for(uri: str) -> MongoClient:
         return _clients[uri]
 
 
+def database_for(uri: str, name: str) -> Database:
+    """A database whose every write waits for the majority, whatever the URI says."""
+    return client_for(uri).get_database(name, write_concern=MAJORITY)
+
+
 @contextlib.contextmanager
 def unavailable_on_failure() -> Iterator[None]:
     try:
         yield
-    except (ConnectionFailure, ExecutionTimeout, NetworkTimeout) as error:
+    # A write concern not met in time may or may not have been applied: the client retries
+    # with its Idempotency-Key, as after any outage.
+    except (ConnectionFailure, ExecutionTimeout, NetworkTimeout, WriteConcernError) as error:
         raise Unavailable(
             f"MongoDB-compatible store unreachable: {type(error).__name__}"
         ) from error

@@ -80,6 +80,10 @@ class ProcessManager(IndexedCollection, abc.ABC):
         """A lost message leaves nothing to act on; the dead-letter topic keeps it."""
         return None
 
+    def clear_dead_letter(self, repair: Message, position: str) -> None:
+        """Nothing was marked; the repaired message was acted on like any other."""
+        return None
+
     def record_progress(self, positions: dict[str, dict[str, int]]) -> None:
         """A process acts on each event; how far it has read is the source's business."""
         return None

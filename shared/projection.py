@@ -63,6 +63,12 @@ class Projection(IndexedCollection, abc.ABC):
         problem = {"kind": "dead_letter", "position": message.position, "reason": reason[:200]}
         self._update(key, lambda document: _with_problem(document, problem))
 
+    def clear_dead_letter(self, repair: Message, position: str) -> None:
+        """The message set aside at ``position`` was repaired by ``repair`` (applied)."""
+        key = self.dead_letter_key(repair)
+        if key:
+            self._update(key, lambda document: _without_dead_letter(document, position))
+
     def record_progress(self, positions: dict[str, dict[str, int]]) -> None:
         """Called after each committed batch with the consumer's positions; most
         projections have no use for them."""
@@ -99,6 +105,13 @@ class Projection(IndexedCollection, abc.ABC):
 
 def integrity_problems(document: dict[str, Any]) -> list[dict[str, Any]]:
     return list(document.get(INTEGRITY, []))
+
+
+def _without_dead_letter(document: dict, position: str) -> dict | None:
+    """The document without the mark of the letter at ``position``; None when it had none."""
+    problems = document.get(INTEGRITY, [])
+    kept = [p for p in problems if (p.get("kind"), p.get("position")) != ("dead_letter", position)]
+    return None if kept == problems else {**document, INTEGRITY: kept}
 
 
 def _with_problem(document: dict, problem: dict) -> dict | None:

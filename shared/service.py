@@ -74,7 +74,14 @@ class ServiceDefinition:
         checks = {"store": parts.read_models.ping, "bus": parts.backend.ping_bus}
         if parts.events is not None:
             checks["events"] = parts.events.ping
-        return create_service_app(self.name, parts.settings, checks, self.blueprints(parts), parts)
+        return create_service_app(
+            self.name,
+            parts.settings,
+            checks,
+            self.blueprints(parts),
+            parts,
+            rate_windows=parts.backend.rate_windows(self.name),
+        )
 
     def workers(self, settings: Settings | None = None) -> list[Worker]:
         """The relay, consumers and schedulers that run beside the HTTP processes."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.bus.base import partitions_of
+from shared.config import TopicLayout
 from shared.mongo_servers import DEFAULT, SERVERS, MongoServer, fingerprint, mongo_server
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,8 @@ KAFKA_DEPLOY = REPO_ROOT / "deploy" / "stack" / "kafka"
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 30.0
+# Topics as a single local broker holds them.
+ONE_COPY = TopicLayout()
 KAFKA_HEAP = ("-Xmx512m", "-Xms256m")
 
 Log = Callable[[str], None]
@@ -55,13 +58,14 @@ class _Layout:
     def kafka_lib(self) -> Path:
         return self.root / "kafka" / "lib"
 
-    @property
-    def kafka_data(self) -> Path:
-        return self.root / "kafka" / "data"
+    def kafka_data(self, node: str) -> Path:
+        return self.root / node / "data"
 
-    @property
-    def kafka_properties(self) -> Path:
-        return self.root / "kafka" / "server.properties"
+    def kafka_properties(self, node: str) -> Path:
+        return self.root / node / "server.properties"
+
+    def kafka_pid_files(self) -> list[Path]:
+        return sorted(self.root.glob("kafka*.pid"))
 
     def log_file(self, name: str) -> Path:
         return self.root / "logs" / f"{name}.log"
@@ -86,37 +90,47 @@ def _layout(data_dir: Path) -> _Layout:
 def up(
     data_dir: Path,
     kafka_port: int | None = 9092,
-    mongo_port: int = 27017,
+    mongo_port: int | None = 27017,
     topics: Sequence[str] = (),
-    partitions: int = 3,
+    topic_layout: TopicLayout = ONE_COPY,
     log: Log = print,
     mongo: str = DEFAULT,
+    brokers: int = 1,
 ) -> StackAddresses:
-    """Install (first time only), start and wait for Kafka and the MongoDB-compatible
-    server named ``mongo``; create `topics`. ``kafka_port=None``: the MongoDB-compatible
-    server alone (its address is all that is returned that is usable)."""
+    """Install (first time only), start and wait for Kafka (``brokers`` KRaft nodes on
+    consecutive pairs of ports from ``kafka_port``) and the MongoDB-compatible server
+    named ``mongo``; create `topics`. ``kafka_port=None``: the MongoDB-compatible server
+    alone, ``mongo_port=None``: Kafka alone (only the address of what was wanted is
+    usable)."""
     layout = _layout(data_dir)
     server = mongo_server(mongo, layout.root)
     front = server.parts()[0]
-    kafka_address = f"{HOST}:{kafka_port}" if kafka_port else ""
+    nodes = kafka_nodes(kafka_port, brokers) if kafka_port else []
+    kafka_address = ",".join(node.address for node in nodes)
     mongo_address = f"{HOST}:{mongo_port}"
     addresses = StackAddresses(kafka_address, f"mongodb://{mongo_address}/")
     with _locked(layout):
         _refuse_another_mongo(layout, server)
-        start_kafka = bool(kafka_port) and (
-            _reusable(layout, "kafka", kafka_address, _kafka_marker(layout), log) is None
+        _refuse_other_kafka_nodes(layout, nodes)
+        missing = [
+            node
+            for node in nodes
+            if _reusable(layout, node.name, node.address, _kafka_marker(layout, node.name), log)
+            is None
+        ]
+        running = (
+            _reusable(layout, front.name, mongo_address, front.marker, log) if mongo_port else front
         )
-        running = _reusable(layout, front.name, mongo_address, front.marker, log)
-        if start_kafka:
-            _require_free_ports(kafka_port, _controller_port(kafka_port))
+        for node in missing:
+            _require_free_ports(node.port, node.controller_port)
         if running is None:
             _require_free_ports(mongo_port)
-        if start_kafka:
+        if missing:
             _install_kafka(layout, log)
         if running is None:
             server.install(_install_step(layout), log)
         # Start both before waiting for either: the JVM start dominates, the other overlaps it.
-        kafka_started = _start_kafka(layout, kafka_port, log) if start_kafka else None
+        kafka_started = {node.name: start_kafka_node(layout, nodes, node, log) for node in missing}
         mongo_started = None
         if running is None:
             _stop_parts(layout, server, log)  # a part left over from a run that died midway
@@ -124,14 +138,21 @@ def up(
                 layout, name, args, address, log, user
             )
             mongo_started = server.start(mongo_port, spawn, _install_step(layout), log)
-        if kafka_port:
-            _wait_until(layout, "kafka", kafka_started, lambda: _kafka_answers(kafka_address))
+        for node in nodes:
+            _wait_until(
+                layout,
+                node.name,
+                kafka_started.get(node.name),
+                lambda address=node.address: _kafka_answers(address),
+            )
         mongo_uri = addresses.mongodb_uri
-        _wait_until(layout, front.name, mongo_started, lambda: _mongo_answers(mongo_uri))
+        if mongo_port:
+            _wait_until(layout, front.name, mongo_started, lambda: _mongo_answers(mongo_uri))
     if topics:
-        ensure_topics(kafka_address, topics, partitions)
+        ensure_topics(kafka_address, topics, topic_layout)
         log(f"topics ready: {', '.join(dict.fromkeys(topics))}")
-    log(f"kafka {kafka_address or '(not wanted)'} and {mongo} {addresses.mongodb_uri} are up")
+    mongo_up = addresses.mongodb_uri if mongo_port else "(not wanted)"
+    log(f"kafka {kafka_address or '(not wanted)'} and {mongo} {mongo_up} are up")
     return addresses
 
 
@@ -145,7 +166,7 @@ def down(data_dir: Path, log: Log = print) -> None:
         stopped = False
         for name in SERVERS:
             stopped |= _stop_parts(layout, mongo_server(name, layout.root), log)
-        stopped |= _stop(layout, [("kafka", _kafka_marker(layout))], log)
+        stopped |= _stop(layout, _kafka_processes(layout), log)
         if not stopped:
             log("stack: nothing was running")
 
@@ -202,12 +223,21 @@ def status(data_dir: Path) -> dict:
     """{"kafka": {"address", "pid", "running"}, "mongodb": {..., "server"}} from the PID
     files."""
     layout = _layout(data_dir)
-    kafka = _read_pid_file(layout.pid_file("kafka"))
+    brokers = {}
+    for name, marker in _kafka_processes(layout):
+        found = _read_pid_file(layout.pid_file(name))
+        if found is not None:
+            brokers[name] = {
+                "address": found.address,
+                "pid": found.pid,
+                "running": _is_ours(found.pid, marker),
+            }
     result = {
         "kafka": {
-            "address": kafka.address if kafka else None,
-            "pid": kafka.pid if kafka else None,
-            "running": kafka is not None and _is_ours(kafka.pid, _kafka_marker(layout)),
+            "address": ",".join(b["address"] for b in brokers.values()) or None,
+            "pid": brokers["kafka"]["pid"] if "kafka" in brokers else None,
+            "running": bool(brokers) and all(b["running"] for b in brokers.values()),
+            "brokers": brokers,
         }
     }
     found = _running_mongo(layout)
@@ -220,7 +250,9 @@ def status(data_dir: Path) -> dict:
     return result
 
 
-def ensure_topics(bootstrap_servers: str, names: Sequence[str], partitions: int = 3) -> None:
+def ensure_topics(
+    bootstrap_servers: str, names: Sequence[str], topic_layout: TopicLayout = ONE_COPY
+) -> None:
     """Create the topics that do not exist yet (kept forever), and wait until they have leaders."""
     wanted = list(dict.fromkeys(names))
     if not wanted:
@@ -228,15 +260,23 @@ def ensure_topics(bootstrap_servers: str, names: Sequence[str], partitions: int 
     from kafka.admin import KafkaAdminClient
     from kafka.errors import NoError, TopicAlreadyExistsError, for_code
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="registry-topics")
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers.split(","), client_id="registry-topics"
+    )
     try:
         response = admin.create_topics(
             {
                 name: {
-                    "num_partitions": partitions_of(name, partitions),
-                    "replication_factor": 1,
-                    # Events are the system of record: the broker must never delete them.
-                    "configs": {"retention.ms": "-1"},
+                    "num_partitions": partitions_of(name, topic_layout.partitions),
+                    "replication_factor": topic_layout.replication_factor,
+                    "configs": {
+                        # Events are the system of record: the broker must never delete them.
+                        "retention.ms": "-1",
+                        # With acks=all, a write is acknowledged once this many copies hold it.
+                        "min.insync.replicas": str(topic_layout.min_insync_replicas),
+                        # A replica that missed writes never becomes leader: that would lose them.
+                        "unclean.leader.election.enable": "false",
+                    },
                 }
                 for name in wanted
             },
@@ -291,10 +331,6 @@ def _require_free_ports(*ports: int) -> None:
                     f"port {HOST}:{port} is in use by a process that this data dir's stack "
                     f"did not start; stop it or choose another port ({exc.strerror})"
                 ) from None
-
-
-def _controller_port(kafka_port: int) -> int:
-    return kafka_port + 1
 
 
 # --- processes ----------------------------------------------------------------------------
@@ -515,29 +551,79 @@ def _install_kafka(layout: _Layout, log: Log) -> None:
 # --- Kafka --------------------------------------------------------------------------------
 
 
-def _kafka_marker(layout: _Layout) -> str:
-    return str(layout.kafka_properties)
+@dataclass(frozen=True)
+class KafkaNode:
+    name: str
+    node_id: int
+    port: int
+
+    @property
+    def controller_port(self) -> int:
+        return self.port + 1
+
+    @property
+    def address(self) -> str:
+        return f"{HOST}:{self.port}"
 
 
-def _kafka_properties(layout: _Layout, port: int) -> str:
-    cport = _controller_port(port)
+def kafka_nodes(first_port: int, brokers: int = 1) -> list[KafkaNode]:
+    """The nodes of a cluster of ``brokers``, each on two ports from ``first_port`` on.
+    One broker keeps the plain name ``kafka``; a cluster's nodes say which cluster they
+    belong to, so that stores formatted for another quorum are never mixed in."""
+    if brokers < 1:
+        raise StackError("a Kafka cluster needs at least one broker")
+    if brokers == 1:
+        return [KafkaNode("kafka", 1, first_port)]
+    return [
+        KafkaNode(f"kafka-{i}-of-{brokers}", i, first_port + 2 * (i - 1))
+        for i in range(1, brokers + 1)
+    ]
+
+
+def _kafka_marker(layout: _Layout, node: str) -> str:
+    return str(layout.kafka_properties(node))
+
+
+def _kafka_processes(layout: _Layout) -> list[tuple[str, str]]:
+    """(pid-file name, marker) of every Kafka node this data dir's stack has started."""
+    names = [path.name.removesuffix(".pid") for path in layout.kafka_pid_files()]
+    return [(name, _kafka_marker(layout, name)) for name in names]
+
+
+def _refuse_other_kafka_nodes(layout: _Layout, wanted: Sequence[KafkaNode]) -> None:
+    names = {node.name for node in wanted}
+    for name, marker in _kafka_processes(layout):
+        running = _read_pid_file(layout.pid_file(name))
+        if name not in names and running is not None and _is_ours(running.pid, marker):
+            raise StackError(
+                f"{name} is already running (pid {running.pid}), which is not part of the "
+                f"{len(wanted)}-broker cluster asked for; run `stack down` first"
+            )
+
+
+def _kafka_properties(layout: _Layout, nodes: Sequence[KafkaNode], node: KafkaNode) -> str:
+    copies = str(min(3, len(nodes)))
     settings = {
         "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.voters": f"1@{HOST}:{cport}",
-        "listeners": f"PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{cport}",
-        "advertised.listeners": f"PLAINTEXT://{HOST}:{port}",
+        "node.id": str(node.node_id),
+        "controller.quorum.voters": ",".join(
+            f"{n.node_id}@{HOST}:{n.controller_port}" for n in nodes
+        ),
+        "listeners": f"PLAINTEXT://{HOST}:{node.port},CONTROLLER://{HOST}:{node.controller_port}",
+        "advertised.listeners": f"PLAINTEXT://{HOST}:{node.port}",
         "controller.listener.names": "CONTROLLER",
         "inter.broker.listener.name": "PLAINTEXT",
         "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-        "log.dirs": str(layout.kafka_data),
+        "log.dirs": str(layout.kafka_data(node.name)),
         "num.partitions": "3",
         "default.replication.factor": "1",
-        "offsets.topic.replication.factor": "1",
+        # Consumer offsets are as precious as the events: as many copies as the cluster has.
+        "offsets.topic.replication.factor": copies,
         "offsets.topic.num.partitions": "3",
-        "transaction.state.log.replication.factor": "1",
+        "transaction.state.log.replication.factor": copies,
         "transaction.state.log.min.isr": "1",
         "min.insync.replicas": "1",
+        "unclean.leader.election.enable": "false",
         "group.initial.rebalance.delay.ms": "0",
         "auto.create.topics.enable": "false",
         # Only the default for topics the broker creates itself; ensure_topics sets it per topic.
@@ -554,8 +640,15 @@ def _java() -> str:
     return _tool("java", "run the Kafka broker")
 
 
-def _kafka_cluster_id() -> str:
-    # Same form as `kafka-storage random-uuid` (base64url, unpadded), without starting a JVM.
+def _kafka_cluster_id(layout: _Layout, nodes: Sequence[KafkaNode]) -> str:
+    """The id the cluster's formatted nodes already carry, else a new one (same form as
+    `kafka-storage random-uuid`, base64url unpadded, without starting a JVM)."""
+    for node in nodes:
+        meta = layout.kafka_data(node.name) / "meta.properties"
+        if meta.is_file():
+            for line in meta.read_text().splitlines():
+                if line.startswith("cluster.id="):
+                    return line.partition("=")[2].strip()
     while True:
         candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         if not candidate.startswith("-"):
@@ -575,23 +668,29 @@ def _java_command(layout: _Layout, main_class: str, *args: str) -> list[str]:
     ]
 
 
-def _start_kafka(layout: _Layout, port: int, log: Log) -> subprocess.Popen:
-    layout.kafka_data.mkdir(parents=True, exist_ok=True)
-    layout.kafka_properties.write_text(_kafka_properties(layout, port))
-    if not (layout.kafka_data / "meta.properties").is_file():
+def start_kafka_node(
+    layout_or_dir: _Layout | Path, nodes: Sequence[KafkaNode], node: KafkaNode, log: Log = print
+) -> subprocess.Popen:
+    """Start one node of the cluster ``nodes`` (formatting its store the first time); the
+    fault suite uses it to bring back a broker it killed."""
+    layout = layout_or_dir if isinstance(layout_or_dir, _Layout) else _layout(layout_or_dir)
+    properties = layout.kafka_properties(node.name)
+    layout.kafka_data(node.name).mkdir(parents=True, exist_ok=True)
+    properties.write_text(_kafka_properties(layout, nodes, node))
+    if not (layout.kafka_data(node.name) / "meta.properties").is_file():
         _run_install_step(
             _java_command(
                 layout,
                 "kafka.tools.StorageTool",
                 "format",
                 "-t",
-                _kafka_cluster_id(),
+                _kafka_cluster_id(layout, nodes),
                 "-c",
-                str(layout.kafka_properties),
+                str(properties),
                 "--ignore-formatted",
             ),
             cwd=layout.root,
-            log_path=layout.log_file("kafka-format"),
+            log_path=layout.log_file(f"{node.name}-format"),
         )
-    command = _java_command(layout, "kafka.Kafka", str(layout.kafka_properties))
-    return _spawn(layout, "kafka", command, f"{HOST}:{port}", log)
+    command = _java_command(layout, "kafka.Kafka", str(properties))
+    return _spawn(layout, node.name, command, node.address, log)

@@ -10,6 +10,7 @@ from typing import Any
 from shared.bus.base import EventPublisher, Message, MessageSource
 from shared.errors import ConcurrencyError, IdempotencyKeyUsed
 from shared.eventstore.base import Commit, EventStore
+from shared.ratewindows.base import RateWindows
 from shared.readmodels.base import Page, Query, ReadModelStore, Stored
 
 
@@ -201,3 +202,16 @@ class ListSource(MessageSource):
 
     def close(self) -> None:
         pass
+
+
+class InMemoryRateWindows(RateWindows):
+    def __init__(self):
+        self.counts: dict[tuple[str, int], tuple[int, float]] = {}
+
+    def add(self, client: str, window: int, cost: int, expires_at: float) -> int:
+        count, _ = self.counts.get((client, window), (0, expires_at))
+        self.counts[(client, window)] = (count + cost, expires_at)
+        return count + cost
+
+    def forget_before(self, now: float) -> None:
+        self.counts = {k: v for k, v in self.counts.items() if v[1] >= now}

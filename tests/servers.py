@@ -114,15 +114,23 @@ def candidate_dir(name: str) -> Path:
 
 def free_port(pair: bool = False) -> int:
     """A free port; with ``pair``, the next one is free too (Kafka's controller uses it)."""
+    return free_ports(2 if pair else 1)
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports (a Kafka cluster takes two a node)."""
     while True:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-            if not pair:
-                return port
-            with socket.socket() as neighbour:
-                try:
-                    neighbour.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
-                return port
+        if all(_free(port + offset) for offset in range(count)):
+            return port
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True

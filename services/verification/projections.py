@@ -162,6 +162,15 @@ class RecruiterStatus(Projection):
         if key and key.startswith(RECRUITER_PREFIX):
             mark_due(self.store, key)
 
+    def clear_dead_letter(self, repair: Message, position: str) -> None:
+        super().clear_dead_letter(repair, position)
+
+        def unmarked(progress: dict[str, Any]) -> dict[str, Any]:
+            kept = [m for m in progress["unmarked"] if m["position"] != position]
+            return progress | {"unmarked": kept}
+
+        self._change_progress(unmarked)
+
     def discard(self) -> None:
         super().discard()
         self.store.delete(PROGRESS, self.collection)

@@ -84,6 +84,10 @@ class EventPublisher(abc.ABC):
         pass
 
 
+# A header on a message an operator republished: the position of the message it repairs.
+REPAIRS = "repairs"
+
+
 def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
 

@@ -25,18 +25,20 @@ def unavailable_on_failure() -> Iterator[None]:
 
 class KafkaPublisher(EventPublisher):
     def __init__(self, bootstrap_servers: str, client_id: str = "registry"):
-        with unavailable_on_failure():
-            # Idempotent with acks=all: a retried send is never written twice, and order
-            # within a partition holds even with several requests in flight.
-            self._producer = KafkaProducer(
-                bootstrap_servers=bootstrap_servers.split(","),
-                client_id=client_id,
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=5,
-                delivery_timeout_ms=30000,
-                request_timeout_ms=10000,
-            )
+        # Idempotent with acks=all: a retried send is never written twice, and order
+        # within a partition holds even with several requests in flight.
+        self._options = dict(
+            bootstrap_servers=bootstrap_servers.split(","),
+            client_id=client_id,
+            acks="all",
+            enable_idempotence=True,
+            linger_ms=5,
+            delivery_timeout_ms=30000,
+            request_timeout_ms=10000,
+        )
+        self._lock = threading.Lock()
+        self._producer: KafkaProducer | None = None
+        self._connected()
 
     def publish(
         self,
@@ -44,17 +46,42 @@ class KafkaPublisher(EventPublisher):
         messages: Sequence[tuple[str, bytes]],
         headers: Sequence[tuple[str, bytes]] = (),
     ) -> None:
-        with unavailable_on_failure():
-            futures = [
-                self._producer.send(topic, key=key.encode(), value=value, headers=list(headers))
-                for key, value in messages
-            ]
-            self._producer.flush(timeout=30)
-            for future in futures:
-                future.get(timeout=30)
+        try:
+            with unavailable_on_failure():
+                producer = self._connected()
+                futures = [
+                    producer.send(topic, key=key.encode(), value=value, headers=list(headers))
+                    for key, value in messages
+                ]
+                producer.flush(timeout=30)
+                for future in futures:
+                    future.get(timeout=30)
+        except Unavailable:
+            # Once a batch has expired (the broker down longer than the delivery timeout),
+            # kafka-python's idempotent producer sent nothing more, even with the broker
+            # back: the fault suite saw relays wait forever. A new producer (a new producer
+            # id) resumes; what was not acknowledged is sent again by the caller.
+            self._discard()
+            raise
+
+    def _connected(self) -> KafkaProducer:
+        with self._lock, unavailable_on_failure():
+            if self._producer is None:
+                self._producer = KafkaProducer(**self._options)
+            return self._producer
+
+    def _discard(self) -> None:
+        with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            with contextlib.suppress(Exception):
+                producer.close(timeout=0)
 
     def close(self) -> None:
-        self._producer.close(timeout=10)
+        with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.close(timeout=10)
 
 
 class KafkaSource(MessageSource):
@@ -66,6 +93,7 @@ class KafkaSource(MessageSource):
         dead_letters: KafkaPublisher,
     ):
         self._dead_letters = dead_letters
+        self._group = group_id
         self._committed: dict[str, dict[str, int]] = {}
         self._polled: dict[tuple[str, int], int] = {}
         with unavailable_on_failure():
@@ -125,6 +153,7 @@ class KafkaSource(MessageSource):
             ("original-topic", message.topic.encode()),
             ("original-partition", str(message.partition).encode()),
             ("original-offset", str(message.offset).encode()),
+            ("consumer", self._group.encode()),
         ]
         key = message.key or ""
         self._dead_letters.publish(

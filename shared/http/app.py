@@ -15,6 +15,7 @@ from shared.http import problems
 from shared.http.observability import health_blueprint, instrument
 from shared.http.openapi import openapi_document
 from shared.http.ratelimit import RateLimiter
+from shared.ratewindows.base import RateWindows
 
 MAX_BODY = 1024 * 1024
 
@@ -36,7 +37,10 @@ def create_service_app(
     checks: Mapping[str, Callable[[], None]],
     blueprints: Iterable[Blueprint] = (),
     parts: Any = None,
+    *,
+    rate_windows: RateWindows,
 ) -> Flask:
+    """``rate_windows``: where public requests are counted, shared by every process."""
     app = Flask(f"registry.{service}")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.sort_keys = False
@@ -44,7 +48,7 @@ def create_service_app(
         service=service,
         settings=settings,
         verifier=TokenVerifier(settings),
-        rate_limiter=RateLimiter(settings.public_rate_per_minute),
+        rate_limiter=RateLimiter(settings.public_rate_per_minute, rate_windows),
         parts=parts,
     )
     metrics = CollectorRegistry()

@@ -7,6 +7,7 @@ secrets such as a worker's tracking code.
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -18,6 +19,7 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 
 from shared.errors import Unavailable
@@ -110,9 +112,22 @@ def health_blueprint(
     @blueprint.get("/metrics")
     @documented("Prometheus metrics, text format")
     def metrics() -> Response:
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(exposed(registry)), mimetype=CONTENT_TYPE_LATEST)
 
     return blueprint
+
+
+def exposed(registry: CollectorRegistry) -> CollectorRegistry:
+    """What /metrics shows: under gunicorn (``PROMETHEUS_MULTIPROC_DIR`` set, see
+    registry_cli.run) the sum over every HTTP process of the service, whichever answers."""
+    if not os.environ.get(MULTIPROCESS_DIR):
+        return registry
+    every = CollectorRegistry()
+    multiprocess.MultiProcessCollector(every)
+    return every
+
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _safe_id(value: str | None) -> str | None:

@@ -1,11 +1,11 @@
-"""Per-client token buckets for public endpoints (429 with Retry-After)."""
+"""Per-client limits on public endpoints (429 with Retry-After), counted in fixed one-minute
+windows kept in the service's shared store, so that they hold in total across every HTTP
+process and host rather than once per process."""
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -13,32 +13,33 @@ from typing import Any
 from flask import current_app, request
 
 from shared.http.problems import Problem
+from shared.ratewindows.base import RateWindows
 
-MAX_CLIENTS = 100_000
+WINDOW_SECONDS = 60
 
 
 class RateLimiter:
-    """``per_minute`` requests per client, in bursts of up to ``per_minute`` / 6."""
+    """``per_minute`` requests per client in each clock minute."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic):
-        self.rate = per_minute / 60.0
-        self.burst = max(1.0, per_minute / 6.0)
+    def __init__(
+        self, per_minute: int, windows: RateWindows, clock: Callable[[], float] = time.time
+    ):
+        self.limit = per_minute
+        self._windows = windows
         self._clock = clock
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._forgotten_before = -1
 
-    def wait_needed(self, client: str, cost: float = 1.0) -> float:
-        """0 when the request may pass (and is counted), else seconds to wait."""
+    def wait_needed(self, client: str, cost: int = 1) -> float:
+        """0 when the request may pass (it is counted either way), else seconds to wait."""
         now = self._clock()
-        with self._lock:
-            tokens, seen = self._buckets.pop(client, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - seen) * self.rate)
-            allowed = tokens >= cost
-            self._buckets[client] = (tokens - cost if allowed else tokens, now)
-            if len(self._buckets) > MAX_CLIENTS:
-                # The least recently seen client goes first; a bucket that old is full anyway.
-                self._buckets.popitem(last=False)
-            return 0.0 if allowed else (cost - tokens) / self.rate
+        window = int(now // WINDOW_SECONDS)
+        ends = (window + 1) * WINDOW_SECONDS
+        if window != self._forgotten_before:
+            # Once a window per process: the expired windows go, found through their index.
+            self._forgotten_before = window
+            self._windows.forget_before(now)
+        count = self._windows.add(client, window, cost, expires_at=ends + WINDOW_SECONDS)
+        return 0.0 if count <= self.limit else ends - now
 
 
 def rate_limited(view: Callable) -> Callable:
@@ -51,7 +52,7 @@ def rate_limited(view: Callable) -> Callable:
                 429,
                 "Too many requests",
                 "slow down and retry later",
-                headers={"Retry-After": str(math.ceil(wait))},
+                headers={"Retry-After": str(max(1, math.ceil(wait)))},
             )
         return view(*args, **kwargs)
 

@@ -111,8 +111,9 @@ def test_money_and_instants_read_back_as_they_were_written(monitoring, settings)
 
 def test_public_intake_is_rate_limited(monitoring):
     client = monitoring.test_client()
-    statuses = [client.post("/v1/public/reports", json=REPORT).status_code for _ in range(3)]
-    assert statuses[0] == 201 and statuses[-1] == 429
+    # Twice the limit and one: one minute or the next, some request is over its limit.
+    statuses = [client.post("/v1/public/reports", json=REPORT).status_code for _ in range(13)]
+    assert statuses[0] == 201 and 429 in statuses
     limited = client.post("/v1/public/reports", json=REPORT)
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
 

@@ -8,12 +8,13 @@ import pytest
 def test_kafka_produces_and_consumes_one_message(servers) -> None:
     from kafka import KafkaConsumer, KafkaProducer
 
+    from shared.config import TopicLayout
     from shared.stack import ensure_topics
 
     bootstrap = servers.kafka_bootstrap
     topic = f"test.stack.{uuid.uuid4().hex}"
-    ensure_topics(bootstrap, [topic], partitions=1)
-    ensure_topics(bootstrap, [topic], partitions=1)  # a second time is harmless
+    ensure_topics(bootstrap, [topic], TopicLayout(partitions=1))
+    ensure_topics(bootstrap, [topic], TopicLayout(partitions=1))  # a second time is harmless
 
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
     try:

@@ -222,8 +222,9 @@ def test_receipts_survive_a_key_rotation(world):
 def test_public_questions_are_rate_limited_per_client(settings):
     limited = dataclasses.replace(settings, public_rate_per_minute=6)
     client = VERIFICATION.create_app(limited).test_client()
-    statuses = [client.get("/v1/recruiters/rec-nobody").status_code for _ in range(3)]
-    assert statuses[0] == 404 and statuses[-1] == 429
+    # Twice the limit and one: one minute or the next, some request is over its limit.
+    statuses = [client.get("/v1/recruiters/rec-nobody").status_code for _ in range(13)]
+    assert statuses[0] == 404 and 429 in statuses
     refused = client.get("/v1/recruiters/rec-nobody")
     assert int(refused.headers["Retry-After"]) >= 1
     assert refused.mimetype == "application/problem+json"

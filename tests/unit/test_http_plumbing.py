@@ -20,13 +20,13 @@ from shared.consistency import Written
 from shared.errors import Unavailable
 from shared.http.app import create_service_app
 from shared.http.ratelimit import RateLimiter, rate_limited
-from tests.fakes import InMemoryEventStore
+from tests.fakes import InMemoryEventStore, InMemoryRateWindows
 from tests.fixtures.notices import blueprint, schemas
 
 
 @pytest.fixture
 def settings(tmp_path):
-    return Settings(data_dir=tmp_path, public_rate_per_minute=6)
+    return Settings(data_dir=tmp_path, public_rate_per_minute=2)
 
 
 @pytest.fixture
@@ -54,6 +54,7 @@ def client(settings, store):
         {"store": store.ping, "bus": down},
         [routes],
         SimpleNamespace(writer=writer),
+        rate_windows=InMemoryRateWindows(),
     )
     return app.test_client()
 
@@ -293,23 +294,29 @@ def test_unknown_resource_and_method_are_problems(client, settings):
 
 
 def test_rate_limit_answers_429_with_retry_after(client):
-    statuses = [client.get("/v1/public/ping").status_code for _ in range(3)]
+    # Twice the limit and one: one minute or the next, some request is over its limit.
+    statuses = [client.get("/v1/public/ping").status_code for _ in range(5)]
     assert statuses[0] == 200
     assert 429 in statuses
     limited = next(
-        r for r in (client.get("/v1/public/ping") for _ in range(2)) if r.status_code == 429
+        r for r in (client.get("/v1/public/ping") for _ in range(3)) if r.status_code == 429
     )
     assert int(limited.headers["Retry-After"]) >= 1
 
 
-def test_rate_limiter_refills_over_time():
-    now = [0.0]
-    limiter = RateLimiter(60, clock=lambda: now[0])
+def test_rate_limiter_counts_each_client_per_minute_and_forgets_old_minutes():
+    now = [120.0]
+    windows = InMemoryRateWindows()
+    limiter = RateLimiter(10, windows, clock=lambda: now[0])
     assert all(limiter.wait_needed("a") == 0 for _ in range(10))
-    assert limiter.wait_needed("a") > 0
+    now[0] = 150.0
+    assert limiter.wait_needed("a") == 30.0
     assert limiter.wait_needed("b") == 0
-    now[0] += 1.0
+    now[0] = 180.0
     assert limiter.wait_needed("a") == 0
+    now[0] = 301.0
+    limiter.wait_needed("c")
+    assert set(windows.counts) == {("c", 5)}
 
 
 def test_health_ready_and_metrics(client):

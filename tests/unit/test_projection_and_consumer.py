@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from shared.bus.base import Message
+from shared.bus.base import REPAIRS, Message
 from shared.consumer import ConsumerRunner
 from shared.events.envelope import Change, Provenance, encode, wrap
 from shared.projection import integrity_problems
@@ -117,3 +117,15 @@ def test_a_mark_that_cannot_be_written_does_not_stop_the_consumer():
     assert [m.offset for m, _ in source.dead] == [1]
     assert board.store.get("notices", "n1").document["amendments"] == 1
     assert source.committed == 3
+
+
+def test_a_republished_repair_removes_only_the_mark_of_the_message_it_repairs():
+    posted, amended, _ = [encode(e) for e in events()]
+    repair = Message("testing.events", 0, 9, "n1", amended, {REPAIRS: "testing.events/0/1"})
+    source = ListSource([message(0, posted), message(1, b"junk"), message(2, b"more junk"), repair])
+    board = NoticeBoard(InMemoryReadModelStore())
+    assert ConsumerRunner(source, board, schemas()).run_once() == 4
+    document = board.store.get("notices", "n1").document
+    assert document["amendments"] == 1
+    marks = [(p["kind"], p["position"]) for p in integrity_problems(document)]
+    assert marks == [("dead_letter", "testing.events/0/2")]

@@ -1,0 +1,54 @@
+"""Rate windows of the stack backend: one document per (client, window), ``$inc`` upserted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError, OperationFailure
+
+from shared.mongo import unavailable_on_failure
+from shared.ratewindows.base import RateWindows
+
+COLLECTION = "rate_windows"
+
+
+class MongoRateWindows(RateWindows):
+    def __init__(self, database: Database):
+        self._windows = database[COLLECTION]
+        self._indexed = False
+
+    def add(self, client: str, window: int, cost: int, expires_at: float) -> int:
+        self._ensure_index()
+        key = f"{window}:{client}"
+        change = {
+            "$inc": {"count": cost},
+            "$setOnInsert": {"expires_at": datetime.fromtimestamp(expires_at, UTC)},
+        }
+        with unavailable_on_failure():
+            for _ in range(2):  # two first requests racing to insert: the loser increments
+                try:
+                    updated = self._windows.find_one_and_update(
+                        {"_id": key}, change, upsert=True, return_document=ReturnDocument.AFTER
+                    )
+                    return int(updated["count"])
+                except DuplicateKeyError:
+                    continue
+            raise RuntimeError(f"rate window {key} could not be counted")
+
+    def forget_before(self, now: float) -> None:
+        # MongoDB's TTL monitor does this too; FerretDB 1.x keeps TTL indexes but never expires.
+        self._ensure_index()
+        with unavailable_on_failure():
+            self._windows.delete_many({"expires_at": {"$lt": datetime.fromtimestamp(now, UTC)}})
+
+    def _ensure_index(self) -> None:
+        if self._indexed:
+            return
+        with unavailable_on_failure():
+            try:
+                self._windows.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
+            except OperationFailure:  # a server without TTL indexes: a plain one serves forget
+                self._windows.create_index([("expires_at", ASCENDING)])
+        self._indexed = True
