@@ -30,7 +30,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -116,15 +116,18 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
 
 
-def run(backend: str, quick: bool) -> int:
+def run(backend: str, quick: bool, recruiters: int | None = None) -> int:
     scale = QUICK if quick else FULL
+    if recruiters:
+        scale = replace(scale, large=recruiters)
     table = Table()
     started = time.monotonic()
     with services_running(backend) as running:
         heading = measure_all(running, scale, table)
     load_average = ", ".join(f"{n:.2f}" for n in os.getloadavg())
     table.print(
-        f"./registry bench --backend {backend}{' --quick' if quick else ''}: "
+        f"./registry bench --backend {backend}{' --quick' if quick else ''}"
+        f"{f' --recruiters {recruiters}' if recruiters else ''}: "
         f"{running.where()}; gunicorn {serve_settings()}; {heading}; "
         f"{time.monotonic() - started:.0f} s; load average at the end {load_average} "
         f"on {os.cpu_count()} cores"

@@ -11,10 +11,15 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--quick", action="store_true", help="a small run (a few minutes), as CI runs it"
     )
+    parser.add_argument(
+        "--recruiters",
+        type=int,
+        help="recruiters in the large register (default 100,000; 1,000 with --quick)",
+    )
     parser.set_defaults(handler=handle)
 
 
 def handle(arguments, _extra) -> int:
     from bench.suite import run
 
-    return run(arguments.backend, arguments.quick)
+    return run(arguments.backend, arguments.quick, arguments.recruiters)

@@ -11,6 +11,7 @@ from shared.bus.base import Message, MessageSource
 from shared.errors import ConcurrencyError, IdempotencyKeyUsed
 from shared.eventstore.base import Commit, EventStore
 from shared.readmodels.base import Page, Query, ReadModelStore, Stored
+from shared.text import word_prefixes
 
 
 class InMemoryEventStore(EventStore):
@@ -96,6 +97,11 @@ class InMemoryReadModelStore(ReadModelStore):
                 value = _field(document, query.below[0])
                 if value is None or not value < query.below[1]:
                     return False
+            if query.words:
+                value = _field(document, query.words[0])
+                held = word_prefixes(value) if isinstance(value, str) else []
+                if not set(query.words[1]) <= set(held):
+                    return False
             if query.contains:
                 value = _field(document, query.contains[0])
                 return isinstance(value, str) and query.contains[1] in value
@@ -108,11 +114,15 @@ class InMemoryReadModelStore(ReadModelStore):
 
         stored = sorted(self.collections.get(collection, {}).items(), key=order)
         found = [s.document for _, s in stored if matches(s.document)]
-        return Page(found[query.offset : query.offset + query.limit], len(found))
+        total = min(len(found), query.count_up_to or len(found))
+        return Page(found[query.offset : query.offset + query.limit], total)
 
     def ensure_index(self, collection: str, fields, unique: bool = False) -> None:
         if unique:
             self.unique.setdefault(collection, []).append(tuple(fields))
+
+    def ensure_word_index(self, collection: str, field: str) -> None:
+        """Nothing to build: ``find`` reads every document anyway."""
 
     def delete(self, collection: str, key: str) -> None:
         self.collections.get(collection, {}).pop(key, None)

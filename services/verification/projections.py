@@ -66,6 +66,7 @@ class RecruiterStatus(Projection):
     collection = "recruiter_status"
     topics = TOPICS
     indexes = (("kind", "search"), ("kind", "country", "search"))
+    word_indexes = ("search",)
 
     def key_for(self, event: Received) -> str | None:
         return document_for(event.source.lstrip("/"), event.subject, event.recruiter_id)

@@ -38,15 +38,21 @@ class Page:
 
 @dataclass(frozen=True)
 class Query:
-    """Equality on fields, optionally a case-sensitive substring on one (normalise first)
-    and an upper bound (exclusive) on one; a missing or null field is never below."""
+    """Equality on fields, optionally a case-sensitive substring on one (normalise first),
+    words on one (each word given starts a word of the field; normalise first, see
+    ``shared.text.words``) and an upper bound (exclusive) on one; a missing or null field
+    is never below."""
 
     where: Mapping[str, Scalar]
     contains: tuple[str, str] | None = None
+    words: tuple[str, tuple[str, ...]] | None = None
     below: tuple[str, str | int | float] | None = None
     order_by: str | None = None
     limit: int = 50
     offset: int = 0
+    # Count the total only up to this many (None: exactly): what a page shows a person
+    # need not cost time in proportion to everything that matched.
+    count_up_to: int | None = None
 
     def __post_init__(self) -> None:
         for field, value in self.where.items():
@@ -57,20 +63,30 @@ class Query:
             check_field(self.contains[0])
             if not isinstance(self.contains[1], str):
                 raise TypeError("contains needs a string")
+        if self.words is not None:
+            check_field(self.words[0])
+            if not self.words[1] or not all(isinstance(w, str) and w for w in self.words[1]):
+                raise TypeError("words needs one or more non-empty strings")
         if self.below is not None:
             check_field(self.below[0])
             if not isinstance(self.below[1], str | int | float):
                 raise TypeError("below needs a string or a number")
         if self.order_by is not None:
             check_field(self.order_by)
+        if self.count_up_to is not None and self.count_up_to < 1:
+            raise ValueError("count_up_to must be positive")
         if not (0 < self.limit <= 1000 and self.offset >= 0):
             raise ValueError("limit must be 1..1000 and offset not negative")
 
 
-def serves(index: Index, query: Query) -> bool:
+def serves(index: Index, query: Query, word_indexes: Sequence[str] = ()) -> bool:
     """Whether the index finds the query's documents without reading any others, and
     (given ``order_by``) in order: its leading fields are the equality fields, the next
-    one the bounded or sort field. A substring is checked on the entries found."""
+    one the bounded or sort field. A substring is checked on the entries found. A query
+    by words is served by the word index of its field (``word_indexes``) instead: it
+    reads only the documents holding the words, and sorts those."""
+    if query.words is not None:
+        return query.words[0] in word_indexes
     equal = set(query.where)
     if set(index[: len(equal)]) != equal:
         return False
@@ -102,6 +118,11 @@ class ReadModelStore(abc.ABC):
     @abc.abstractmethod
     def ensure_index(self, collection: str, fields: Sequence[str], unique: bool = False) -> None:
         """Create it unless it exists; a non-unique index ends with the key (see ``Index``)."""
+
+    @abc.abstractmethod
+    def ensure_word_index(self, collection: str, field: str) -> None:
+        """Create, unless it exists, the index that finds documents by the words of a
+        text field (``Query.words``), and fill it from the documents already there."""
 
     @abc.abstractmethod
     def delete(self, collection: str, key: str) -> None:
@@ -141,11 +162,15 @@ class IndexedCollection:
     collection: str
     # What every query on the collection is served by (see ``serves``).
     indexes: tuple[Index, ...] = ()
+    # Text fields found by their words (``Query.words``).
+    word_indexes: tuple[str, ...] = ()
 
     def create_indexes(self) -> None:
         """Declare the indexes on the collection in use (each generation has its own)."""
         for fields in self.indexes:
             self.store.ensure_index(self.collection, fields)
+        for field in self.word_indexes:
+            self.store.ensure_word_index(self.collection, field)
 
     def discard(self) -> None:
         """Remove what was written to the collection (an unfinished rebuild)."""

@@ -87,6 +87,7 @@ def test_a_replay_that_cannot_catch_up_fails_in_one_line_and_removes_what_it_bui
     parts = TESTING.parts(settings)
     for n in range(3):
         parts.events.append(f"n{n}", 0, notice_events(f"n{n}", 1, 2))
+
     def settled() -> bool:
         # Each notice's second event too, or the board could still move after the snapshot.
         return [doc["amendments"] for doc in board(parts).values()] == [1, 1, 1]
