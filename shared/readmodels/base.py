@@ -98,6 +98,41 @@ def serves(index: Index, query: Query, word_indexes: Sequence[str] = ()) -> bool
     return bool(equal or query.below or query.order_by)
 
 
+def matches(document: Mapping[str, Any], query: Query, held_words: Sequence[str] = ()) -> bool:
+    """Whether a document meets the query, checked in Python on documents an index
+    found (``held_words``: the starts of words the document's word field holds)."""
+    if any(field_of(document, f) != v for f, v in query.where.items()):
+        return False
+    if query.below:
+        value = field_of(document, query.below[0])
+        if value is None or not value < query.below[1]:
+            return False
+    if query.words and not set(query.words[1]) <= set(held_words):
+        return False
+    if query.contains:
+        value = field_of(document, query.contains[0])
+        return isinstance(value, str) and query.contains[1] in value
+    return True
+
+
+def in_order(found: list[tuple[str, Mapping[str, Any]]], query: Query) -> list[Mapping[str, Any]]:
+    """(key, document) pairs in the query's order: missing and null first, as in SQLite
+    and MongoDB, then the key."""
+
+    def order(item: tuple[str, Mapping[str, Any]]) -> tuple:
+        value = field_of(item[1], query.order_by) if query.order_by else None
+        return (value is not None, value if value is not None else 0, item[0])
+
+    return [document for _, document in sorted(found, key=order)]
+
+
+def field_of(document: Mapping[str, Any], path: str) -> Any:
+    value: Any = document
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
 class ReadModelStore(abc.ABC):
     @abc.abstractmethod
     def get(self, collection: str, key: str) -> Stored | None:

@@ -15,7 +15,16 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.mongo import unavailable_on_failure
-from shared.readmodels.base import Page, Query, ReadModelStore, Stored, check_field, check_name
+from shared.readmodels.base import (
+    Page,
+    Query,
+    ReadModelStore,
+    Stored,
+    check_field,
+    check_name,
+    in_order,
+    matches,
+)
 from shared.text import word_prefixes
 
 WORDS = "words"
@@ -57,6 +66,8 @@ class MongoReadModelStore(ReadModelStore):
         return result.modified_count == 1
 
     def find(self, collection: str, query: Query) -> Page:
+        if query.words:
+            return self._find_by_words(collection, query)
         criteria: dict[str, Any] = {f"document.{f}": v for f, v in query.where.items()}
         if query.contains:
             field, text = query.contains
@@ -64,10 +75,6 @@ class MongoReadModelStore(ReadModelStore):
         if query.below:
             field, bound = query.below
             criteria[f"document.{field}"] = {"$lt": bound}
-        if query.words:
-            field, wanted = query.words
-            unique = list(dict.fromkeys(wanted))
-            criteria[f"{WORDS}.{field}"] = unique[0] if len(unique) == 1 else {"$all": unique}
         records = self._db[check_name(collection)]
         with unavailable_on_failure():
             cursor = records.find(criteria, {"document": 1})
@@ -81,6 +88,26 @@ class MongoReadModelStore(ReadModelStore):
             bounded = {"limit": query.count_up_to} if query.count_up_to else {}
             total = records.count_documents(criteria, **bounded)
         return Page(items, total)
+
+    def _find_by_words(self, collection: str, query: Query) -> Page:
+        """The keys holding each word, each from the index on that field alone (the one
+        filter SecantusDB serves from an index), intersected; then those documents by
+        key, checked, ordered and counted here: bounded by the matches of the rarest
+        word, never by the collection."""
+        field, wanted = query.words
+        records = self._db[check_name(collection)]
+        with unavailable_on_failure():
+            keys: set[str] | None = None
+            for word in sorted(set(wanted), key=len, reverse=True):
+                holding = {r["_id"] for r in records.find({f"{WORDS}.{field}": word}, {"_id": 1})}
+                keys = holding if keys is None else keys & holding
+                if not keys:
+                    break
+            found = self.get_many(collection, sorted(keys or ()))
+        chosen = [(k, s.document) for k, s in found.items() if matches(s.document, query, wanted)]
+        ordered = in_order(chosen, query)
+        total = min(len(ordered), query.count_up_to or len(ordered))
+        return Page(ordered[query.offset : query.offset + query.limit], total)
 
     def ensure_index(self, collection: str, fields: Sequence[str], unique: bool = False) -> None:
         keys = [(f"document.{check_field(f)}", ASCENDING) for f in fields]
