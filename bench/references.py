@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from shared.config import Settings
@@ -49,19 +49,15 @@ def _kafka_round_trips(settings: Settings, samples: int) -> list[float]:
     consumer.assign([partition])
     consumer.seek_to_end(partition)
     consumer.position(partition)
-    lags = []
     try:
-        for n in range(samples):
-            sent = time.perf_counter()
-            producer.send(topic, key=str(n).encode(), value=b"x" * 600).get(timeout=10)
-            while not consumer.poll(timeout_ms=100, max_records=1):
-                pass
-            lags.append(time.perf_counter() - sent)
-            time.sleep(SAMPLES_APART_SECONDS)
+        return _timed(
+            samples,
+            lambda n: producer.send(topic, key=str(n).encode(), value=b"x" * 600).get(timeout=10),
+            lambda n: consumer.poll(timeout_ms=100, max_records=1),
+        )
     finally:
         producer.close()
         consumer.close()
-    return lags
 
 
 def _sqlite_round_trips(path: Path, samples: int) -> list[float]:
@@ -69,18 +65,27 @@ def _sqlite_round_trips(path: Path, samples: int) -> list[float]:
     writer.execute("PRAGMA journal_mode=WAL")
     writer.execute("CREATE TABLE events (position INTEGER PRIMARY KEY, body TEXT NOT NULL)")
     reader = sqlite3.connect(path, isolation_level=None)
-    lags = []
     try:
-        for n in range(1, samples + 1):
-            sent = time.perf_counter()
-            writer.execute("INSERT INTO events (position, body) VALUES (?, ?)", (n, "x" * 600))
-            while not reader.execute("SELECT body FROM events WHERE position = ?", (n,)).fetchall():
-                pass
-            lags.append(time.perf_counter() - sent)
-            time.sleep(SAMPLES_APART_SECONDS)
+        return _timed(
+            samples,
+            lambda n: writer.execute("INSERT INTO events VALUES (?, ?)", (n, "x" * 600)),
+            lambda n: reader.execute("SELECT 1 FROM events WHERE position = ?", (n,)).fetchall(),
+        )
     finally:
         writer.close()
         reader.close()
+
+
+def _timed(samples: int, write: Callable[[int], object], seen: Callable[[int], object]) -> list:
+    """Seconds from each write to the reader's first sight of it, a little apart."""
+    lags = []
+    for n in range(1, samples + 1):
+        sent = time.perf_counter()
+        write(n)
+        while not seen(n):
+            pass
+        lags.append(time.perf_counter() - sent)
+        time.sleep(SAMPLES_APART_SECONDS)
     return lags
 
 
