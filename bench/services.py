@@ -25,9 +25,11 @@ from bench.clients import Client, ready
 from registry_cli.run import gunicorn_command
 from shared.config import Settings
 from shared.consumer import wait_for
-from tests.servers import ROOT, SESSION_STACK, Servers, free_port, real_servers
+from tests.servers import ROOT, Servers, free_port, real_servers
 
 SERVICES = ("licensing", "verification")
+# Its own: the test suite's local stack, started meanwhile, would stop this one.
+BENCH_STACK = ROOT / "var" / "bench-stack"
 
 
 @dataclass
@@ -58,7 +60,7 @@ class Running:
             return {}
         from shared import stack
 
-        status = stack.status(SESSION_STACK)
+        status = stack.status(BENCH_STACK)
         found = {"kafka": status["kafka"]["pid"]}
         found[status["mongodb"]["server"] or "mongodb"] = status["mongodb"]["pid"]
         return {name: pid for name, pid in found.items() if pid}
@@ -69,7 +71,7 @@ def services_running(backend: str) -> Iterator[Running]:
     """Both services' ``serve`` and ``worker`` on free ports, on a fresh data set."""
     stack = backend == "stack"
     with (
-        real_servers() if stack else contextlib.nullcontext() as servers,
+        real_servers(BENCH_STACK) if stack else contextlib.nullcontext() as servers,
         tempfile.TemporaryDirectory() as data,
     ):
         run = uuid.uuid4().hex[:8]
