@@ -291,11 +291,17 @@ def lag_at(
     with ThreadPoolExecutor(64) as pool:
         start = time.perf_counter()
         futures = []
-        for n in range(total):
-            time.sleep(max(0.0, start + n / rate - time.perf_counter()))
-            futures.append(pool.submit(register, n))
-        for future in futures:
-            future.result()
+        try:
+            for n in range(total):
+                time.sleep(max(0.0, start + n / rate - time.perf_counter()))
+                futures.append(pool.submit(register, n))
+            for future in futures:
+                future.result()
+        except BaseException:
+            # Interrupted or failed: the registrations still queued are not sent.
+            pool.shutdown(wait=False, cancel_futures=True)
+            done.set()
+            raise
         achieved = total / (max(answered.values()) - start)
     done.set()
     watcher.join(timeout=VISIBLE_TIMEOUT)
