@@ -1,33 +1,34 @@
-"""A bare Flask app for ``bench.verification_latency``: the floor under the real endpoint.
+"""A bare Flask app: the floor under the public ``GET /v1/recruiters/{id}``.
 
-It answers ``GET /v1/recruiters/<recruiter_id>`` with one fixed JSON document, read at
-start from the file named by ``BENCH_BARE_BODY_FILE`` (a body the verification service
-returned). It has no store, no rate limiter, no token check, no metrics and no receipt;
-it serialises the document on each request, as the service does.
+It answers with the recruiter's document, read by its key from the same read-model store
+the verification service reads (the current generation of ``recruiter_status``), in one
+single-document read: no folding of facts into a verdict, no rate limiter, no token
+check, no metrics and no receipt. Settings come from the environment, as the service's.
 
-    BENCH_BARE_BODY_FILE=body.json .venv/bin/python -m gunicorn "bench.bare_flask:create_app()"
+    .venv/bin/python -m gunicorn "bench.bare_flask:create_app()"
 """
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-BODY_FILE = "BENCH_BARE_BODY_FILE"
+from services.verification.projections import RecruiterStatus
+from shared.backend import open_backend
+from shared.config import Settings
+from shared.replay import CurrentCollection
 
 
 def create_app() -> Flask:
-    body = json.loads(Path(os.environ[BODY_FILE]).read_bytes())
+    store = open_backend(Settings.from_env()).read_models("verification")
+    current = CurrentCollection(store, RecruiterStatus.name, RecruiterStatus.collection)
     app = Flask("bench.bare_flask")
-    # As the services set it, so that the bytes sent are those the service sent.
     app.json.sort_keys = False
 
     @app.get("/v1/recruiters/<recruiter_id>")
-    def check_recruiter(recruiter_id: str) -> dict[str, Any]:
-        return body
+    def check_recruiter(recruiter_id: str) -> tuple[dict[str, Any], int]:
+        found = store.get(current(), recruiter_id)
+        return (found.document, 200) if found else ({"title": "not found"}, 404)
 
     return app

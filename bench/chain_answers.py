@@ -27,7 +27,8 @@ import uuid
 from pathlib import Path
 
 from bench.clients import Client, licensed_recruiters, percentile, ready, report_load
-from bench.verification_latency import load, serve_settings, stop
+from bench.services import serve_settings, stop
+from bench.verification_latency import load
 from shared.auth.tokens import mint_dev_token
 from shared.config import Settings
 from shared.consumer import wait_for

@@ -14,9 +14,10 @@ verification answers each one "green". Then prints, never asserts:
 1. requests/s and p50/p99 latency of ``GET /v1/recruiters/{id}`` on verification, N
    requests spread over the K recruiters, from C client threads on kept-alive
    connections (each client first makes a few uncounted warm-up requests);
-2. the same for ``bench.bare_flask``, a Flask app serving the very JSON body verification
-   returned, under the same gunicorn command line as ``serve`` (workers, threads, worker
-   class): the share of the latency that is Flask, gunicorn and the client themselves;
+2. the same for ``bench.bare_flask``, a Flask app reading the same document from the
+   same store, under the same gunicorn command line as ``serve`` (workers, threads,
+   worker class): the share of the latency that is Flask, gunicorn, the store's read
+   and the client themselves;
 3. the lag from the 2xx of ``POST /v1/licences/{id}/suspend`` on licensing to the first
    verification answer, polled every 20 ms, that shows the licence suspended; one
    licence at a time, for each of the K, each after a random pause of up to half a
@@ -30,26 +31,15 @@ The services' public rate limit is per client address, and every request here co
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import random
 import statistics
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from bench.bare_flask import BODY_FILE
-from bench.clients import Client, licensed_recruiters, percentile, ready, report_load
-from registry_cli.run import gunicorn_command
+from bench.clients import Client, licensed_recruiters, percentile, report_load
+from bench.services import bare_flask, serve_settings, services_running
 from shared.auth.tokens import mint_dev_token
-from shared.config import Settings
-from shared.consumer import wait_for
-from tests.servers import ROOT, free_port, real_servers
 
 # The first requests a gunicorn worker serves import lazily and open store connections.
 WARMUP_PER_CLIENT = 10
@@ -131,32 +121,6 @@ def suspension_lags(
     return lags
 
 
-def bare_command(port: int) -> list[str]:
-    """``serve``'s own gunicorn command line, with the bare app in place of the service."""
-    command = gunicorn_command("verification", port)
-    assert command[-1] == "services.verification.bootstrap:create_app()", command
-    return [*command[:-1], "bench.bare_flask:create_app()"]
-
-
-def serve_settings() -> str:
-    command = gunicorn_command("verification", 0)
-    value = dict(zip(command, command[1:], strict=False))
-    return (
-        f"{value['--workers']} workers x {value['--threads']} threads ({value['--worker-class']})"
-    )
-
-
-def stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--recruiters", type=int, default=20)
@@ -164,69 +128,23 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--backend", choices=("stack", "embedded"), default="stack")
     arguments = parser.parse_args()
-    stack = arguments.backend == "stack"
-    with (
-        real_servers() if stack else contextlib.nullcontext() as servers,
-        tempfile.TemporaryDirectory() as data,
-    ):
-        run = uuid.uuid4().hex[:8]
-        ports = {"licensing": free_port(), "verification": free_port(), "bare": free_port()}
-        env = {
-            **os.environ,
-            "REGISTRY_BACKEND": arguments.backend,
-            "REGISTRY_DATA_DIR": data,
-            "REGISTRY_TOPIC_PREFIX": f"bench{run}-",
-            "REGISTRY_DATABASE_PREFIX": f"bench{run}",
-            "REGISTRY_LICENSING_PORT": str(ports["licensing"]),
-            "REGISTRY_VERIFICATION_PORT": str(ports["verification"]),
-            "REGISTRY_LOG_LEVEL": "WARNING",
-            "REGISTRY_PUBLIC_RATE_PER_MINUTE": "100000000",
-        }
-        if servers:
-            env["MONGODB_URI"] = servers.mongodb_uri
-            env["KAFKA_BOOTSTRAP_SERVERS"] = servers.kafka_bootstrap
-        token = mint_dev_token(Settings(data_dir=Path(data)), "ministry_officer", country="KE")
-        processes: list[subprocess.Popen] = []
-        try:
-            for service in ("licensing", "verification"):
-                for role in ("serve", "worker"):
-                    processes.append(
-                        subprocess.Popen(
-                            [sys.executable, "-m", "registry_cli", role, service], cwd=ROOT, env=env
-                        )
-                    )
-            for service in ("licensing", "verification"):
-                assert wait_for(lambda s=service: ready(ports[s]), timeout=60), service
-            licensing = Client(ports["licensing"], token)
-            verification = Client(ports["verification"])
-            made = licensed_recruiters(licensing, arguments.recruiters)
-            issued = time.perf_counter()
-            wait_green(verification, [recruiter_id for recruiter_id, _ in made])
-            green_after = time.perf_counter() - issued
+    with services_running(arguments.backend) as running:
+        token = mint_dev_token(running.settings, "ministry_officer", country="KE")
+        licensing = Client(running.ports["licensing"], token)
+        verification = Client(running.ports["verification"])
+        made = licensed_recruiters(licensing, arguments.recruiters)
+        issued = time.perf_counter()
+        wait_green(verification, [recruiter_id for recruiter_id, _ in made])
+        green_after = time.perf_counter() - issued
 
-            paths = [f"/v1/recruiters/{made[n % len(made)][0]}" for n in range(arguments.requests)]
-            real = load(ports["verification"], paths, arguments.clients)
-
-            status, body = verification.call("GET", paths[0])
-            assert status == 200, body
-            body_file = Path(data) / "verification-answer.json"
-            body_file.write_bytes(body)
-            processes.append(
-                subprocess.Popen(
-                    bare_command(ports["bare"]),
-                    cwd=ROOT,
-                    env={**env, BODY_FILE: str(body_file)},
-                )
-            )
-            assert wait_for(lambda: ready(ports["bare"], paths[0]), timeout=60), "bare Flask"
-            assert Client(ports["bare"]).call("GET", paths[0]) == (200, body)
-            bare = load(ports["bare"], paths, arguments.clients)
-
-            lags = sorted(suspension_lags(licensing, verification, made))
-        finally:
-            stop(processes)
-    where = f"stack ({servers.origin})" if servers else "embedded (SQLite files)"
-    print(f"backend {where}; gunicorn as `serve` runs it: {serve_settings()}")
+        paths = [f"/v1/recruiters/{made[n % len(made)][0]}" for n in range(arguments.requests)]
+        real = load(running.ports["verification"], paths, arguments.clients)
+        status, body = verification.call("GET", paths[0])
+        assert status == 200, body
+        with bare_flask(running) as bare_port:
+            bare = load(bare_port, paths, arguments.clients)
+        lags = sorted(suspension_lags(licensing, verification, made))
+    print(f"backend {running.where()}; gunicorn as `serve` runs it: {serve_settings()}")
     print(
         f"{len(made)} recruiters, all answered green {green_after:.2f} s after the last issue; "
         f"{len(paths)} GETs from {arguments.clients} clients on kept-alive connections "

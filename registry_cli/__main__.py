@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from registry_cli import (
+    bench,
     catalogues,
     chaos,
     contracts,
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     for module in (
         run,
         stack,
+        bench,
         token,
         seed,
         replay,

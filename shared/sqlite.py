@@ -14,8 +14,12 @@ from shared.errors import Unavailable
 class SqliteFile:
     """A database file shared by the threads of one process, each with its own connection."""
 
-    def __init__(self, path: Path, schema: str = "", read_only: bool = False):
+    def __init__(self, path: Path, schema: str = "", read_only: bool = False, durable: bool = True):
+        """``durable=False``: a commit survives the process, not the machine, losing
+        power (WAL's synchronous=NORMAL: no fsync per commit, and the file is never
+        corrupted); for what can be rebuilt from elsewhere."""
         self.path = Path(path)
+        self._durable = durable
         self._schema = schema
         self._read_only = read_only
         self._local = threading.local()
@@ -37,6 +41,8 @@ class SqliteFile:
             connection.row_factory = sqlite3.Row
             if not self._read_only:
                 connection.execute("PRAGMA journal_mode=WAL")
+                if not self._durable:
+                    connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA busy_timeout=10000")
             # Deleted and overwritten content is zeroed, not left in free pages.
             connection.execute("PRAGMA secure_delete=ON")

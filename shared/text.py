@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+# As SQLite FTS5's unicode61 tokenizer splits: letters and digits make words.
+WORD = re.compile(r"[^\W_]+")
 
 
 def folded(text: str) -> str:
@@ -14,3 +18,15 @@ def folded(text: str) -> str:
 def licence_key(country: str, licence_number: str) -> str:
     """Licence numbers are unique per country, whatever their case or outer spaces."""
     return f"{country}:{licence_number.strip().upper()}"
+
+
+def words(text: str) -> list[str]:
+    """The words of a folded text, in order: 'al-amin & co' -> ['al', 'amin', 'co']."""
+    return WORD.findall(text)
+
+
+def word_prefixes(text: str) -> list[str]:
+    """Every start of every word of a folded text, each once: what a lookup by word
+    prefix finds the text by on a store with no full-text index."""
+    found = {word[:end] for word in words(text) for end in range(1, len(word) + 1)}
+    return sorted(found)

@@ -11,7 +11,16 @@ from shared.bus.base import EventPublisher, Message, MessageSource
 from shared.errors import ConcurrencyError, IdempotencyKeyUsed
 from shared.eventstore.base import Commit, EventStore
 from shared.ratewindows.base import RateWindows
-from shared.readmodels.base import Page, Query, ReadModelStore, Stored
+from shared.readmodels.base import (
+    Page,
+    Query,
+    ReadModelStore,
+    Stored,
+    field_of,
+    in_order,
+    matches,
+)
+from shared.text import word_prefixes
 
 
 class InMemoryEventStore(EventStore):
@@ -81,43 +90,37 @@ class InMemoryReadModelStore(ReadModelStore):
 
     @staticmethod
     def _taken(records: dict[str, Stored], key: str, document, fields: tuple[str, ...]) -> bool:
-        values = tuple(_field(document, f) for f in fields)
+        values = tuple(field_of(document, f) for f in fields)
         if all(value is None for value in values):
             return False
         return any(
-            other != key and tuple(_field(s.document, f) for f in fields) == values
+            other != key and tuple(field_of(s.document, f) for f in fields) == values
             for other, s in records.items()
         )
 
     def find(self, collection: str, query: Query) -> Page:
-        def matches(document: dict) -> bool:
-            if any(_field(document, f) != v for f, v in query.where.items()):
-                return False
-            if query.below:
-                value = _field(document, query.below[0])
-                if value is None or not value < query.below[1]:
-                    return False
-            if query.above:
-                value = _field(document, query.above[0])
-                if value is None or not value > query.above[1]:
-                    return False
-            if query.contains:
-                value = _field(document, query.contains[0])
-                return isinstance(value, str) and query.contains[1] in value
-            return True
+        def held(document: dict) -> list[str]:
+            value = field_of(document, query.words[0]) if query.words else None
+            return word_prefixes(value) if isinstance(value, str) else []
 
-        def order(item: tuple[str, Stored]) -> tuple:
-            value = _field(item[1].document, query.order_by) if query.order_by else None
-            # Missing and null sort first, as in SQLite and MongoDB.
-            return (value is not None, value if value is not None else 0, item[0])
-
-        stored = sorted(self.collections.get(collection, {}).items(), key=order)
-        found = [s.document for _, s in stored if matches(s.document)]
-        return Page(found[query.offset : query.offset + query.limit], len(found))
+        stored = self.collections.get(collection, {}).items()
+        found = in_order(
+            [
+                (key, s.document)
+                for key, s in stored
+                if matches(s.document, query, held(s.document))
+            ],
+            query,
+        )
+        total = min(len(found), query.count_up_to or len(found))
+        return Page(found[query.offset : query.offset + query.limit], total)
 
     def ensure_index(self, collection: str, fields, unique: bool = False) -> None:
         if unique:
             self.unique.setdefault(collection, []).append(tuple(fields))
+
+    def ensure_word_index(self, collection: str, field: str) -> None:
+        """Nothing to build: ``find`` reads every document anyway."""
 
     def delete(self, collection: str, key: str) -> None:
         self.collections.get(collection, {}).pop(key, None)
@@ -130,14 +133,6 @@ class InMemoryReadModelStore(ReadModelStore):
 
     def scrub(self) -> None:
         pass
-
-
-def _field(document: dict, path: str) -> Any:
-    """A dotted field of a document, None when any part is missing."""
-    value: Any = document
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
 
 
 class InMemoryBus(EventPublisher):

@@ -29,7 +29,9 @@ class Servers:
 
 
 @contextlib.contextmanager
-def real_servers() -> Iterator[Servers]:
+def real_servers(data_dir: Path = SESSION_STACK) -> Iterator[Servers]:
+    """``data_dir``: where a local stack keeps its files and PIDs; each user of one its
+    own, as starting one first stops whatever an earlier run left there."""
     kafka, mongo = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("MONGODB_URI")
     if kafka and mongo:
         yield Servers(kafka, mongo, "environment")
@@ -37,7 +39,7 @@ def real_servers() -> Iterator[Servers]:
         with containers() as servers:
             yield servers
     else:
-        with local_stack() as servers:
+        with local_stack(data_dir) as servers:
             yield servers
 
 
@@ -64,10 +66,9 @@ def containers() -> Iterator[Servers]:
 
 
 @contextlib.contextmanager
-def local_stack() -> Iterator[Servers]:
+def local_stack(data_dir: Path = SESSION_STACK) -> Iterator[Servers]:
     from shared import stack
 
-    data_dir = SESSION_STACK
     stack.down(data_dir)  # a run killed before its teardown may have left one behind
     addresses = stack.up(data_dir, kafka_port=free_port(pair=True), mongo_port=free_port())
     try:

@@ -82,6 +82,7 @@ class RecruiterStatus(Projection):
         ("kind", "country", "search"),
         ("kind", "licence", "ended", "recruiter_id"),
     )
+    word_indexes = ("search",)
 
     def key_for(self, event: Received) -> str | None:
         return document_for(event.source.lstrip("/"), event.subject, event.recruiter_id)

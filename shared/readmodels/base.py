@@ -39,17 +39,22 @@ class Page:
 
 @dataclass(frozen=True)
 class Query:
-    """Equality on fields, optionally a case-sensitive substring on one (normalise first)
-    and an upper or lower bound (exclusive) on one; a missing or null field is never
-    below, nor above."""
+    """Equality on fields, optionally a case-sensitive substring on one (normalise first),
+    words on one (each word given starts a word of the field; normalise first, see
+    ``shared.text.words``) and an upper or lower bound (exclusive) on one; a missing or
+    null field is never below, nor above."""
 
     where: Mapping[str, Scalar]
     contains: tuple[str, str] | None = None
+    words: tuple[str, tuple[str, ...]] | None = None
     below: tuple[str, str | int | float] | None = None
     above: tuple[str, str | int | float] | None = None
     order_by: str | None = None
     limit: int = 50
     offset: int = 0
+    # Count the total only up to this many (None: exactly): what a page shows a person
+    # need not cost time in proportion to everything that matched.
+    count_up_to: int | None = None
 
     def __post_init__(self) -> None:
         for field, value in self.where.items():
@@ -67,8 +72,14 @@ class Query:
                     raise TypeError("a bound needs a string or a number")
         if self.below and self.above and self.below[0] != self.above[0]:
             raise ValueError("both bounds must be on one field")
+        if self.words is not None:
+            check_field(self.words[0])
+            if not self.words[1] or not all(isinstance(w, str) and w for w in self.words[1]):
+                raise TypeError("words needs one or more non-empty strings")
         if self.order_by is not None:
             check_field(self.order_by)
+        if self.count_up_to is not None and self.count_up_to < 1:
+            raise ValueError("count_up_to must be positive")
         if not (0 < self.limit <= 1000 and self.offset >= 0):
             raise ValueError("limit must be 1..1000 and offset not negative")
 
@@ -79,10 +90,14 @@ def due_by(instant: str, where: Mapping[str, Scalar] | None = None, limit: int =
     return Query(dict(where or {}), below=("due", instant + "~"), order_by="due", limit=limit)
 
 
-def serves(index: Index, query: Query) -> bool:
+def serves(index: Index, query: Query, word_indexes: Sequence[str] = ()) -> bool:
     """Whether the index finds the query's documents without reading any others, and
     (given ``order_by``) in order: its leading fields are the equality fields, the next
-    one the bounded or sort field. A substring is checked on the entries found."""
+    one the bounded or sort field. A substring is checked on the entries found. A query
+    by words is served by the word index of its field (``word_indexes``) instead: it
+    reads only the documents holding the words, and sorts those."""
+    if query.words is not None:
+        return query.words[0] in word_indexes
     equal = set(query.where)
     if set(index[: len(equal)]) != equal:
         return False
@@ -93,6 +108,45 @@ def serves(index: Index, query: Query) -> bool:
     if query.order_by is not None and query.order_by != after:
         return False
     return bool(equal or query.below or query.above or query.order_by)
+
+
+def matches(document: Mapping[str, Any], query: Query, held_words: Sequence[str] = ()) -> bool:
+    """Whether a document meets the query, checked in Python on documents an index
+    found (``held_words``: the starts of words the document's word field holds)."""
+    if any(field_of(document, f) != v for f, v in query.where.items()):
+        return False
+    if query.below:
+        value = field_of(document, query.below[0])
+        if value is None or not value < query.below[1]:
+            return False
+    if query.above:
+        value = field_of(document, query.above[0])
+        if value is None or not value > query.above[1]:
+            return False
+    if query.words and not set(query.words[1]) <= set(held_words):
+        return False
+    if query.contains:
+        value = field_of(document, query.contains[0])
+        return isinstance(value, str) and query.contains[1] in value
+    return True
+
+
+def in_order(found: list[tuple[str, Mapping[str, Any]]], query: Query) -> list[Mapping[str, Any]]:
+    """(key, document) pairs in the query's order: missing and null first, as in SQLite
+    and MongoDB, then the key."""
+
+    def order(item: tuple[str, Mapping[str, Any]]) -> tuple:
+        value = field_of(item[1], query.order_by) if query.order_by else None
+        return (value is not None, value if value is not None else 0, item[0])
+
+    return [document for _, document in sorted(found, key=order)]
+
+
+def field_of(document: Mapping[str, Any], path: str) -> Any:
+    value: Any = document
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
 
 
 class ReadModelStore(abc.ABC):
@@ -115,6 +169,11 @@ class ReadModelStore(abc.ABC):
     @abc.abstractmethod
     def ensure_index(self, collection: str, fields: Sequence[str], unique: bool = False) -> None:
         """Create it unless it exists; a non-unique index ends with the key (see ``Index``)."""
+
+    @abc.abstractmethod
+    def ensure_word_index(self, collection: str, field: str) -> None:
+        """Create, unless it exists, the index that finds documents by the words of a
+        text field (``Query.words``), and fill it from the documents already there."""
 
     @abc.abstractmethod
     def delete(self, collection: str, key: str) -> None:
@@ -154,11 +213,15 @@ class IndexedCollection:
     collection: str
     # What every query on the collection is served by (see ``serves``).
     indexes: tuple[Index, ...] = ()
+    # Text fields found by their words (``Query.words``).
+    word_indexes: tuple[str, ...] = ()
 
     def create_indexes(self) -> None:
         """Declare the indexes on the collection in use (each generation has its own)."""
         for fields in self.indexes:
             self.store.ensure_index(self.collection, fields)
+        for field in self.word_indexes:
+            self.store.ensure_word_index(self.collection, field)
 
     def discard(self) -> None:
         """Remove what was written to the collection (an unfinished rebuild)."""

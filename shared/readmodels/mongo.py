@@ -1,4 +1,8 @@
-"""Read models on a MongoDB-compatible server: ``{_id, revision, document}`` per key."""
+"""Read models on a MongoDB-compatible server: ``{_id, revision, document}`` per key.
+
+A text field with a word index also gets, beside the document, every start of every
+word of it (``words.<field>``), indexed: a query by words is then equality on that
+array, which MongoDB and the servers standing in for it all serve from an index."""
 
 from __future__ import annotations
 
@@ -11,12 +15,26 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.mongo import unavailable_on_failure
-from shared.readmodels.base import Page, Query, ReadModelStore, Stored, check_field, check_name
+from shared.readmodels.base import (
+    Page,
+    Query,
+    ReadModelStore,
+    Stored,
+    check_field,
+    check_name,
+    in_order,
+    matches,
+)
+from shared.text import word_prefixes
+
+WORDS = "words"
 
 
 class MongoReadModelStore(ReadModelStore):
     def __init__(self, database: Database):
         self._db = database
+        # Per collection, its word-indexed fields, as the server's index list says.
+        self._word_fields: dict[str, tuple[str, ...]] = {}
 
     def get(self, collection: str, key: str) -> Stored | None:
         with unavailable_on_failure():
@@ -34,6 +52,9 @@ class MongoReadModelStore(ReadModelStore):
     def put(self, collection: str, key: str, document: Mapping[str, Any], revision: int) -> bool:
         records = self._db[check_name(collection)]
         record = {"_id": str(key), "revision": revision + 1, "document": dict(document)}
+        indexed = self._words_of(collection)
+        if indexed:
+            record[WORDS] = {f: word_prefixes(str(document.get(f) or "")) for f in indexed}
         with unavailable_on_failure():
             if revision == 0:
                 try:
@@ -45,6 +66,8 @@ class MongoReadModelStore(ReadModelStore):
         return result.modified_count == 1
 
     def find(self, collection: str, query: Query) -> Page:
+        if query.words:
+            return self._find_by_words(collection, query)
         criteria: dict[str, Any] = {f"document.{f}": v for f, v in query.where.items()}
         if query.contains:
             field, text = query.contains
@@ -62,14 +85,59 @@ class MongoReadModelStore(ReadModelStore):
             else:
                 cursor = cursor.sort("_id", ASCENDING)
             items = [r["document"] for r in cursor.skip(query.offset).limit(query.limit)]
-            total = records.count_documents(criteria)
+            bounded = {"limit": query.count_up_to} if query.count_up_to else {}
+            total = records.count_documents(criteria, **bounded)
         return Page(items, total)
+
+    def _find_by_words(self, collection: str, query: Query) -> Page:
+        """The keys holding each word, each from the index on that field alone (the one
+        filter SecantusDB serves from an index), intersected; then those documents by
+        key, checked, ordered and counted here: bounded by the matches of the rarest
+        word, never by the collection."""
+        field, wanted = query.words
+        records = self._db[check_name(collection)]
+        with unavailable_on_failure():
+            keys: set[str] | None = None
+            for word in sorted(set(wanted), key=len, reverse=True):
+                holding = {r["_id"] for r in records.find({f"{WORDS}.{field}": word}, {"_id": 1})}
+                keys = holding if keys is None else keys & holding
+                if not keys:
+                    break
+            found = self.get_many(collection, sorted(keys or ()))
+        chosen = [(k, s.document) for k, s in found.items() if matches(s.document, query, wanted)]
+        ordered = in_order(chosen, query)
+        total = min(len(ordered), query.count_up_to or len(ordered))
+        return Page(ordered[query.offset : query.offset + query.limit], total)
 
     def ensure_index(self, collection: str, fields: Sequence[str], unique: bool = False) -> None:
         keys = [(f"document.{check_field(f)}", ASCENDING) for f in fields]
         keys += [] if unique else [("_id", ASCENDING)]
         with unavailable_on_failure():
             self._db[check_name(collection)].create_index(keys, unique=unique)
+
+    def ensure_word_index(self, collection: str, field: str) -> None:
+        path = f"{WORDS}.{check_field(field)}"
+        records = self._db[check_name(collection)]
+        with unavailable_on_failure():
+            if field not in self._words_of(collection):
+                for record in records.find({}, {"document": 1}):
+                    text = str(record["document"].get(field) or "")
+                    records.update_one(
+                        {"_id": record["_id"]}, {"$set": {path: word_prefixes(text)}}
+                    )
+            records.create_index([(path, ASCENDING), ("_id", ASCENDING)])
+        self._word_fields[collection] = (*self._words_of(collection), field)
+
+    def _words_of(self, collection: str) -> tuple[str, ...]:
+        """The collection's word-indexed fields, looked up once per process: a writer that
+        never declared them keeps the words of every document up to date all the same."""
+        if collection not in self._word_fields:
+            with unavailable_on_failure():
+                keys = [k for index in self._db[collection].list_indexes() for k in index["key"]]
+            prefix = f"{WORDS}."
+            fields = tuple(dict.fromkeys(k[len(prefix) :] for k in keys if k.startswith(prefix)))
+            self._word_fields[collection] = fields
+        return self._word_fields[collection]
 
     def delete(self, collection: str, key: str) -> None:
         with unavailable_on_failure():
@@ -78,6 +146,7 @@ class MongoReadModelStore(ReadModelStore):
     def drop(self, collection: str) -> None:
         with unavailable_on_failure():
             self._db.drop_collection(check_name(collection))
+        self._word_fields.pop(collection, None)
 
     def scrub(self) -> None:
         """Nothing to ask of the server: MongoDB and FerretDB reuse freed space themselves."""

@@ -46,6 +46,8 @@ class ReadModelContract:
             store.put("things", f"k{n}", {"n": n, "country": country, "name": f"agency {n}"}, 0)
         page = store.find("things", Query({"country": "KE"}, order_by="n", limit=2, offset=1))
         assert [d["n"] for d in page.items] == [3, 5] and page.total == 3
+        bounded = store.find("things", Query({"country": "KE"}, limit=1, count_up_to=2))
+        assert len(bounded.items) == 1 and bounded.total == 2
         contains = store.find("things", Query({}, contains=("name", "ncy 4")))
         assert [d["n"] for d in contains.items] == [4]
         store.put("things", "nested", {"inner": {"x": 1}, "country": "KE"}, 0)
@@ -80,6 +82,46 @@ class ReadModelContract:
         assert store.find("things", Query({}, contains=("name", ".*"))).total == 0
         with pytest.raises(ValueError):
             Query({"name; DROP": "x"})
+
+    def test_words_find_each_word_as_the_start_of_a_word(self, store):
+        names = {
+            "a": "bench agency 12",
+            "b": "bench agency 120 | benchmark trading",
+            "c": "agency bench",
+            "d": "xbench agency",
+            "e": "al-amin & co",
+        }
+        store.put("names", "a", {"id": "a", "search": names["a"], "kind": "r"}, 0)
+        store.ensure_word_index("names", "search")  # over a document already there
+        for key in "bcde":
+            store.put("names", key, {"id": key, "search": names[key], "kind": "r"}, 0)
+        store.put("names", "none", {"id": "none", "kind": "r"}, 0)
+
+        def found(*words: str, **where: str) -> list[str]:
+            query = Query(where, words=("search", words), order_by="search")
+            page = store.find("names", query)
+            assert page.total == len(page.items)
+            return [document["id"] for document in page.items]
+
+        assert found("bench") == ["c", "a", "b"]
+        assert found("bench", "agency", "12") == ["a", "b"]
+        assert found("12", "bench") == ["a", "b"]
+        assert found("benchm") == ["b"]
+        assert found("gency") == [] and found("bench", "zzz") == []
+        assert found("amin") == ["e"] and found("co", kind="r") == ["e"]
+        assert found("bench", kind="other") == []
+        # Text that would be syntax to a full-text engine is only ever a word.
+        assert found('a"b') == [] and found("*") == [] and found("OR") == []
+
+        store.put("names", "a", {"id": "a", "search": "renamed", "kind": "r"}, 1)
+        assert found("bench", "agency") == ["c", "b"] and found("ren") == ["a"]
+        store.delete("names", "b")
+        assert found("bench") == ["c"]
+        store.drop("names")
+        store.ensure_word_index("names", "search")
+        assert found("bench") == []
+        store.put("names", "c", {"id": "c", "search": names["c"]}, 0)
+        assert found("bench") == ["c"]
 
     def test_unique_index_refuses_a_duplicate(self, store):
         store.ensure_index("things", ["country", "number"], unique=True)
