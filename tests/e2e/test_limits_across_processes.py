@@ -17,6 +17,7 @@ from tests.e2e.services import Running
 LIMIT = 30
 SENT = 3 * LIMIT
 PROCESSES = 3
+ROUNDS = 5
 
 
 def test_the_public_limit_and_the_metrics_hold_across_gunicorn_processes(tmp_path):
@@ -30,9 +31,14 @@ def test_the_public_limit_and_the_metrics_hold_across_gunicorn_processes(tmp_pat
     )
     try:
         url = running.url("verification") + "/v1/recruiters/rec-nobody"
-        started = time.time()
-        with ThreadPoolExecutor(max_workers=12) as pool:
-            statuses = list(pool.map(lambda _: _status(url), range(SENT)))
+        started, statuses = time.time(), []
+        # Which process accepts is the kernel's choice: on a busy machine one may take a
+        # whole round, so rounds go on (a few at most) until two processes have answered.
+        for _ in range(ROUNDS):
+            with ThreadPoolExecutor(max_workers=12) as pool:
+                statuses += list(pool.map(lambda _: _status(url), range(SENT)))
+            if len(_serving(settings)) >= 2:
+                break
         finished = time.time()
         metrics = urllib.request.urlopen(running.url("verification") + "/metrics").read().decode()
     finally:
@@ -49,11 +55,13 @@ def test_the_public_limit_and_the_metrics_hold_across_gunicorn_processes(tmp_pat
         r'service="verification",status="(\d+)"\} (\S+)'
     )
     counted = {int(status): float(value) for status, value in route.findall(metrics)}
-    assert counted == {404: passed, 429: SENT - passed}
+    assert counted == {404: passed, 429: len(statuses) - passed}
+    assert len(_serving(settings)) >= 2, "only one process answered"
 
+
+def _serving(settings: Settings) -> list:
     files = sorted((settings.data_dir / "metrics").glob("*/counter_*.db"))
-    serving = [f for f in files if _requests_in(f) > 0]
-    assert len(serving) >= 2, f"only {len(serving)} of {len(files)} processes answered"
+    return [f for f in files if _requests_in(f) > 0]
 
 
 def _status(url: str) -> int:

@@ -18,6 +18,7 @@ import pytest
 from babel import Locale
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.select import Select
@@ -44,6 +45,20 @@ def write_key(folder: Path, created: int, key) -> None:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     (folder / f"key-{created}.pem").write_bytes(pem)
+
+
+def replaced(page):
+    """Like ``staleness_of``; Chromium may also answer a question about a node of the page
+    being replaced with "does not belong to the document", which says the same."""
+    stale = staleness_of(page)
+
+    def gone(driver) -> bool:
+        try:
+            return stale(driver)
+        except WebDriverException:
+            return True
+
+    return gone
 
 
 class Registry:
@@ -139,7 +154,7 @@ class Registry:
         page = self.browser.find_element(By.TAG_NAME, "html")
         self.browser.find_element(By.CSS_SELECTOR, f"{form_selector} button[type=submit]").click()
         if navigates:
-            WebDriverWait(self.browser, 30).until(staleness_of(page))
+            WebDriverWait(self.browser, 30).until(replaced(page))
             self.loaded()
 
     def loaded(self) -> None:

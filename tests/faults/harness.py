@@ -313,7 +313,9 @@ def count_bus(messages: list[Message]) -> BusCount:
     out_of_order = []
     for message in messages:
         event = decode(message.value)
-        stream, version = event["subject"], event["streamversion"]
+        # A stream is its producer's: verification's status changes use the recruiter id too.
+        stream = f"{event['source'].lstrip('/')}~{event['subject']}"
+        version = event["streamversion"]
         if event["id"] in seen_ids:
             copies += 1
             continue
@@ -333,7 +335,7 @@ def lost_and_gaps(outcomes: list[Outcome], bus: BusCount) -> tuple[list[str], li
     for outcome in outcomes:
         if outcome.token:
             written = Written.from_token(outcome.token)
-            versions = bus.streams.get(written.stream, {})
+            versions = bus.streams.get(f"{written.service}~{written.stream}", {})
             if not all(versions.get(v) for v in range(1, written.version + 1)):
                 lost.append(outcome.token)
     gaps = []
