@@ -36,7 +36,7 @@ from shared.events.envelope import Change, Provenance, wrap
 from shared.events.verification import StatusChanged
 from shared.eventstore.base import EventStore
 from shared.readmodels.base import ReadModelStore, due_by
-from shared.replay import CurrentCollection
+from shared.replay import current_generation
 
 log = logging.getLogger(__name__)
 ACTOR = "system/status-changes"
@@ -54,9 +54,7 @@ class StatusAnnouncer:
 
     def __post_init__(self) -> None:
         if self.recruiters is None:
-            self.recruiters = CurrentCollection(
-                self.store, RecruiterStatus.name, RecruiterStatus.collection
-            )
+            self.recruiters = self._current_generation
         self.registry = Registry(self.store, signer=None, clock=self.clock)
         self.registry.recruiters = self.recruiters
 
@@ -121,6 +119,12 @@ class StatusAnnouncer:
         self.store.put(
             StatusSchedule.collection, schedule["recruiter_id"], {**schedule, "due": due}, revision
         )
+
+    def _current_generation(self) -> str:
+        """Looked up at every look, never cached: after a replay, a mark made by the
+        consumer of the new generation must not be spent on a look at the old one."""
+        current = current_generation(self.store, RecruiterStatus.name)
+        return current.collection(RecruiterStatus.collection)
 
     def _unmarked(self, collection: str) -> dict[str, str]:
         stored = self.store.get(PROGRESS, collection)
