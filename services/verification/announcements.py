@@ -6,6 +6,12 @@ worker picks the due recruiters (an indexed query: no scan of every recruiter), 
 out the answer now, and appends a ``status_changed`` to the recruiter's stream in
 verification's event store, the outbox the relay publishes from.
 
+An answer is worked out with the chain (SPEC §16), as every answer is: the records of
+every recruiter the recruiter's agents resolve to are read once per decision, so a
+change an agent brings (its suspension, the link's end) is published, dated from the
+instant it took effect. A change published for a recruiter marks due every recruiter
+linking to it, whose answer may move with it.
+
 The stream is the truth about what was published: an append at the version last seen
 either succeeds once or finds the stream moved on, and then compares with its last
 event. So a restart, a redelivered event or a replay (which refolds the same facts into
@@ -17,19 +23,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from services.verification.changes import Answer, change_id, decide
+from services.verification.handlers import Registry, chain_records, linking_recruiters
 from services.verification.projections import PROGRESS, RecruiterStatus, load_records
-from services.verification.schedule import StatusSchedule
+from services.verification.schedule import StatusSchedule, mark_due
 from shared.clock import Clock, parse_instant, rfc3339
 from shared.errors import ConcurrencyError
 from shared.events.envelope import Change, Provenance, wrap
 from shared.events.verification import StatusChanged
 from shared.eventstore.base import EventStore
 from shared.readmodels.base import ReadModelStore, due_by
-from shared.replay import CurrentCollection
+from shared.replay import current_generation
 
 log = logging.getLogger(__name__)
 ACTOR = "system/status-changes"
@@ -42,12 +49,14 @@ class StatusAnnouncer:
     events: EventStore
     clock: Clock
     recruiters: Callable[[], str] | None = None
+    # The chain's records, read as answers read them; with no bus head, never stale.
+    registry: Registry = field(init=False)
 
     def __post_init__(self) -> None:
         if self.recruiters is None:
-            self.recruiters = CurrentCollection(
-                self.store, RecruiterStatus.name, RecruiterStatus.collection
-            )
+            self.recruiters = self._current_generation
+        self.registry = Registry(self.store, signer=None, clock=self.clock)
+        self.registry.recruiters = self.recruiters
 
     def announce_due(self) -> int:
         """Look at the recruiters due by now, a batch at a time; how many were looked at."""
@@ -69,12 +78,16 @@ class StatusAnnouncer:
             self._reschedule(stored.revision, schedule, None)
             return 0
         published = Answer.of(schedule["published"]) if schedule.get("published") else None
-        decision = decide(record[recruiter_id], now, published)
+        chain = chain_records(self.registry, record[recruiter_id], None)
+        decision = decide(record[recruiter_id], now, published, chain)
         published_now = 0
         if decision.change is not None:
             version, answer, published_now = self._publish(
                 decision.change, schedule.get("version", 0), now
             )
+            # Also when another look appended it first: it may have stopped before this.
+            for linking in linking_recruiters(self.registry, recruiter_id):
+                mark_due(self.store, linking)
             schedule = {**schedule, "version": version, "published": answer.as_dict()}
         self._reschedule(stored.revision, schedule, decision.next_check)
         return published_now
@@ -106,6 +119,12 @@ class StatusAnnouncer:
         self.store.put(
             StatusSchedule.collection, schedule["recruiter_id"], {**schedule, "due": due}, revision
         )
+
+    def _current_generation(self) -> str:
+        """Looked up at every look, never cached: after a replay, a mark made by the
+        consumer of the new generation must not be spent on a look at the old one."""
+        current = current_generation(self.store, RecruiterStatus.name)
+        return current.collection(RecruiterStatus.collection)
 
     def _unmarked(self, collection: str) -> dict[str, str]:
         stored = self.store.get(PROGRESS, collection)

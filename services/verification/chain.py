@@ -64,6 +64,14 @@ def current_agents(own: Iterable[Fact], at: datetime) -> list[AgentDeclared]:
     return [link.agent for link in agent_links(own, at).values() if link.ended is None]
 
 
+def linked_agents(own: Iterable[Fact], at: datetime | None) -> list[AgentDeclared]:
+    """The agents in force at ``at``; with no instant, every agent ever declared, in force
+    at some instant or other."""
+    if at is not None:
+        return current_agents(own, at)
+    return [fact["event"] for fact in own if isinstance(fact["event"], AgentDeclared)]
+
+
 def unregistered_links(report: Report, at: datetime) -> list[Fact]:
     """The links of intermediaries found unregistered, on a report substantiated within
     the twelve months before ``at``."""

@@ -1,11 +1,13 @@
 """When a recruiter's public answer changes, and when it will next change by time alone.
 
 Pure. The public answer is the verdict, its reason codes, and the effective licence and
-certificate statuses: the same for everyone who asks (SPEC §15). Between two *change
-points* the answer is constant: the effective instant of every fact, and the instants
-that time alone brings (a validity ending, its last 30 days beginning, a surveillance
-audit falling due, a twelve-month memory running out). Extra points cost a recheck and
-nothing else, so every instant a rule could turn on is listed.
+certificate statuses: the same for everyone who asks (SPEC §15), worked out with the
+answers of the agents the recruiter works through (SPEC §16) as every answer is. Between
+two *change points* the answer is constant: the effective instant of every fact of the
+recruiter and of every recruiter its chain reaches (a link declared or ended, an agent
+suspended), and the instants that time alone brings (a validity ending, its last 30 days
+beginning, a surveillance audit falling due, a twelve-month memory running out). Extra
+points cost a recheck and nothing else, so every instant a rule could turn on is listed.
 """
 
 from __future__ import annotations
@@ -15,13 +17,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from services.verification.domain import (
-    CERTIFICATE_MEMORY,
-    EXPIRING_WITHIN,
-    Record,
-    Status,
-    status_at,
-)
+from services.verification.chained import ChainRecords, chained_status
+from services.verification.domain import CERTIFICATE_MEMORY, EXPIRING_WITHIN, Record, Status
 from shared.clock import rfc3339
 from shared.events.verification import StatusChanged
 
@@ -70,22 +67,29 @@ def public_answer(status: Status) -> Answer:
     )
 
 
-def answer_at(record: Record, at: datetime) -> Answer:
+def answer_at(record: Record, at: datetime, chain: ChainRecords) -> Answer:
     # Never ``behind``: an answer unknown because this reader lags is about the reader.
-    return public_answer(status_at(record, at))
+    return public_answer(chained_status(record, at, chain))
 
 
-def still_reading(record: Record, at: datetime) -> bool:
+def still_reading(status: Status) -> bool:
     """Unknown only for a gap that reading on will fill: not yet a change of the recruiter.
     A message set aside (dead-lettered) is a lasting unknown, and is published."""
-    status = status_at(record, at)
     if status.verdict != "unknown":
         return False
     return not any(reason.position for reason in status.reasons)
 
 
-def change_points(record: Record) -> list[datetime]:
-    """Every instant the answer may turn on, in order."""
+def change_points(record: Record, chain: ChainRecords) -> list[datetime]:
+    """Every instant the answer may turn on, in order: the agents' own change points too,
+    so a change the chain brings is dated from the instant it took effect."""
+    points: set[datetime] = set()
+    for reached in [record, *chain.records.values()]:
+        points |= _fact_points(reached)
+    return sorted(points)
+
+
+def _fact_points(record: Record) -> set[datetime]:
     points: set[datetime] = set()
     for fact in record.facts:
         points.add(fact["effective"])
@@ -96,7 +100,7 @@ def change_points(record: Record) -> list[datetime]:
             value = fact["data"].get(name)
             if isinstance(value, str):
                 points |= _dated_points(name, date.fromisoformat(value))
-    return sorted(points)
+    return points
 
 
 def _dated_points(name: str, day: date) -> set[datetime]:
@@ -110,15 +114,13 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), UTC)
 
 
-def next_change_point(record: Record, now: datetime) -> datetime | None:
-    return next((point for point in change_points(record) if point > now), None)
-
-
-def changed_since(record: Record, now: datetime, answer: Answer) -> datetime:
+def changed_since(
+    record: Record, now: datetime, answer: Answer, chain: ChainRecords, points: list[datetime]
+) -> datetime:
     """The instant from which the answer has been what it is at ``now``."""
     since = now
-    for point in reversed([p for p in change_points(record) if p <= now]):
-        if answer_at(record, point - TICK) != answer:
+    for point in reversed([p for p in points if p <= now]):
+        if answer_at(record, point - TICK, chain) != answer:
             return point
         since = point
     return since
@@ -132,16 +134,21 @@ class Decision:
     next_check: datetime | None
 
 
-def decide(record: Record, now: datetime, published: Answer | None) -> Decision:
-    if still_reading(record, now):
+def decide(
+    record: Record, now: datetime, published: Answer | None, chain: ChainRecords
+) -> Decision:
+    """``chain``: the records of every recruiter the recruiter's agents ever resolved to."""
+    status = chained_status(record, now, chain)
+    if still_reading(status):
         return Decision(None, None)
-    answer = answer_at(record, now)
-    next_check = next_change_point(record, now)
+    answer = public_answer(status)
+    points = change_points(record, chain)
+    next_check = next((point for point in points if point > now), None)
     if answer == published:
         return Decision(None, next_check)
     change = StatusChanged(
         recruiter_id=record.recruiter_id,
-        changed_at=rfc3339(changed_since(record, now, answer)),
+        changed_at=rfc3339(changed_since(record, now, answer, chain, points)),
         previous_verdict=published.verdict if published else None,
         **answer.as_dict(),
     )

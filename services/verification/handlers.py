@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services.verification import views
-from services.verification.chain import AgentAnswer, current_agents, red_event
-from services.verification.domain import Record, Status, history, status_at
+from services.verification import chained, views
+from services.verification.chain import linked_agents
+from services.verification.chained import CHAIN_DEPTH, ChainRecords
+from services.verification.domain import Record, Status, history
 from services.verification.log.proofs import AnswerProofs, NoLog
 from services.verification.projections import (
     PROGRESS,
@@ -313,58 +314,38 @@ def chained_status(
     official: bool = False,
     behind: float | None = None,
 ) -> Status:
-    """The status at ``at`` with the answers of the agents it works through: the one way
-    every answer is worked out, so a change in the chain changes the answer like any other."""
-    agents = agent_answers(registry, record, at)
-    return status_at(record, at, licence_id, official, behind, agents)
+    """The status at ``at`` with the answers of the agents in force then."""
+    chain = chain_records(registry, record, at)
+    return chained.chained_status(record, at, chain, licence_id, official, behind)
 
 
-# How many further links an agent's own answer follows below the agency's agents. Red
-# never depends on the chain (chain_risk is amber), so a deeper chain changes no red in it.
-CHAIN_DEPTH = 2
-
-
-def agent_answers(
-    registry: Registry,
-    record: Record,
-    at: datetime,
-    depth: int = 0,
-    seen: frozenset = frozenset(),
-    known: dict[str, AgentAnswer] | None = None,
-) -> dict[str, AgentAnswer]:
-    """Per agent of ``record`` in force at ``at`` whose licence number has a holder, that
-    recruiter's own answer at ``at``: one lookup of holders and one of records per level,
-    each recruiter worked out once however many link to it (``known``). A loop of links
-    (possible when a holder registers after the link) is followed once. How stale the
-    agents' records may be is asked once, of every partition, not once per agent."""
-    numbered = {
-        agent.agent_id: (agent.country, agent.licence_number)
-        for agent in current_agents(record.streams.get(record.recruiter_id, []), at)
-        if agent.licence_number
-    }
-    if not numbered:
-        return {}
-    known = {} if known is None else known
-    holders = registry.holders(numbered.values())
-    visited = seen | {record.recruiter_id}
-    held = {
-        agent_id: holder["recruiter_id"]
-        for agent_id, number in numbered.items()
-        if (holder := holders.get(licence_key(*number))) and holder["recruiter_id"] not in visited
-    }
-    wanted = set(held.values()) - known.keys()
-    records = registry.records(sorted(wanted)) if wanted else {}
+def chain_records(registry: Registry, record: Record, at: datetime | None) -> ChainRecords:
+    """The holders and records the chain of ``record`` reaches, ``CHAIN_DEPTH`` levels below
+    its agents: those in force at ``at``, or (None) every agent it ever declared, for
+    answers at many instants. One lookup of holders and one of records per level."""
+    holders: dict[str, str] = {}
+    records: dict[str, Record] = {}
+    level = [record]
+    for _ in range(CHAIN_DEPTH + 1):
+        numbers = {
+            licence_key(agent.country, agent.licence_number): (agent.country, agent.licence_number)
+            for linking in level
+            for agent in linked_agents(linking.streams.get(linking.recruiter_id, []), at)
+            if agent.licence_number
+        }
+        wanted = {key: number for key, number in numbers.items() if key not in holders}
+        if not wanted:
+            break
+        holders |= {
+            key: held["recruiter_id"] for key, held in registry.holders(wanted.values()).items()
+        }
+        unread = {holders[key] for key in wanted if key in holders}
+        unread -= records.keys() | {record.recruiter_id}
+        level = list(registry.records(sorted(unread)).values()) if unread else []
+        records |= {agent.recruiter_id: agent for agent in level}
+    # How stale the agents' records may be is asked once, of every partition.
     behind = registry.behind(None) if records else None
-    for recruiter_id, agent in records.items():
-        deeper = (
-            agent_answers(registry, agent, at, depth + 1, visited, known)
-            if depth < CHAIN_DEPTH
-            else {}
-        )
-        status = status_at(agent, at, behind=behind, agents=deeper)
-        cited = red_event(status.verdict, status.reasons)
-        known[recruiter_id] = AgentAnswer(recruiter_id, status.verdict, cited)
-    return {agent_id: known[rid] for agent_id, rid in held.items() if rid in known}
+    return ChainRecords(holders, records, behind)
 
 
 def linking_recruiters(registry: Registry, recruiter_id: str) -> list[str]:

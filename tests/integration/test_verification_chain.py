@@ -1,18 +1,23 @@
 """The chain in verification's answers on both backends, fed by licensing's events: an
 agent resolves to the recruiter holding its licence number, also one registered after
-the link; its own answer moves the agency's; the agency is found by the agent's number."""
+the link; its own answer moves the agency's, and each change it brings is published and
+proved in the public log; the agency is found by the agent's number."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
+from registry_client.api import RegistryClient
 from services.licensing.bootstrap import SERVICE as LICENSING
 from services.verification import handlers
 from services.verification.bootstrap import SERVICE as VERIFICATION
 from shared.auth.tokens import mint_dev_token
+from shared.clock import parse_instant
 from shared.consumer import wait_for
+from tests.e2e.test_public_log_story import proved
+from tests.integration.test_verification_log import serving
 from tests.licensing_helpers import Ministry
 from tests.workers import workers_running
 
@@ -105,3 +110,42 @@ def test_an_agent_registered_later_resolves_and_its_suspension_turns_the_agency_
     detail = client.get(f"/v1/recruiters/{agency}", headers=official).json["detail"]
     assert detail["agents"][0]["licence_number"] == "DOFE-B"
     assert "detail" not in client.get(f"/v1/recruiters/{agency}").json
+
+
+def effective(client, recruiter_id: str, kind: str, headers: dict) -> datetime:
+    events = client.get(f"/v1/recruiters/{recruiter_id}/history", headers=headers).json["events"]
+    return parse_instant(next(e["effective_at"] for e in events if e["event"] == kind))
+
+
+def test_each_change_the_chain_brings_is_published_and_its_answer_proved_in_the_log(world):
+    """The agency's amber with chain_risk and its return to green are status changes of
+    their own, dated from the agent's suspension and the link's end, and each answer
+    carries the log's proof of the leaf stating it, which verifies offline."""
+    nepal, app, settings = world
+    agency, _ = licensed(nepal, "NP-L", "DOFE-L")
+    partner, licence_id = licensed(nepal, "NP-M", "DOFE-M")
+    agent = {"name": "Mithila Agents", "country": "NP", "role": "sub_agent"}
+    declared = nepal.post(f"/v1/recruiters/{agency}/agents", agent | {"licence_number": "DOFE-M"})
+    assert declared.status_code == 201, declared.json
+    official = {
+        "Authorization": f"Bearer {mint_dev_token(settings, 'consular_officer', country='NP')}"
+    }
+    test_client = app.test_client()
+    with serving(app) as url:
+        client = RegistryClient(url)
+        green = proved(client, agency, "green")
+
+        suspend = nepal.post(f"/v1/licences/{licence_id}/suspend", {"reason": "fees"})
+        assert suspend.status_code == 200, suspend.json
+        amber = proved(client, agency, "amber")
+        assert [reason["code"] for reason in amber["reasons"]] == ["chain_risk"]
+        suspended = effective(test_client, partner, "licence_suspended", official)
+        assert parse_instant(amber["log"]["leaf"]["changed_at"]) == suspended
+
+        ended = nepal.post(f"/v1/recruiters/{agency}/agents/{declared.json['agent_id']}/end", {})
+        assert ended.status_code == 200, ended.json
+        back = proved(client, agency, "green")
+        link_ended = effective(test_client, agency, "agent_link_ended", official)
+        assert parse_instant(back["log"]["leaf"]["changed_at"]) == link_ended
+    leaves = [answer["log"]["index"] for answer in (green, amber, back)]
+    assert leaves == sorted(set(leaves)), "three leaves, in the order of the changes"
