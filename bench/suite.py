@@ -113,7 +113,10 @@ class Table:
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
+    """Three figures at least: a reference of a few milliseconds must not print as 0.0."""
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.1f}" if value >= 1 else f"{value:.3g}"
 
 
 def run(backend: str, quick: bool, recruiters: int | None = None) -> int:
