@@ -1,4 +1,4 @@
-"""Plain HTTP GETs for the command line, bounded in time and size."""
+"""Plain HTTP calls for the client and the command line, bounded in time and size."""
 
 from __future__ import annotations
 
@@ -25,19 +25,31 @@ class ProblemAnswer(FetchError):
 
 
 def fetch(
-    url: str, path: str, query: dict[str, Any] | None = None, body: Any | None = None
+    url: str,
+    path: str,
+    query: dict[str, Any] | None = None,
+    body: Any | None = None,
+    token: str | None = None,
+    method: str | None = None,
+    csv: str | None = None,
 ) -> bytes:
-    """GET ``path`` under the base ``url`` (POST when given a JSON ``body``);
+    """GET ``path`` under the base ``url`` (POST when given a JSON ``body`` or ``csv``
+    text; another ``method`` when named), with a bearer ``token`` when given;
     ``FetchError`` for anything but a 2xx."""
     target = urllib.parse.urljoin(url.rstrip("/") + "/", path.lstrip("/"))
     if query:
         target += "?" + urllib.parse.urlencode(query)
     if urllib.parse.urlsplit(target).scheme not in ("http", "https"):
         raise FetchError(f"only http and https URLs are fetched, not {target}")
-    request = urllib.request.Request(target)  # noqa: S310 (scheme checked above)
+    request = urllib.request.Request(target, method=method)  # noqa: S310 (scheme checked)
     if body is not None:
         request.data = json.dumps(body).encode()
         request.add_header("Content-Type", "application/json")
+    if csv is not None:
+        request.data = csv.encode()
+        request.add_header("Content-Type", "text/csv")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
             answer = response.read(MAX_BYTES + 1)
@@ -51,10 +63,12 @@ def fetch(
 
 
 def fetch_json(
-    url: str, path: str, query: dict[str, Any] | None = None, body: Any | None = None
+    url: str, path: str, query: dict[str, Any] | None = None, body: Any | None = None, **how: Any
 ) -> Any:
+    """As ``fetch``; the answer read as JSON (an empty answer is None)."""
     try:
-        return json.loads(fetch(url, path, query, body))
+        answer = fetch(url, path, query, body, **how)
+        return json.loads(answer) if answer else None
     except ValueError as error:
         raise FetchError(f"{path}: not JSON") from error
 
