@@ -130,11 +130,12 @@ class ChangeFanOut:
             return False
         change = {**event.event.to_data(), "event_id": event.id}
         recruiter = event.event.recruiter_id
-        self._remember(recruiter, change, event.stream_version)
         for watchlist_id in sorted(self.watching(recruiter)):
             seq = self._into_feed(watchlist_id, change)
             if seq is not None:
                 self._owe_deliveries(watchlist_id, seq, change)
+        # Last: whoever sees the recruiter's new status finds the change in the feeds too.
+        self._remember(recruiter, change, event.stream_version)
         return True
 
     def watching(self, recruiter_id: str) -> set[str]:
