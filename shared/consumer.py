@@ -66,14 +66,9 @@ class ConsumerRunner:
                 stop.wait(2)
 
     def _handle(self, message: Message) -> None:
-        try:
-            event = decode(message.value)
-            self.schemas.validate(event)
-        except InvalidEvent as error:
-            self._set_aside(message, f"invalid event: {error}")
-            return
-        except Exception as error:  # whatever a stranger put on the topic, the consumer goes on
-            self._set_aside(message, f"invalid event: {type(error).__name__}")
+        event, unreadable = readable(message, self.schemas)
+        if unreadable:
+            self._set_aside(message, unreadable)
             return
         try:
             self.projection.apply(event)
@@ -113,3 +108,16 @@ def wait_for(condition, timeout: float = 30.0, interval: float = 0.1) -> bool:
             return True
         time.sleep(interval)
     return bool(condition())
+
+
+def readable(message: Message, schemas: EventSchemas) -> tuple[dict | None, str | None]:
+    """The message's event, checked against its schema; or why it is not one, for the
+    dead letter (naming the rule broken, never the content)."""
+    try:
+        event = decode(message.value)
+        schemas.validate(event)
+    except InvalidEvent as error:
+        return None, f"invalid event: {error}"
+    except Exception as error:  # whatever a stranger put on the topic, the reader goes on
+        return None, f"invalid event: {type(error).__name__}"
+    return event, None

@@ -6,6 +6,7 @@ projection has read each topic); a status answer carries a signed receipt.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from shared.bus.base import BusHead
 from shared.clock import Clock, rfc3339
 from shared.errors import CatchingUp, Invalid, NotFound
 from shared.events.licensing import LicenceApplied
-from shared.readmodels.base import Query, ReadModelStore
+from shared.readmodels.base import Query, ReadModelStore, every
 from shared.replay import CurrentCollection
 from shared.text import folded, licence_key, words
 
@@ -361,27 +362,25 @@ def linking_recruiters(registry: Registry, recruiter_id: str) -> list[str]:
             if isinstance(fact["event"], LicenceApplied)
         }
     )
-    linking: set[str] = set()
-    for key in keys:
-        offset, total = 0, 1
-        while offset < total:
-            links, total = links_to(registry, key, offset, LINKS_PAGE)
-            linking |= {link["recruiter_id"] for link in links}
-            offset += LINKS_PAGE
+    linking = {
+        link["recruiter_id"]
+        for key in keys
+        for link in every(registry.store, registry.recruiters(), links_in_force(key), 1000)
+    }
     return sorted(linking - {recruiter_id})
-
-
-LINKS_PAGE = 1000
 
 
 def links_to(
     registry: Registry, key: str, offset: int, limit: int
 ) -> tuple[list[dict[str, Any]], int]:
     """The links in force to the licence ``key``, in recruiter order, and how many."""
-    where = {"kind": "agent_link", "licence": key, "ended": False}
-    query = Query(where, order_by="recruiter_id", limit=limit, offset=offset)
+    query = dataclasses.replace(links_in_force(key), limit=limit, offset=offset)
     page = registry.store.find(registry.recruiters(), query)
     return list(page.items), page.total
+
+
+def links_in_force(key: str) -> Query:
+    return Query({"kind": "agent_link", "licence": key, "ended": False}, order_by="recruiter_id")
 
 
 def signed(registry: Registry, document: dict[str, Any]) -> dict[str, Any]:

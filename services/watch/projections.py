@@ -35,7 +35,7 @@ from shared.events.licensing import (
 from shared.events.reading import read
 from shared.events.verification import StatusChanged
 from shared.projection import Projection
-from shared.readmodels.base import Query, ReadModelStore
+from shared.readmodels.base import Query, ReadModelStore, every
 from shared.text import licence_key
 
 PAGE = 1000
@@ -147,15 +147,9 @@ class ChangeFanOut:
         return found
 
     def _entries_of(self, recruiter_id: str) -> list[dict[str, Any]]:
-        entries, offset = [], 0
-        while True:
-            page = self.store.find(
-                Entries.collection, Query({"recruiter_id": recruiter_id}, limit=PAGE, offset=offset)
-            )
-            entries += page.items
-            offset += len(page.items)
-            if offset >= page.total or not page.items:
-                return entries
+        return list(
+            every(self.store, Entries.collection, Query({"recruiter_id": recruiter_id}), PAGE)
+        )
 
     def _remember(self, recruiter_id: str, change: dict[str, Any], version: int) -> None:
         for _ in range(20):

@@ -18,8 +18,8 @@ from typing import Any
 from services.verification.log.public_log import PublicLog
 from services.verification.log.store import LogMovedOn
 from shared.bus.base import Message, MessageSource
-from shared.errors import InvalidEvent, Unavailable
-from shared.events.envelope import decode
+from shared.consumer import readable
+from shared.errors import Unavailable
 from shared.events.reading import read
 from shared.events.schemas import default_schemas
 from shared.events.verification import StatusChanged
@@ -89,16 +89,11 @@ def _changes(source: MessageSource, messages: Sequence[Message]) -> list[tuple[s
     """The status changes among the messages; what cannot be read is set aside, never a leaf."""
     changes = []
     for message in messages:
-        try:
-            event = decode(message.value)
-            default_schemas().validate(event)
-            received = read(event)
-        except InvalidEvent as error:
-            source.dead_letter(message, f"invalid event: {error}")
+        event, unreadable = readable(message, default_schemas())
+        if unreadable:
+            source.dead_letter(message, unreadable)
             continue
-        except Exception as error:  # whatever a stranger put on the topic, the log goes on
-            source.dead_letter(message, f"invalid event: {type(error).__name__}")
-            continue
+        received = read(event)
         if isinstance(received.event, StatusChanged):
             changes.append((received.id, received.event))
     return changes
