@@ -99,3 +99,16 @@ def ready(base: str) -> bool:
             return response.status == 200
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
+
+
+def replayed(settings, service: str, *options: str) -> subprocess.CompletedProcess:
+    """``./registry replay SERVICE`` run as an operator would, against ``settings``; the
+    test reads its output and its exit code."""
+    return subprocess.run(
+        [sys.executable, "-m", "registry_cli", "replay", service, *options],
+        cwd=ROOT,
+        env=environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )

@@ -12,8 +12,6 @@ old leaf rewritten by a test-only tool) is caught by it.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date, timedelta
 
 import pytest
@@ -23,9 +21,8 @@ from registry_client.cli import FAILED, VERIFIED, main
 from registry_client.fetch import ProblemAnswer
 from shared.auth.tokens import mint_dev_token
 from shared.consumer import wait_for
-from tests.e2e.services import Running, call, environment
+from tests.e2e.services import Running, call, replayed
 from tests.log_fork import fork
-from tests.servers import ROOT
 
 SERVICES = ["licensing", "verification"]
 UNLIMITED = {"REGISTRY_PUBLIC_RATE_PER_MINUTE": "1000000"}
@@ -119,14 +116,7 @@ def test_every_answer_is_in_the_log_and_a_witness_catches_a_fork(settings, tmp_p
         assert named == {"index": again["log"]["index"], "size": size}
         assert client.verified_claims(batch)["results"][0]["log"] == named
 
-        replay = subprocess.run(
-            [sys.executable, "-m", "registry_cli", "replay", "verification"],
-            cwd=ROOT,
-            env=environment(settings),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        replay = replayed(settings, "verification")
         assert replay.returncode == 0, replay.stderr
         assert proved(client, recruiter, "green")["log"]["size"] == size  # nothing twice
         assert witnessed() == VERIFIED

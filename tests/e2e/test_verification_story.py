@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -28,8 +26,7 @@ from shared.backend import open_backend
 from shared.clock import rfc3339
 from shared.consumer import wait_for
 from shared.readmodels.base import Query
-from tests.e2e.services import Running, call, environment
-from tests.servers import ROOT
+from tests.e2e.services import Running, call, replayed
 
 SERVICES = ["licensing", "certification", "monitoring", "verification"]
 # The test polls faster than any one client should; the limit itself has its own test.
@@ -152,14 +149,7 @@ def test_a_recruiters_whole_story_is_answered_signed_and_kept(settings, tmp_path
         answers = tell(story)
         kept = settled(lambda: snapshot(story, *answers))
 
-        replay = subprocess.run(
-            [sys.executable, "-m", "registry_cli", "replay", "verification"],
-            cwd=ROOT,
-            env=environment(settings),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        replay = replayed(settings, "verification")
         assert replay.returncode == 0, replay.stderr
         assert "verification.recruiter_status: generation 2 is current" in replay.stdout
         time.sleep(2)  # readers look the current generation up once a second

@@ -4,9 +4,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from services.licensing.bootstrap import SERVICE as LICENSING
@@ -16,9 +13,8 @@ from shared.errors import Unavailable
 from shared.events.envelope import decode
 from shared.events.reading import read
 from shared.events.verification import StatusChanged
-from tests.e2e.services import environment
+from tests.e2e.services import replayed
 from tests.licensing_helpers import Ministry
-from tests.servers import ROOT
 from tests.workers import workers_running
 
 
@@ -68,14 +64,7 @@ def test_each_change_is_published_once_and_a_replay_publishes_none_again(setting
         )
         assert wait_for(lambda: verdicts() == [*before, "red"], 120)
 
-        replay = subprocess.run(
-            [sys.executable, "-m", "registry_cli", "replay", "verification", "--timeout", "120"],
-            cwd=ROOT,
-            env=environment(settings),
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        replay = replayed(settings, "verification", "--timeout", "120")
         assert replay.returncode == 0, replay.stderr
         assert "verification.recruiter_status: generation 2 is current" in replay.stdout
 
