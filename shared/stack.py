@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.bus.base import partitions_of
 from shared.config import TopicLayout
 from shared.mongo_servers import DEFAULT, SERVERS, MongoServer, fingerprint, mongo_server
 
@@ -267,7 +266,7 @@ def ensure_topics(
         response = admin.create_topics(
             {
                 name: {
-                    "num_partitions": partitions_of(name, topic_layout.partitions),
+                    "num_partitions": topic_layout.partitions_of(name),
                     "replication_factor": topic_layout.replication_factor,
                     "configs": {
                         # Events are the system of record: the broker must never delete them.

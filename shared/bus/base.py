@@ -90,13 +90,3 @@ REPAIRS = "repairs"
 
 def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
-
-
-# Topics whose order is the order of something built from them, whole: the public log's
-# leaves follow verification.events, so a log rebuilt from it is the same tree (SPEC §17).
-TOTALLY_ORDERED = ("verification.events",)
-
-
-def partitions_of(topic: str, partitions: int) -> int:
-    """How many partitions a new topic gets; a prefixed name (tests) counts as its base."""
-    return 1 if topic.endswith(TOTALLY_ORDERED) else partitions

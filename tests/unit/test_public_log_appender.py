@@ -177,3 +177,13 @@ def test_a_batch_names_each_answers_leaf_in_one_read(world):
         {"index": 1, "size": 4},
         None,
     ]
+
+
+def test_the_logs_topic_is_made_with_one_partition_so_its_order_is_total():
+    from shared.config import TopicLayout
+
+    layout = TopicLayout(partitions=3)
+    assert layout.partitions_of("t-1a2b.verification.events") == 1
+    assert layout.partitions_of("verification.events") == 1
+    assert layout.partitions_of("licensing.events") == 3
+    assert layout.partitions_of("verification.events.dlq") == 3
