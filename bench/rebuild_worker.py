@@ -19,11 +19,12 @@ from pathlib import Path
 from services.verification.bootstrap import SERVICE
 from services.verification.projections import RecruiterStatus
 from shared.consumer import ConsumerRunner
+from shared.readmodels.writebehind import WriteBehind
 
 
 def main(collection: str, consumer: str, go: str) -> None:
     parts = SERVICE.parts()
-    projection = RecruiterStatus(parts.read_models)
+    projection = RecruiterStatus(WriteBehind(parts.read_models))
     projection.collection = collection
     projection.create_indexes()
     source = parts.backend.source("verification", consumer, projection.topics)

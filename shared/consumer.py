@@ -13,6 +13,7 @@ from shared.events.envelope import decode
 from shared.events.schemas import EventSchemas
 from shared.process import ProcessManager
 from shared.projection import Projection
+from shared.readmodels.writebehind import Conflict, WriteBehind
 
 log = logging.getLogger(__name__)
 CHECK_SECONDS = 2.0
@@ -28,20 +29,40 @@ class ConsumerRunner:
         self.source = source
         self.projection = projection
         self.schemas = schemas
+        store = getattr(projection, "store", None)
+        self.behind = store if isinstance(store, WriteBehind) else None
 
     def run_once(self, max_messages: int = 500, timeout_ms: int = 1000) -> int:
-        """Apply one batch and commit it; on a store or bus outage go back and retry later."""
+        """Apply one batch and commit it; on a store or bus outage go back and retry later.
+        A projection writing behind (``WriteBehind``) writes the batch's documents before
+        the commit; when another writer got to one first, the batch is read again and
+        written through, one event at a time."""
         batch = self.source.poll(max_messages, timeout_ms)
         try:
             for message in batch:
                 self._handle(message)
+            self._write()
             self.source.commit()
             if batch:
                 self.projection.record_progress(self.source.positions())
+                self._write()
+        except Conflict as conflict:
+            log.info("batch read again: %s", conflict, extra={"projection": self.projection.name})
+            self.source.rewind()
+            self.behind.buffering = False  # the same batch again, one write at a time
+            return 0
         except Unavailable:
             self.source.rewind()
             raise
+        finally:
+            if self.behind:
+                self.behind.forget()
         return len(batch)
+
+    def _write(self) -> None:
+        if self.behind:
+            self.behind.flush()
+            self.behind.buffering = True
 
     def run_until_stopped(
         self,
@@ -72,7 +93,7 @@ class ConsumerRunner:
             return
         try:
             self.projection.apply(event)
-        except Unavailable:
+        except (Unavailable, Conflict):
             raise
         except Exception as error:  # a projection bug must not stop every other recruiter's updates
             log.exception("projection failed", extra={"projection": self.projection.name})
@@ -87,7 +108,7 @@ class ConsumerRunner:
         self.source.dead_letter(message, reason)
         try:
             self.projection.record_dead_letter(message, reason)
-        except Unavailable:
+        except (Unavailable, Conflict):
             raise
         except Exception:  # the letter is kept; one document must not stop every other
             log.exception(

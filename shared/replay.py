@@ -20,6 +20,7 @@ from shared.consumer import ConsumerRunner
 from shared.errors import Unavailable
 from shared.projection import Projection
 from shared.readmodels.base import ReadModelStore
+from shared.readmodels.writebehind import WriteBehind
 
 GENERATIONS = "generations"
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def rebuild(
     Raises ``ReplayFailed`` (having removed the unfinished generation) when it has not
     caught up within ``timeout_seconds`` or the store or bus stay unreachable."""
     store = backend.read_models(service)
-    projection = build(store)
+    projection = build(WriteBehind(store))
     base = projection.collection
     new = Generation(current_generation(store, projection.name).number + 1, uuid.uuid4().hex[:8])
     projection.collection = new.collection(base)

@@ -21,6 +21,7 @@ from shared.logs import configure_logging
 from shared.process import ProcessManager
 from shared.projection import Projection
 from shared.readmodels.base import IndexedCollection, ReadModelStore
+from shared.readmodels.writebehind import WriteBehind
 from shared.replay import current_generation
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ class ServiceDefinition:
     def _consumer(
         self, parts: Parts, build: Callable[[ReadModelStore], Projection | ProcessManager]
     ) -> Worker:
-        projection = build(parts.read_models)
+        projection = build(WriteBehind(parts.read_models))
         base = projection.collection
 
         def run(stop: threading.Event) -> None:

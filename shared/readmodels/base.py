@@ -32,6 +32,16 @@ class Stored:
 
 
 @dataclass(frozen=True)
+class Write:
+    """One compare-and-set of ``put_many``: the document over ``revision`` (0: new)."""
+
+    collection: str
+    key: str
+    document: Mapping[str, Any]
+    revision: int
+
+
+@dataclass(frozen=True)
 class Page:
     items: list[dict[str, Any]]
     total: int
@@ -161,6 +171,12 @@ class ReadModelStore(abc.ABC):
     @abc.abstractmethod
     def put(self, collection: str, key: str, document: Mapping[str, Any], revision: int) -> bool:
         """Write over ``revision`` (0: the key must be new). False when someone else won."""
+
+    def put_many(self, writes: Sequence[Write]) -> bool:
+        """Every write, in order, each over its revision; False when any lost. Adapters
+        write all or nothing where they can; where they cannot (MongoDB), the ones before
+        the loser may stand, and the caller reads again before deciding anything."""
+        return all(self.put(w.collection, w.key, w.document, w.revision) for w in writes)
 
     @abc.abstractmethod
     def find(self, collection: str, query: Query) -> Page:

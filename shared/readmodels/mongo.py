@@ -6,13 +6,14 @@ array, which MongoDB and the servers standing in for it all serve from an index.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, InsertOne, ReplaceOne
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.mongo import unavailable_on_failure
 from shared.readmodels.base import (
@@ -20,6 +21,7 @@ from shared.readmodels.base import (
     Query,
     ReadModelStore,
     Stored,
+    Write,
     check_field,
     check_name,
     in_order,
@@ -51,10 +53,7 @@ class MongoReadModelStore(ReadModelStore):
 
     def put(self, collection: str, key: str, document: Mapping[str, Any], revision: int) -> bool:
         records = self._db[check_name(collection)]
-        record = {"_id": str(key), "revision": revision + 1, "document": dict(document)}
-        indexed = self._words_of(collection)
-        if indexed:
-            record[WORDS] = {f: word_prefixes(str(document.get(f) or "")) for f in indexed}
+        record = self._record(collection, key, document, revision)
         with unavailable_on_failure():
             if revision == 0:
                 try:
@@ -64,6 +63,36 @@ class MongoReadModelStore(ReadModelStore):
                 return True
             result = records.replace_one({"_id": str(key), "revision": revision}, record)
         return result.modified_count == 1
+
+    def put_many(self, writes: Sequence[Write]) -> bool:
+        """In order: one ordered bulk write per run of writes to one collection. Stops at a
+        refused insert; a replace that matched nothing loses."""
+        for collection, run in itertools.groupby(writes, key=lambda w: check_name(w.collection)):
+            operations = [
+                ReplaceOne({"_id": str(w.key), "revision": w.revision}, record)
+                if w.revision
+                else InsertOne(record)
+                for w in run
+                for record in [self._record(w.collection, w.key, w.document, w.revision)]
+            ]
+            replaces = sum(isinstance(o, ReplaceOne) for o in operations)
+            with unavailable_on_failure():
+                try:
+                    result = self._db[collection].bulk_write(operations, ordered=True)
+                except BulkWriteError:
+                    return False
+            if result.modified_count != replaces:
+                return False
+        return True
+
+    def _record(
+        self, collection: str, key: str, document: Mapping[str, Any], revision: int
+    ) -> dict:
+        record = {"_id": str(key), "revision": revision + 1, "document": dict(document)}
+        indexed = self._words_of(collection)
+        if indexed:
+            record[WORDS] = {f: word_prefixes(str(document.get(f) or "")) for f in indexed}
+        return record
 
     def find(self, collection: str, query: Query) -> Page:
         if query.words:

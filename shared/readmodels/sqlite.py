@@ -12,7 +12,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from shared.readmodels.base import Page, Query, ReadModelStore, Stored, check_field, check_name
+from shared.readmodels.base import (
+    Page,
+    Query,
+    ReadModelStore,
+    Stored,
+    Write,
+    check_field,
+    check_name,
+)
 from shared.sqlite import SqliteFile
 
 BATCH = 500  # well under SQLite's limit on bound parameters
@@ -46,24 +54,20 @@ class SqliteReadModelStore(ReadModelStore):
         return found
 
     def put(self, collection: str, key: str, document: Mapping[str, Any], revision: int) -> bool:
-        table = self._table(collection)
-        body = json.dumps(document)
-        with self.file.transaction() as connection:
-            if revision == 0:
-                try:
-                    connection.execute(
-                        f"INSERT INTO {table} (key, revision, document) VALUES (?, 1, ?)",  # noqa: S608
-                        (str(key), body),
-                    )
-                except sqlite3.IntegrityError:
-                    return False
-                return True
-            cursor = connection.execute(
-                f"UPDATE {table} SET revision = revision + 1, document = ?"  # noqa: S608
-                " WHERE key = ? AND revision = ?",
-                (body, str(key), revision),
-            )
-            return cursor.rowcount == 1
+        return self.put_many([Write(collection, key, document, revision)])
+
+    def put_many(self, writes: Sequence[Write]) -> bool:
+        """In one transaction, rolled back whole when one write loses."""
+        rows = [(self._table(w.collection), str(w.key), json.dumps(w.document), w.revision)
+                for w in writes]  # fmt: skip
+        try:
+            with self.file.transaction() as connection:
+                for table, key, body, revision in rows:
+                    if not _written(connection, table, key, body, revision):
+                        raise _Lost
+        except _Lost:
+            return False
+        return True
 
     def find(self, collection: str, query: Query) -> Page:
         select, count, parameters = self._select(collection, query)
@@ -183,6 +187,30 @@ class SqliteReadModelStore(ReadModelStore):
                 )
             self._created.add(table)
         return table
+
+
+class _Lost(Exception):
+    """A write of a transaction lost its compare-and-set: roll the transaction back."""
+
+
+def _written(
+    connection: sqlite3.Connection, table: str, key: str, body: str, revision: int
+) -> bool:
+    if revision == 0:
+        try:
+            connection.execute(
+                f"INSERT INTO {table} (key, revision, document) VALUES (?, 1, ?)",  # noqa: S608
+                (key, body),
+            )
+        except sqlite3.IntegrityError:
+            return False
+        return True
+    cursor = connection.execute(
+        f"UPDATE {table} SET revision = revision + 1, document = ?"  # noqa: S608
+        " WHERE key = ? AND revision = ?",
+        (body, key, revision),
+    )
+    return cursor.rowcount == 1
 
 
 def _path(field: str) -> str:

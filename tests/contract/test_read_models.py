@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared.readmodels.base import Query
+from shared.readmodels.base import Query, Write
 
 
 class ReadModelContract:
@@ -19,6 +19,25 @@ class ReadModelContract:
         assert store.put("things", "a", {"n": 2}, 1)
         assert not store.put("things", "a", {"n": 3}, 1)
         assert store.get("things", "a").document == {"n": 2}
+
+    def test_put_many_writes_each_over_its_revision(self, store):
+        store.drop("names")
+        store.ensure_word_index("names", "search")
+        assert store.put_many(
+            [
+                Write("things", "a", {"n": 1}, 0),
+                Write("names", "b", {"search": "bench agency"}, 0),
+                Write("things", "c", {"n": 1}, 0),
+            ]
+        )
+        assert store.put_many([Write("things", "a", {"n": 2}, 1)])
+        assert (store.get("things", "a").revision, store.get("things", "c").revision) == (2, 1)
+        assert not store.put_many([Write("things", "a", {"n": 3}, 1)])
+        assert not store.put_many([Write("things", "d", {}, 0), Write("things", "c", {}, 0)])
+        assert store.get("things", "a").document == {"n": 2}
+        assert store.get("things", "c").document == {"n": 1}
+        found = store.find("names", Query({}, words=("search", ("agen",))))
+        assert found.items == [{"search": "bench agency"}]
 
     def test_get_many_returns_the_keys_that_exist(self, store):
         for n in range(3):
