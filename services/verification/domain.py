@@ -87,6 +87,28 @@ PUBLIC_EVENTS = frozenset(
 )
 
 
+# Typed facts by event id, shared by every answer of the process: a fact never changes
+# once held, and typing one costs more than reading it. Emptied when full.
+TYPED_FACTS_KEPT = 20_000
+_typed_facts: dict[str, dict[str, Any]] = {}
+
+
+def typed_fact(fact: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored fact's effective instant and typed event (frozen, so safe to share).
+    Facts stored before events had versions are version 1."""
+    known = _typed_facts.get(fact.get("event_id") or "")
+    if known is None:
+        known = {
+            "effective": parse_instant(fact["at"]),
+            "event": of_name(fact["kind"], fact.get("event_version", 1), fact["data"]),
+        }
+        if fact.get("event_id"):
+            if len(_typed_facts) >= TYPED_FACTS_KEPT:
+                _typed_facts.clear()
+            _typed_facts[fact["event_id"]] = known
+    return known
+
+
 @dataclass
 class Record:
     """What the projection holds for one recruiter: its facts (those of the reports
@@ -99,16 +121,9 @@ class Record:
     expected: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        # Each effective instant parsed and each event typed once, on copies: the stored
-        # facts stay plain JSON. Facts stored before events had versions are version 1.
-        self.facts = [
-            {
-                **fact,
-                "effective": parse_instant(fact["at"]),
-                "event": of_name(fact["kind"], fact.get("event_version", 1), fact["data"]),
-            }
-            for fact in self.facts
-        ]
+        # Each effective instant parsed and each event typed, on copies: the stored
+        # facts stay plain JSON.
+        self.facts = [{**fact, **typed_fact(fact)} for fact in self.facts]
 
     def registration(self) -> Fact | None:
         return next((f for f in self.facts if isinstance(f["event"], RecruiterRegistered)), None)
