@@ -12,9 +12,11 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout, NetworkTimeout, 
 
 from shared.errors import Unavailable
 
-# A write is acknowledged once a majority of the replica set holds it: one that only the
-# primary held would be rolled back if it failed over, and the command's events lost.
-MAJORITY = WriteConcern(w="majority", wtimeout=10_000)
+# A write is acknowledged once a majority of the replica set holds it in its journal: one
+# that only the primary held would be rolled back if it failed over, and one not yet in
+# the journal is lost if the server is killed (j), with the command's events or the
+# projection's change whose Kafka offset is committed next.
+MAJORITY = WriteConcern(w="majority", j=True, wtimeout=10_000)
 _clients: dict[str, MongoClient] = {}
 _lock = threading.Lock()
 

@@ -1,11 +1,12 @@
-"""Every write the stack backend sends asks for write concern ``majority``, and each
-MongoDB-compatible server ``stack up --mongo`` offers accepts it."""
+"""Every write the stack backend sends asks for write concern ``majority`` in the journal
+(``j``), and each MongoDB-compatible server ``stack up --mongo`` offers accepts it."""
 
 from __future__ import annotations
 
 from pymongo import MongoClient, monitoring
 
 from shared import mongo
+from shared.readmodels.base import Write
 from tests.contract.helpers import notice_events
 
 WRITES = {"insert", "update", "delete", "findAndModify"}
@@ -26,7 +27,7 @@ class _Writes(monitoring.CommandListener):
         pass
 
 
-def test_event_store_and_read_models_write_with_majority(
+def test_event_store_and_read_models_write_with_majority_in_the_journal(
     candidate_settings, open_backends, monkeypatch
 ):
     writes = _Writes()
@@ -41,11 +42,13 @@ def test_event_store_and_read_models_write_with_majority(
         models = backend.read_models("testing")
         assert models.put("things", "a", {"n": 1}, 0)
         assert models.put("things", "a", {"n": 2}, 1)
+        assert models.put_many([Write("things", "a", {"n": 3}, 2), Write("other", "b", {}, 0)])
         assert [e["streamversion"] for e in store.load("wc-1")] == [1, 2]
-        assert models.get("things", "a").document == {"n": 2}
+        assert models.get("things", "a").document == {"n": 3}
     finally:
         watched.close()
     assert writes.concerns, "no write was seen"
     assert {name for name, _ in writes.concerns} >= {"insert", "update"}
     for name, concern in writes.concerns:
         assert concern is not None and concern.get("w") == "majority", (name, concern)
+        assert concern.get("j") is True, (name, concern)
