@@ -39,7 +39,7 @@ from tests.faults.harness import (
     recovered_after,
     running_load,
 )
-from tests.servers import ROOT, free_port
+from tests.servers import ROOT, free_port, free_ports
 
 FULL = os.environ.get("REGISTRY_FAULTS_FULL") == "1"
 RATE_PER_S = 8.0 if FULL else 2.0
@@ -47,27 +47,46 @@ DOWN_S = 10.0 if FULL else 3.0
 REPORTS = ROOT / "var" / "faults"
 
 
-@pytest.fixture
-def own_stack():
-    """Servers of this test's own, since it kills them."""
-    data_dir = ROOT / "var" / "test-faults"
+def own_servers(name: str, brokers: int):
+    """Servers of this test's own, since it kills them: ``brokers`` Kafka nodes and the
+    MongoDB-compatible server; (data dir, first Kafka port, MongoDB port, addresses)."""
+    data_dir = ROOT / "var" / name
     stack.down(data_dir)
-    kafka_port, mongo_port = free_port(pair=True), free_port()
-    addresses = stack.up(data_dir, kafka_port=kafka_port, mongo_port=mongo_port)
+    for old in (data_dir / "stack").glob("kafka-*-of-*"):
+        shutil.rmtree(old)  # a fresh cluster: a store formatted by another run has another id
+    kafka_port, mongo_port = free_ports(2 * brokers), free_port()
+    addresses = stack.up(data_dir, kafka_port=kafka_port, mongo_port=mongo_port, brokers=brokers)
     try:
         yield data_dir, kafka_port, mongo_port, addresses
     finally:
         stack.down(data_dir)
 
 
-@pytest.fixture(params=["embedded", "stack"])
+@pytest.fixture
+def own_stack():
+    yield from own_servers("test-faults", 1)
+
+
+@pytest.fixture
+def own_cluster():
+    yield from own_servers("test-faults-3", 3)
+
+
+# Production's layout on three brokers: a write is acknowledged once two of them hold it.
+CLUSTER = {"kafka_replication_factor": 3, "kafka_min_insync_replicas": 2}
+# The full form also runs the whole system on a cluster and kills one broker of three.
+SYSTEMS = ["embedded", "stack", *(["stack-3-brokers"] if FULL else [])]
+
+
+@pytest.fixture(params=SYSTEMS)
 def system(request, tmp_path):
     run = uuid.uuid4().hex[:8]
     if request.param == "embedded":
         settings = Settings(backend="embedded", data_dir=tmp_path / "data")
         servers = None
     else:
-        servers = request.getfixturevalue("own_stack")
+        cluster = request.param == "stack-3-brokers"
+        servers = request.getfixturevalue("own_cluster" if cluster else "own_stack")
         data_dir, _, _, addresses = servers
         settings = Settings(
             backend="stack",
@@ -76,6 +95,7 @@ def system(request, tmp_path):
             kafka_bootstrap_servers=addresses.kafka_bootstrap,
             topic_prefix=f"f{run}-",
             database_prefix=f"f{run}",
+            **(CLUSTER if cluster else {}),
         )
     logs = REPORTS / "logs" / request.param  # kept after the run, for whoever reads a failure
     shutil.rmtree(logs, ignore_errors=True)
@@ -94,7 +114,7 @@ def faults(backend: str, fleet: Fleet, servers) -> list[Fault]:
     ]
     for service in ("licensing", "certification", "monitoring", "verification"):
         name = f"{service} worker"
-        what = "relay and consumers" if backend == "stack" else "consumers"
+        what = "relay and consumers" if backend != "embedded" else "consumers"
         chosen.append(
             Fault(
                 f"{name} ({what})",
@@ -102,16 +122,25 @@ def faults(backend: str, fleet: Fleet, servers) -> list[Fault]:
                 lambda n=name: fleet.start(n),
             )
         )
-    if backend == "stack":
+    if backend != "embedded":
         data_dir, kafka_port, mongo_port, _ = servers
+        brokers = 3 if backend == "stack-3-brokers" else 1
 
         def kill(part: str) -> None:
             os.kill(stack.status(data_dir)[part]["pid"], signal.SIGKILL)
 
-        def restart() -> None:
-            stack.up(data_dir, kafka_port=kafka_port, mongo_port=mongo_port, log=lambda _: None)
+        def kill_broker() -> None:
+            if brokers == 1:
+                return kill("kafka")
+            victim = stack.kafka_nodes(kafka_port, brokers)[1]
+            os.kill(stack.status(data_dir)["kafka"]["brokers"][victim.name]["pid"], signal.SIGKILL)
 
-        chosen.append(Fault("Kafka broker", lambda: kill("kafka"), restart))
+        def restart() -> None:
+            stack.up(data_dir, kafka_port=kafka_port, mongo_port=mongo_port, log=lambda _: None,
+                     brokers=brokers)  # fmt: skip
+
+        broker = "Kafka broker" if brokers == 1 else "one Kafka broker of three"
+        chosen.append(Fault(broker, kill_broker, restart))
         chosen.append(Fault("MongoDB-compatible server", lambda: kill("mongodb"), restart))
     return chosen
 
