@@ -31,38 +31,54 @@ class ConsumerRunner:
         self.schemas = schemas
         store = getattr(projection, "store", None)
         self.behind = store if isinstance(store, WriteBehind) else None
+        self._aside: list[tuple[Message, str]] = []  # for the dead letters, after the writes
 
     def run_once(self, max_messages: int = 500, timeout_ms: int = 1000) -> int:
         """Apply one batch and commit it; on a store or bus outage go back and retry later.
-        A projection writing behind (``WriteBehind``) writes the batch's documents before
-        the commit; when another writer got to one first, the batch is read again and
-        written through, one event at a time."""
+        A projection writing behind (``WriteBehind``) writes the batch's documents, then
+        the messages set aside go to the dead letters, then the commit; when another
+        writer got to a document first, the same batch is read again and written through,
+        one event at a time."""
         batch = self.source.poll(max_messages, timeout_ms)
         try:
             for message in batch:
                 self._handle(message)
             self._write()
+            for message, reason in self._aside:
+                self.source.dead_letter(message, reason)
             self.source.commit()
-            if batch:
-                self.projection.record_progress(self.source.positions())
-                self._write()
         except Conflict as conflict:
             log.info("batch read again: %s", conflict, extra={"projection": self.projection.name})
             self.source.rewind()
-            self.behind.buffering = False  # the same batch again, one write at a time
-            return 0
+            self.behind.buffering = False
+            return self.run_once(max_messages, timeout_ms)
         except Unavailable:
             self.source.rewind()
             raise
         finally:
-            if self.behind:
-                self.behind.forget()
+            self._forget()
+        if batch:
+            self._record_progress()
         return len(batch)
 
     def _write(self) -> None:
         if self.behind:
             self.behind.flush()
             self.behind.buffering = True
+
+    def _forget(self) -> None:
+        self._aside.clear()
+        if self.behind:
+            self.behind.forget()
+
+    def _record_progress(self) -> None:
+        try:
+            self.projection.record_progress(self.source.positions())
+            self._write()
+        except Conflict:
+            pass  # another consumer of the group wrote it meanwhile: the next batch will
+        finally:
+            self._forget()
 
     def run_until_stopped(
         self,
@@ -105,7 +121,7 @@ class ConsumerRunner:
             self.projection.clear_dead_letter(message, repaired)
 
     def _set_aside(self, message: Message, reason: str) -> None:
-        self.source.dead_letter(message, reason)
+        self._aside.append((message, reason))
         try:
             self.projection.record_dead_letter(message, reason)
         except (Unavailable, Conflict):

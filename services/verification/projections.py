@@ -171,6 +171,8 @@ class RecruiterStatus(Projection):
             return progress | {"unmarked": kept}
 
         self._change_progress(unmarked)
+        # Its answer may come back from unknown: looked at after the mark is gone.
+        self._mark_due(self.dead_letter_key(repair))
 
     def discard(self) -> None:
         super().discard()

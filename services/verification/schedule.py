@@ -22,12 +22,10 @@ class StatusSchedule(IndexedCollection):
 def mark_due(store: ReadModelStore, recruiter_id: str) -> None:
     """Ask for the recruiter's answer to be looked at now. Always a write, even when it is
     due already: an announcer looking at it meanwhile then fails to reschedule it, and
-    looks again, at what the event changed."""
-    for _ in range(20):
-        stored = store.get(StatusSchedule.collection, recruiter_id)
-        document = stored.document if stored else {"recruiter_id": recruiter_id}
-        marked = {**document, "due": DUE_NOW}
-        revision = stored.revision if stored else 0
-        if store.put(StatusSchedule.collection, recruiter_id, marked, revision):
-            return
-    raise RuntimeError(f"the schedule of {recruiter_id} kept changing")
+    looks again, at what the event changed. A consumer writing behind writes it after the
+    batch's documents."""
+    store.change(
+        StatusSchedule.collection,
+        recruiter_id,
+        lambda document: {**(document or {"recruiter_id": recruiter_id}), "due": DUE_NOW},
+    )

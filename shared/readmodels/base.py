@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,9 @@ Scalar = str | int | float | bool | None
 # Fields, in order: a query's equality fields first, then the one it bounds or sorts by.
 # Adapters end every non-unique index with the key, the order that breaks ties.
 Index = tuple[str, ...]
+# The document after a change, given the one stored (None: there is none yet).
+Change = Callable[[dict[str, Any] | None], Mapping[str, Any]]
+CHANGE_ATTEMPTS = 20
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 FIELD = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*$")
 
@@ -174,9 +177,19 @@ class ReadModelStore(abc.ABC):
 
     def put_many(self, writes: Sequence[Write]) -> bool:
         """Every write, in order, each over its revision; False when any lost. Adapters
-        write all or nothing where they can; where they cannot (MongoDB), the ones before
-        the loser may stand, and the caller reads again before deciding anything."""
+        write all or nothing where they can; where they cannot (MongoDB), some may stand,
+        and the caller reads again before deciding anything."""
         return all(self.put(w.collection, w.key, w.document, w.revision) for w in writes)
+
+    def change(self, collection: str, key: str, change: Change) -> None:
+        """Write ``change`` of the document (None: there is none yet) over what is read,
+        reading again while someone else wins: for marks others also write."""
+        for _ in range(CHANGE_ATTEMPTS):
+            stored = self.get(collection, key)
+            changed = change(dict(stored.document) if stored else None)
+            if self.put(collection, key, changed, stored.revision if stored else 0):
+                return
+        raise RuntimeError(f"document {key} of {collection} kept changing")
 
     @abc.abstractmethod
     def find(self, collection: str, query: Query) -> Page:

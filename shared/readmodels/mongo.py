@@ -15,6 +15,7 @@ from pymongo import ASCENDING, InsertOne, ReplaceOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from shared.errors import Unavailable
 from shared.mongo import unavailable_on_failure
 from shared.readmodels.base import (
     Page,
@@ -65,8 +66,8 @@ class MongoReadModelStore(ReadModelStore):
         return result.modified_count == 1
 
     def put_many(self, writes: Sequence[Write]) -> bool:
-        """In order: one ordered bulk write per run of writes to one collection. Stops at a
-        refused insert; a replace that matched nothing loses."""
+        """In order: one ordered bulk write per run of writes to one collection. A refused
+        insert stops it; a replace that matched nothing loses, though later ones stand."""
         for collection, run in itertools.groupby(writes, key=lambda w: check_name(w.collection)):
             operations = [
                 ReplaceOne({"_id": str(w.key), "revision": w.revision}, record)
@@ -79,7 +80,10 @@ class MongoReadModelStore(ReadModelStore):
             with unavailable_on_failure():
                 try:
                     result = self._db[collection].bulk_write(operations, ordered=True)
-                except BulkWriteError:
+                except BulkWriteError as error:
+                    if error.details.get("writeConcernErrors"):
+                        unmet = "MongoDB-compatible store: write concern not met"
+                        raise Unavailable(unmet) from error
                     return False
             if result.modified_count != replaces:
                 return False

@@ -6,6 +6,8 @@ write, not twenty, and one decoding. Each document is still written over the rev
 first read, so if anyone else wrote it meanwhile (or a unique index refuses it) the
 batch's writes fail together (``Conflict``), and the consumer reads the batch again,
 writing through. Queries in a batch see its writes: what is pending goes first.
+Changes (``change``: marks other writers also make) are made after the batch's
+documents, each on a fresh read, and are not seen by the batch's reads.
 
 Documents in the batch's memory are shared with the projection, not copied: a
 projection's ``when`` returns a new document and never changes one it was given.
@@ -16,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from shared.readmodels.base import Page, Query, ReadModelStore, Stored, Write
+from shared.errors import Unavailable
+from shared.readmodels.base import Change, Page, Query, ReadModelStore, Stored, Write
 
 Ident = tuple[str, str]
 
@@ -32,6 +35,7 @@ class WriteBehind(ReadModelStore):
         self._read: dict[Ident, Stored | None] = {}  # as the store holds it
         self._now: dict[Ident, Stored | None] = {}  # with this batch's writes
         self._pending: dict[Ident, None] = {}  # in the order of each one's last write
+        self._changes: dict[Ident, list[Change]] = {}
 
     def get(self, collection: str, key: str) -> Stored | None:
         if not self.buffering:
@@ -65,29 +69,46 @@ class WriteBehind(ReadModelStore):
         self._pending[ident] = None
         return True
 
+    def change(self, collection: str, key: str, change: Change) -> None:
+        if not self.buffering:
+            return self.store.change(collection, key, change)
+        self._changes.setdefault((collection, str(key)), []).append(change)
+        return None
+
     def flush(self) -> None:
-        """Write what is pending; ``Conflict`` (and nothing remembered) if any write lost."""
-        if not self._pending:
-            return
+        """Write what is pending, then make the changes asked for; ``Conflict`` (and
+        nothing remembered) if a write lost or the store refused it."""
         writes = []
         for ident in self._pending:
             read, now = self._read[ident], self._now[ident]
             writes.append(Write(*ident, now.document, read.revision if read else 0))
-        if not self.store.put_many(writes):
+        try:
+            if writes and not self.store.put_many(writes):
+                raise Conflict(f"{len(writes)} document(s) changed under the batch")
+            for (collection, key), changes in self._changes.items():
+                self.store.change(collection, key, _composed(changes))
+        except (Unavailable, Conflict):
             self.forget()
-            raise Conflict(f"{len(writes)} document(s) changed under the batch")
+            raise
+        except Exception as error:
+            # Refused (too large, say): the batch again, one event at a time, finds the
+            # event whose write it is.
+            self.forget()
+            raise Conflict(f"a write of the batch failed: {type(error).__name__}") from error
         for write in writes:
             ident = (write.collection, write.key)
             self._read[ident] = self._now[ident] = Stored(
                 write.key, write.revision + 1, write.document
             )
         self._pending.clear()
+        self._changes.clear()
 
     def forget(self) -> None:
         """Drop what the batch read and wrote: the next batch reads the store afresh."""
         self._read.clear()
         self._now.clear()
         self._pending.clear()
+        self._changes.clear()
 
     def find(self, collection: str, query: Query) -> Page:
         self.flush()
@@ -108,10 +129,9 @@ class WriteBehind(ReadModelStore):
         self._now.pop((collection, str(key)), None)
 
     def drop(self, collection: str) -> None:
-        for ident in [i for i in self._now if i[0] == collection]:
-            self._read.pop(ident, None)
-            self._now.pop(ident, None)
-            self._pending.pop(ident, None)
+        for kept in (self._read, self._now, self._pending, self._changes):
+            for ident in [i for i in kept if i[0] == collection]:
+                del kept[ident]
         self.flush()
         self.store.drop(collection)
 
@@ -121,3 +141,12 @@ class WriteBehind(ReadModelStore):
 
     def ping(self) -> None:
         self.store.ping()
+
+
+def _composed(changes: list[Change]) -> Change:
+    def change(document):
+        for one in changes:
+            document = dict(one(document))
+        return document
+
+    return change

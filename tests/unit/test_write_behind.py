@@ -105,10 +105,45 @@ def test_on_a_conflict_the_batch_is_read_again_and_written_through():
     source = ListSource([message(n, encode(e)) for n, e in enumerate(events())])
     board = NoticeBoard(WriteBehind(store))
     runner = ConsumerRunner(source, board, schemas())
-    assert runner.run_once() == 0  # lost to the other writer: nothing committed
-    assert source.committed == 0
-    assert runner.run_once() == 3
+    assert runner.run_once() == 3  # lost to the other writer, then again, written through
+    assert source.committed == 3
     document = store.get("notices", "n1").document
     assert document["touched"] and document["amendments"] == 2
     assert document["_applied"] == {"n1": 3}
     assert board.store.buffering  # the next batch is written behind again
+
+
+def test_a_write_the_store_refuses_is_pinned_on_its_event_and_set_aside():
+    class Refusing(InMemoryReadModelStore):
+        """Refuses the document once its title is "c" (grown too large, say)."""
+
+        def put(self, collection, key, document, revision):
+            if document.get("title") == "c":
+                raise ValueError("document too large")
+            return super().put(collection, key, document, revision)
+
+    store = Refusing()
+    source = ListSource([message(n, encode(e)) for n, e in enumerate(events())])
+    runner = ConsumerRunner(source, NoticeBoard(WriteBehind(store)), schemas())
+    assert runner.run_once() == 3
+    assert [(m.offset, reason) for m, reason in source.dead] == [
+        (2, "projection failed: ValueError")
+    ]
+    assert store.get("notices", "n1").document["amendments"] == 1
+    assert source.committed == 3
+
+
+def test_changes_are_made_after_the_documents_on_a_fresh_read():
+    store = CountingStore()
+    store.put("marks", "m", {"due": "later", "kept": True}, 0)
+    behind = WriteBehind(store)
+    behind.change("marks", "m", lambda document: {**document, "due": ""})
+    behind.put("things", "t", {"n": 1}, 0)
+    behind.change("marks", "m", lambda document: {**document, "seen": 1})
+    behind.change("marks", "new", lambda document: {**(document or {}), "due": ""})
+    assert store.put("marks", "m", {"due": "later", "kept": "theirs"}, 1)  # someone else
+    store.writes.clear()
+    behind.flush()
+    assert store.writes == [("things", "t"), ("marks", "m"), ("marks", "new")]
+    assert store.get("marks", "m").document == {"due": "", "kept": "theirs", "seen": 1}
+    assert store.get("marks", "new").document == {"due": ""}
