@@ -83,7 +83,7 @@ class ConsumerRunner:
     def run_until_stopped(
         self,
         stop: threading.Event,
-        idle_seconds: float = 0.2,
+        idle_seconds: float = 0.05,
         still_current: Callable[[], bool] = lambda: True,
     ) -> None:
         """Run until ``stop`` is set or, checked every few seconds, ``still_current`` fails."""

@@ -34,7 +34,7 @@ class OutboxRelay:
         self.store.mark_published(commits)
         return len(messages)
 
-    def run_until_stopped(self, stop: threading.Event, idle_seconds: float = 0.1) -> None:
+    def run_until_stopped(self, stop: threading.Event, idle_seconds: float = 0.05) -> None:
         while not stop.is_set():
             try:
                 if self.relay_once() == 0:
