@@ -38,11 +38,12 @@ def raw_consume(settings: Settings, topics: Sequence[str]) -> tuple[int, float]:
 def _kafka_round_trips(settings: Settings, samples: int) -> list[float]:
     from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+    from shared.config import TopicLayout
     from shared.stack import ensure_topics
 
     topic = settings.topic(f"bench-round-trip-{uuid.uuid4().hex[:6]}")
     bootstrap = settings.kafka_bootstrap_servers.split(",")
-    ensure_topics(settings.kafka_bootstrap_servers, [topic], 1)
+    ensure_topics(settings.kafka_bootstrap_servers, [topic], TopicLayout(partitions=1))
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     partition = TopicPartition(topic, 0)

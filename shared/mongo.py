@@ -17,6 +17,8 @@ from shared.errors import Unavailable
 # the journal is lost if the server is killed (j), with the command's events or the
 # projection's change whose Kafka offset is committed next.
 MAJORITY = WriteConcern(w="majority", j=True, wtimeout=10_000)
+# For counts that may be lost (rate windows): acknowledged by the server, not journaled.
+COUNTED = WriteConcern(w=1)
 _clients: dict[str, MongoClient] = {}
 _lock = threading.Lock()
 

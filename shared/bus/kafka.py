@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -177,7 +178,12 @@ class KafkaSource(MessageSource):
 
 class KafkaHead(BusHead):
     """Reads, without joining any group, the first unread record of the partitions that
-    hold a key: its timestamp is when it was put on the bus."""
+    hold a key: its timestamp is when it was put on the bus. The ends of every partition
+    are asked for in one request at most twice a second, and a partition's first unread
+    record once, so that answering costs no round trip to the broker per request."""
+
+    ENDS_FOR_SECONDS = 0.5
+    FIRST_TIMES_KEPT = 10_000
 
     def __init__(self, bootstrap_servers: str, topics: Sequence[str]):
         self._bootstrap = bootstrap_servers.split(",")
@@ -185,6 +191,8 @@ class KafkaHead(BusHead):
         self._lock = threading.Lock()
         # Connected on first use: a reader starts whether or not the broker is up yet.
         self._consumer: KafkaConsumer | None = None
+        self._ends: tuple[float, dict[TopicPartition, int]] = (0.0, {})
+        self._first_times: dict[tuple[TopicPartition, int], datetime | None] = {}
 
     def oldest_unread(
         self, positions: Sequence[Mapping[str, object]], key: str | None = None
@@ -199,11 +207,19 @@ class KafkaHead(BusHead):
                     auto_offset_reset="earliest",
                 )
             wanted = [tp for topic in self._topics for tp in self._partitions(topic, key)]
-            ends = self._consumer.end_offsets(wanted)
+            ends = self._ends_of(wanted)
             behind = [tp for tp in wanted if read.get((tp.topic, tp.partition), 0) < ends[tp]]
             times = [self._first_time(tp, read.get((tp.topic, tp.partition), 0)) for tp in behind]
         found = [time for time in times if time is not None]
         return min(found) if found else None
+
+    def _ends_of(self, wanted: list[TopicPartition]) -> dict[TopicPartition, int]:
+        asked_at, ends = self._ends
+        if time.monotonic() - asked_at > self.ENDS_FOR_SECONDS or not set(wanted) <= set(ends):
+            every = [tp for topic in self._topics for tp in self._partitions(topic, None)]
+            ends = self._consumer.end_offsets(list(dict.fromkeys([*every, *wanted])))
+            self._ends = (time.monotonic(), ends)
+        return ends
 
     def _partitions(self, topic: str, key: str | None) -> list[TopicPartition]:
         partitions = sorted(self._consumer.partitions_for_topic(topic) or [])
@@ -213,12 +229,19 @@ class KafkaHead(BusHead):
         return [TopicPartition(topic, partition) for partition in partitions]
 
     def _first_time(self, partition: TopicPartition, offset: int) -> datetime | None:
+        if (partition, offset) in self._first_times:
+            return self._first_times[(partition, offset)]
         self._consumer.assign([partition])
         self._consumer.seek(partition, offset)
+        found = None
         for records in self._consumer.poll(timeout_ms=2000, max_records=1).values():
-            for record in records:
-                return datetime.fromtimestamp(record.timestamp / 1000, UTC)
-        return None
+            found = datetime.fromtimestamp(records[0].timestamp / 1000, UTC) if records else None
+            break
+        if found is not None:  # not yet fetched is asked again; a record never changes
+            if len(self._first_times) >= self.FIRST_TIMES_KEPT:
+                self._first_times.clear()
+            self._first_times[(partition, offset)] = found
+        return found
 
     def close(self) -> None:
         with self._lock:
