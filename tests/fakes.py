@@ -202,11 +202,13 @@ class ListSource(MessageSource):
 class InMemoryRateWindows(RateWindows):
     def __init__(self):
         self.counts: dict[tuple[str, int], tuple[int, float]] = {}
+        self._lock = threading.Lock()
 
     def add(self, client: str, window: int, cost: int, expires_at: float) -> int:
-        count, _ = self.counts.get((client, window), (0, expires_at))
-        self.counts[(client, window)] = (count + cost, expires_at)
-        return count + cost
+        with self._lock:
+            count, _ = self.counts.get((client, window), (0, expires_at))
+            self.counts[(client, window)] = (count + cost, expires_at)
+            return count + cost
 
     def forget_before(self, now: float) -> None:
         self.counts = {k: v for k, v in self.counts.items() if v[1] >= now}

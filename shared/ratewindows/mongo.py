@@ -8,10 +8,12 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from shared.errors import Unavailable
 from shared.mongo import COUNTED, unavailable_on_failure
 from shared.ratewindows.base import RateWindows
 
 COLLECTION = "rate_windows"
+RACES = 5
 
 
 class MongoRateWindows(RateWindows):
@@ -29,15 +31,20 @@ class MongoRateWindows(RateWindows):
             "$setOnInsert": {"expires_at": datetime.fromtimestamp(expires_at, UTC)},
         }
         with unavailable_on_failure():
-            for _ in range(2):  # two first requests racing to insert: the loser increments
+            # First requests racing to insert: the loser is told by a duplicate key and
+            # increments again (MongoDB), or counted but answered with no document
+            # (SecantusDB 0.7): the count is then read, with whatever came after it.
+            for _ in range(RACES):
                 try:
                     updated = self._windows.find_one_and_update(
                         {"_id": key}, change, upsert=True, return_document=ReturnDocument.AFTER
                     )
-                    return int(updated["count"])
                 except DuplicateKeyError:
                     continue
-            raise RuntimeError(f"rate window {key} could not be counted")
+                updated = updated or self._windows.find_one({"_id": key})
+                if updated is not None:
+                    return int(updated["count"])
+        raise Unavailable(f"rate window {key} could not be counted")
 
     def forget_before(self, now: float) -> None:
         # MongoDB's TTL monitor does this too; FerretDB 1.x keeps TTL indexes but never expires.
