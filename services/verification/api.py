@@ -48,7 +48,7 @@ def blueprint(parts: Parts) -> Blueprint:
         parts.settings.clock(),
         head,
         parts.settings.stale_after_seconds,
-        AnswerProofs(public_log(parts), LogLeaves(parts.read_models)),
+        AnswerProofs(public_log(parts, reading=True), LogLeaves(parts.read_models)),
     )
 
     def consistent() -> None:

@@ -22,12 +22,13 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 FRESH = "no-cache"
 
 
-def public_log(parts: Parts) -> PublicLog:
+def public_log(parts: Parts, reading: bool = False) -> PublicLog:
+    """The log; ``reading``: for a process that only reads it, keeping the hashes read."""
     settings = parts.settings
     if not valid_key_name(settings.log_origin):
         raise ValueError("REGISTRY_LOG_ORIGIN must be a name without spaces or '+'")
     return PublicLog(
-        ReadModelLogStore(parts.read_models),
+        ReadModelLogStore(parts.read_models, keep_blocks=reading),
         lambda: current_signer(log_keys_dir(settings), settings.log_origin),
     )
 
@@ -38,7 +39,7 @@ def text(body: str, cache: str) -> Response:
 
 def blueprint(parts: Parts) -> Blueprint:
     routes = Blueprint("verification_log", __name__)
-    log = public_log(parts)
+    log = public_log(parts, reading=True)
 
     @routes.get("/v1/log/checkpoint")
     @documented("The latest checkpoint: a C2SP signed note of the log's size and root")

@@ -32,19 +32,34 @@ def block_key(level: int, block: int) -> str:
 
 
 class ReadModelLogStore(HashStore):
-    def __init__(self, store: ReadModelStore):
+    """``keep_blocks``: hash blocks read are kept, for readers answering many proofs. A
+    block only ever grows at its end, so what was read of it stays true; a node past what
+    is kept is read again."""
+
+    BLOCKS_KEPT = 2_000
+
+    def __init__(self, store: ReadModelStore, keep_blocks: bool = False):
         self.store = store
+        self._kept: dict[str, bytes] | None = {} if keep_blocks else None
 
     def read_size(self) -> int:
         head = self.store.get(HEAD, HEAD_KEY)
         return 0 if head is None else int(head.document["size"])
 
     def read_hashes(self, nodes: Sequence[Node]) -> list[bytes]:
-        keys = sorted({block_key(level, index // TILE_WIDTH) for level, index in nodes})
-        blocks = {
-            key: _decode(stored.document)
-            for key, stored in self.store.get_many(HASHES, keys).items()
-        }
+        kept = self._kept if self._kept is not None else {}
+        wanted: dict[str, int] = {}  # the furthest node wanted of each block
+        for level, index in nodes:
+            key = block_key(level, index // TILE_WIDTH)
+            wanted[key] = max(wanted.get(key, 0), index % TILE_WIDTH)
+        missing = [k for k, last in wanted.items() if len(kept.get(k, b"")) <= last * HASH_SIZE]
+        found = self.store.get_many(HASHES, sorted(missing)) if missing else {}
+        read = {key: _decode(stored.document) for key, stored in found.items()}
+        if self._kept is not None and read:
+            if len(self._kept) + len(read) > self.BLOCKS_KEPT:
+                self._kept.clear()
+            self._kept.update(read)
+        blocks = {key: read.get(key, kept.get(key, b"")) for key in wanted}
         hashes = []
         for level, index in nodes:
             data = blocks.get(block_key(level, index // TILE_WIDTH), b"")
