@@ -38,7 +38,9 @@ class MessageSource(abc.ABC):
 
     @abc.abstractmethod
     def rewind(self) -> None:
-        """Go back to the last committed positions, after a failed batch."""
+        """Go back to the last committed positions, after a failed batch; when the bus
+        cannot be reached now, before the next poll instead. Never raises: whatever the
+        outage, no poll reads on past a batch that was not committed."""
 
     @abc.abstractmethod
     def dead_letter(self, message: Message, reason: str) -> None:

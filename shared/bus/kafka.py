@@ -97,6 +97,7 @@ class KafkaSource(MessageSource):
         self._group = group_id
         self._committed: dict[str, dict[str, int]] = {}
         self._polled: dict[tuple[str, int], int] = {}
+        self._must_rewind = False
         with unavailable_on_failure():
             self._consumer = KafkaConsumer(
                 *topics,
@@ -109,6 +110,8 @@ class KafkaSource(MessageSource):
 
     def poll(self, max_messages: int = 500, timeout_ms: int = 1000) -> list[Message]:
         with unavailable_on_failure():
+            if self._must_rewind:
+                self._seek_committed()
             batches = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_messages)
         messages = []
         for partition, records in batches.items():
@@ -140,13 +143,18 @@ class KafkaSource(MessageSource):
 
     def rewind(self) -> None:
         self._polled.clear()
-        with unavailable_on_failure():
-            for partition in self._consumer.assignment():
-                committed = self._consumer.committed(partition)
-                if committed is None:
-                    self._consumer.seek_to_beginning(partition)
-                else:
-                    self._consumer.seek(partition, committed)
+        self._must_rewind = True
+        with contextlib.suppress(Unavailable), unavailable_on_failure():
+            self._seek_committed()
+
+    def _seek_committed(self) -> None:
+        for partition in self._consumer.assignment():
+            committed = self._consumer.committed(partition)
+            if committed is None:
+                self._consumer.seek_to_beginning(partition)
+            else:
+                self._consumer.seek(partition, committed)
+        self._must_rewind = False
 
     def dead_letter(self, message: Message, reason: str) -> None:
         headers = [
