@@ -54,9 +54,8 @@ class TestMongoRateWindows(RateWindowsContract):
             request.node.originalname == "test_first_requests_racing_are_each_counted"
         ):
             # Known and documented (README): not the default server for this reason too.
-            request.applymarker(
-                pytest.mark.xfail(strict=True, reason="FerretDB 1.x loses concurrent $inc")
-            )
+            # Not strict: a race may happen not to lose an increment on a given run.
+            request.applymarker(pytest.mark.xfail(reason="FerretDB 1.x loses concurrent $inc"))
         return open_backend(candidate_settings).rate_windows("testing")
 
 
