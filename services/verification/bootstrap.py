@@ -15,7 +15,7 @@ from services.verification.log.appender import (
     LogLeaves,
     run_appender,
 )
-from services.verification.projections import LicenceNumbers, RecruiterStatus
+from services.verification.projections import RecruiterStatus
 from services.verification.schedule import StatusSchedule
 from shared.bus.base import MessageSource
 from shared.config import Settings
@@ -43,7 +43,7 @@ SERVICE = ServiceDefinition(
     name="verification",
     # Its status changes (SPEC §15), stored as the outbox of verification.events.
     produces=True,
-    projections=(RecruiterStatus, LicenceNumbers),
+    projections=(RecruiterStatus,),
     collections=(StatusSchedule, LogLeaves),
     blueprints=lambda parts: [blueprint(parts), log_api.blueprint(parts)],
     schedulers=(status_announcer, log_appender),

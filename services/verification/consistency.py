@@ -50,7 +50,8 @@ def await_writes(
 
 def _reflected(registry: Registry, document: dict[str, Any] | None, written: Written) -> bool:
     """The recruiter's record holds the stream up to the version, and every licence number
-    applied for by then is found by its number too (a projection of its own)."""
+    applied for by then is found by its number too (a document of its own, which a store
+    without transactions may show after the record)."""
     if not holds(document, written.stream, written.version):
         return False
     numbers = {

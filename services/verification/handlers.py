@@ -20,9 +20,9 @@ from services.verification.domain import Record, Status, history
 from services.verification.log.proofs import AnswerProofs, NoLog
 from services.verification.projections import (
     PROGRESS,
-    LicenceNumbers,
     RecruiterStatus,
     load_records,
+    number_key,
     records_from,
 )
 from services.verification.receipts import ReceiptSigner
@@ -54,7 +54,6 @@ class Registry:
     # The public log's leaves, which answers name and prove (SPEC §17).
     log: AnswerProofs | NoLog = field(default_factory=NoLog)
     recruiters: Callable[[], str] = field(init=False)
-    numbers: Callable[[], str] = field(init=False)
     _progress: tuple[float, str, dict] = (0.0, "", {})
     _lags: dict[str | None, tuple[float, float]] = field(default_factory=dict)
 
@@ -62,7 +61,6 @@ class Registry:
         self.recruiters = CurrentCollection(
             self.store, RecruiterStatus.name, RecruiterStatus.collection
         )
-        self.numbers = CurrentCollection(self.store, LicenceNumbers.name, LicenceNumbers.collection)
 
     def progress(self) -> dict[str, Any]:
         """The generation's read positions and unmarked losses, looked up at most twice a
@@ -105,9 +103,9 @@ class Registry:
 
     def holders(self, licences: Iterable[tuple[str, str]]) -> dict[str, dict[str, str]]:
         """Per licence key (see ``licence_key``), the licence and the recruiter holding it."""
-        keys = sorted({licence_key(*licence) for licence in licences})
-        found = self.store.get_many(self.numbers(), keys) if keys else {}
-        return {key: stored.document for key, stored in found.items()}
+        keys = {number_key(*licence): licence_key(*licence) for licence in licences}
+        found = self.store.get_many(self.recruiters(), sorted(keys)) if keys else {}
+        return {keys[key]: stored.document for key, stored in found.items()}
 
 
 def check_recruiter(

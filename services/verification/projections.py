@@ -15,7 +15,10 @@
     agent's licence key and whether the link ended: who links to a licence number, for
     the search by an agent's number and for finding the recruiters whose answer moves
     when that licence's holder's answer does.
-- ``licence_numbers``: per (country, licence number), the licence and its holder.
+  - one document per licence number (``licence:<country>:<number>``, see
+    ``number_key``): the licence and its holder. Kept by the same consumer as the
+    records, so a lookup by number is exactly as far behind as the answer it gives, and
+    a replay rebuilds both together.
 """
 
 from __future__ import annotations
@@ -53,6 +56,10 @@ RECRUITER_PREFIX = "rec-"
 
 def report_key(report_id: str) -> str:
     return f"report:{report_id}"
+
+
+def number_key(country: str, licence_number: str) -> str:
+    return f"licence:{licence_key(country, licence_number)}"
 
 
 def document_for(service: str, stream: str, recruiter_id: str | None) -> str | None:
@@ -99,6 +106,17 @@ class RecruiterStatus(Projection):
             key = link_key(recruiter, link.agent_id)
             self._update(key, lambda document: link_after(document, recruiter, link))
         applied = super().apply_received(event)
+        if isinstance(event.event, LicenceApplied):
+            # After the record it points to, so a reader who finds the number finds it.
+            number = event.event
+            held = {
+                "kind": "licence_number",
+                "recruiter_id": number.recruiter_id,
+                "licence_id": number.licence_id,
+                "event_id": event.id,
+            }
+            key = number_key(number.country, number.licence_number)
+            self._update(key, lambda document: None if document == held else held)
         if recruiter and self.key_for(event) is not None:
             # Whether applied now or before a crash: its answer is looked at after the write.
             mark_due(self.store, recruiter)
@@ -211,31 +229,6 @@ def _with_unmarked(progress: dict[str, Any], mark: dict[str, str]) -> dict[str, 
     if mark in progress["unmarked"]:
         return progress
     return progress | {"unmarked": [*progress["unmarked"], mark]}
-
-
-class LicenceNumbers(Projection):
-    name = "licence_numbers"
-    collection = "licence_numbers"
-    topics = ("licensing.events",)
-
-    def key_for(self, event: Received) -> str | None:
-        applied = event.event
-        if not isinstance(applied, LicenceApplied):
-            return None
-        return licence_key(applied.country, applied.licence_number)
-
-    def fold(self, document: dict[str, Any], event: Received) -> dict[str, Any] | None:
-        # One event per number makes each document; there is no stream order to keep.
-        applied = event.event
-        held = {
-            "recruiter_id": applied.recruiter_id,
-            "licence_id": applied.licence_id,
-            "event_id": event.id,
-        }
-        return None if document == held else held
-
-    def when(self, document: dict[str, Any], event: Received) -> dict[str, Any]:
-        return document
 
 
 def load_records(

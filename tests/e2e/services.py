@@ -34,6 +34,7 @@ class Running:
         """``logs``: a folder to write each process's output to, to be read by the test;
         ``variables``: more environment for every process."""
         self.ports = {service: free_port() for service in services}
+        self.logs = logs
         env = {
             **environment(settings),
             "REGISTRY_HTTP_WORKERS": "1",
@@ -66,6 +67,18 @@ class Running:
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
+
+    def complaints(self, last: int = 30) -> str:
+        """The processes' last warnings and errors, for a failing test to show."""
+        if self.logs is None:
+            return "(no logs kept)"
+        lines = [
+            f"{log.name}: {line}"
+            for log in sorted(self.logs.iterdir())
+            for line in log.read_text(errors="replace").splitlines()
+            if '"level": "warning"' in line or '"level": "error"' in line or "Error" in line
+        ]
+        return "\n".join(lines[-last:]) or "(no warnings)"
 
     def stop(self) -> None:
         for process in self.processes:

@@ -62,7 +62,7 @@ class Story:
 
     def ask(self, path: str, token: str | None = None, body: dict | None = None) -> dict:
         status, answer = call(self.url("verification"), path, token, body)
-        assert status == 200, (path, answer)
+        assert status == 200, (path, answer, self.running.complaints())
         self.seen.append(json.dumps(answer))
         return answer
 
@@ -85,7 +85,8 @@ class Story:
             parts = {key: part(answer, key) for key in expected}
             return (answer["verdict"], codes(answer), parts) == (verdict, reasons, expected)
 
-        assert wait_for(answered, timeout=90), self.status(recruiter_id)
+        settled = wait_for(answered, timeout=90)
+        assert settled, (self.status(recruiter_id), self.running.complaints())
         instant = rfc3339(datetime.now(UTC))
         self.steps.append((recruiter_id, instant, verdict, reasons))
         return instant

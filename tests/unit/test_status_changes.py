@@ -9,6 +9,7 @@ from services.verification.announcements import StatusAnnouncer
 from services.verification.chained import NO_CHAIN, ChainRecords
 from services.verification.changes import Answer, change_id, change_points, changed_since, decide
 from services.verification.domain import Record
+from services.verification.projections import number_key
 from services.verification.schedule import StatusSchedule, mark_due
 from shared.clock import rfc3339
 from shared.events.schemas import default_schemas
@@ -329,8 +330,13 @@ def chain_store(agent: Story, story: Story, now: datetime):
         "ended": False,
     }
     store.put("recruiter_status_g1", f"agent-link:{RECRUITER}:a1", link, 0)
-    holder = {"recruiter_id": PARTNER, "licence_id": f"{PARTNER}-l1", "event_id": "e1"}
-    store.put("licence_numbers_g1", licence_key(*PARTNER_NUMBER), holder, 0)
+    holder = {
+        "kind": "licence_number",
+        "recruiter_id": PARTNER,
+        "licence_id": f"{PARTNER}-l1",
+        "event_id": "e1",
+    }
+    store.put("recruiter_status_g1", number_key(*PARTNER_NUMBER), holder, 0)
     return store, events, clock, announcer
 
 
