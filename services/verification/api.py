@@ -40,6 +40,9 @@ def known_form(recruiter_id: str) -> str:
 
 def blueprint(parts: Parts) -> Blueprint:
     routes = Blueprint("verification", __name__)
+    # Built once: a schema costs more to build than to load a query with.
+    as_of, licence, search = schemas.AsOf(), schemas.Licence(), schemas.Search()
+    consistent_with, verify = schemas.Consistent(), schemas.Verify()
     signer = ReceiptSigner.for_settings(parts.settings)
     head = parts.backend.head(RecruiterStatus.topics)
     registry = Registry(
@@ -59,30 +62,30 @@ def blueprint(parts: Parts) -> Blueprint:
     @routes.get("/v1/recruiters/<recruiter_id>")
     @documented(
         "Can I trust this recruiter, as of this instant, and why; with a signed receipt",
-        query=schemas.AsOf(),
+        query=as_of,
         response=schemas.SignedStatus(),
         errors=[404, *PUBLIC_ERRORS],
     )
     @rate_limited
     @optional_token
     def check_recruiter(recruiter_id: str):
-        at = query_args(schemas.AsOf()).get("as_of")
+        at = query_args(as_of).get("as_of")
         consistent()
         return handlers.check_recruiter(registry, known_form(recruiter_id), at, official())
 
     @routes.get("/v1/licences/<country>/<path:licence_number>")
     @documented(
         "The same answer, for the licence number printed on a worker's papers",
-        query=schemas.AsOf(),
-        path=schemas.Licence(),
+        query=as_of,
+        path=licence,
         response=schemas.SignedStatus(),
         errors=[404, *PUBLIC_ERRORS],
     )
     @rate_limited
     @optional_token
     def check_licence(country: str, licence_number: str):
-        query = query_args(schemas.AsOf())
-        path = path_args(schemas.Licence(), country=country, licence_number=licence_number)
+        query = query_args(as_of)
+        path = path_args(licence, country=country, licence_number=licence_number)
         consistent()
         return handlers.check_licence(
             registry, path["country"], path["licence_number"], query.get("as_of"), official()
@@ -91,44 +94,44 @@ def blueprint(parts: Parts) -> Blueprint:
     @routes.get("/v1/recruiters")
     @documented(
         "Find recruiters by name, whatever the case and accents",
-        query=schemas.Search(),
+        query=search,
         response=schemas.Hits(),
         errors=PUBLIC_ERRORS,
     )
     @rate_limited
     @optional_token
     def find_recruiters():
-        query = query_args(schemas.Search())
+        query = query_args(search)
         consistent()
         return handlers.find_recruiters(registry, query)
 
     @routes.get("/v1/recruiters/<recruiter_id>/history")
     @documented(
         "A recruiter's timeline",
-        query=schemas.Consistent(),
+        query=consistent_with,
         response=schemas.History(),
         errors=[404, *PUBLIC_ERRORS],
     )
     @rate_limited
     @optional_token
     def show_history(recruiter_id: str):
-        query_args(schemas.Consistent())
+        query_args(consistent_with)
         consistent()
         return handlers.show_history(registry, known_form(recruiter_id), official())
 
     @routes.post("/v1/verifications")
     @documented(
         "Check up to 1,000 recruiters at once, with one receipt",
-        query=schemas.Consistent(),
-        body=schemas.Verify(),
+        query=consistent_with,
+        body=verify,
         response=schemas.Verified(),
         errors=PUBLIC_ERRORS,
     )
     @rate_limited
     @optional_token
     def verify_many():
-        query_args(schemas.Consistent())
-        body = json_body(schemas.Verify())
+        query_args(consistent_with)
+        body = json_body(verify)
         consistent()
         return handlers.verify_many(registry, body["items"], body.get("as_of"), official())
 
