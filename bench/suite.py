@@ -13,11 +13,13 @@ In order, on one backend and one fresh data set:
    projection's current collection (watched every 5 ms); beside the raw client's own
    round trip (kafka-python produce -> consume, or SQLite insert -> select);
 3. ``POST /v1/verifications`` of 1,000 recruiters and name search, p50 and p99;
-4. a large register written through the licensing event store's append path
+4. a steady load: many recruiters registered through the API at a rate the stack keeps
+   up with, each timed from its 2xx to visible as in 2 (is the lag bounded over time?);
+5. a large register written through the licensing event store's append path
    (``bench.register``), then the projection rebuilt from the start of the bus by 1
    and (stack) 2 worker processes, beside the raw client reading the same topics;
    then ``GET``, search and batch p99 on that data beside the small data set;
-5. resident memory of every process, beside the bare Flask worker's.
+6. resident memory of every process, beside the bare Flask worker's.
 """
 
 from __future__ import annotations
@@ -62,10 +64,12 @@ class Scale:
     seconds: float  # per rate
     samples: int  # batches and searches
     large: int  # recruiters of the large register
+    steady: int  # recruiters registered at the steady rate
+    steady_rate: int  # commands/s
 
 
-QUICK = Scale(20, 1000, 8, (100, 200), 2, 8, 1000)
-FULL = Scale(100, 4000, 8, (100, 200), 20, 30, 100_000)
+QUICK = Scale(20, 1000, 8, (100, 200), 2, 8, 1000, 200, 30)
+FULL = Scale(100, 4000, 8, (100, 200), 20, 30, 100_000, 20_000, 30)
 WATCH_SECONDS = 0.005
 VISIBLE_TIMEOUT = 300.0
 BATCH = 1000
@@ -119,10 +123,12 @@ def _number(value: float) -> str:
     return f"{value:.1f}" if value >= 1 else f"{value:.3g}"
 
 
-def run(backend: str, quick: bool, recruiters: int | None = None) -> int:
+def run(backend: str, quick: bool, recruiters: int | None = None, steady: int | None = None) -> int:
     scale = QUICK if quick else FULL
     if recruiters:
         scale = replace(scale, large=recruiters)
+    if steady:
+        scale = replace(scale, steady=steady)
     table = Table()
     started = time.monotonic()
     with services_running(backend) as running:
@@ -130,7 +136,8 @@ def run(backend: str, quick: bool, recruiters: int | None = None) -> int:
     load_average = ", ".join(f"{n:.2f}" for n in os.getloadavg())
     table.print(
         f"./registry bench --backend {backend}{' --quick' if quick else ''}"
-        f"{f' --recruiters {recruiters}' if recruiters else ''}: "
+        f"{f' --recruiters {recruiters}' if recruiters else ''}"
+        f"{f' --steady {steady}' if steady else ''}: "
         f"{running.where()}; gunicorn {serve_settings()}; {heading}; "
         f"{time.monotonic() - started:.0f} s; load average at the end {load_average} "
         f"on {os.cpu_count()} cores"
@@ -163,11 +170,13 @@ def measure_all(running: Running, scale: Scale, table: Table) -> str:
 
         reference = references.round_trips(settings, 50, running.data)
         raw = "kafka-python produce->consume" if running.servers else "SQLite insert->select"
-        for rate in scale.rates:
-            lags, achieved, registered = lag_at(running, token, store, current, rate, scale)
+        offered = [(rate, int(rate * scale.seconds), f"at {rate}/s") for rate in scale.rates]
+        steadily = f"steady load, {scale.steady:,} recruiters at {scale.steady_rate}/s"
+        for rate, total, label in [*offered, (scale.steady_rate, scale.steady, steadily)]:
+            lags, achieved, registered = lag_at(running, token, store, current, rate, total)
             names |= registered
-            table.add(f"commands 2xx at {rate}/s offered", achieved, "/s", "offered", rate)
-            table.add_latencies(f"2xx -> visible at {rate}/s", lags, raw, reference)
+            table.add(f"commands 2xx, {label} offered", achieved, "/s", "offered", rate)
+            table.add_latencies(f"2xx -> visible, {label}", lags, raw, reference)
 
         everyone = list(names)
         small_batch = batches(verification, everyone, scale.samples)
@@ -252,11 +261,10 @@ def lag_at(
     store: ReadModelStore,
     current: Callable[[], str],
     rate: int,
-    scale: Scale,
+    total: int,
 ) -> tuple[list[float], float, dict[str, str]]:
-    """Seconds from each registration's 2xx to its document in the projection; the
-    rate of 2xx achieved; the names registered, by recruiter id."""
-    total = int(rate * scale.seconds)
+    """Seconds from each of ``total`` registrations' 2xx to its document in the
+    projection; the rate of 2xx achieved; the names registered, by recruiter id."""
     answered: dict[str, float] = {}
     seen: dict[str, float] = {}
     names: dict[str, str] = {}
@@ -266,10 +274,14 @@ def lag_at(
     def register(n: int) -> None:
         if not hasattr(local, "client"):
             local.client = Client(running.ports["licensing"], token)
-        name = f"Lag Agency {run} {rate} {n}"
+        name = f"Lag Agency {run} {rate} {total} {n}"
         status, body = local.client.post(
             "/v1/recruiters",
-            {"legal_name": name, "country": "KE", "registration_number": f"L-{run}-{rate}-{n}"},
+            {
+                "legal_name": name,
+                "country": "KE",
+                "registration_number": f"L-{run}-{rate}-{total}-{n}",
+            },
         )
         at = time.perf_counter()
         assert status == 201, body

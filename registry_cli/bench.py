@@ -16,10 +16,16 @@ def add_parser(commands) -> None:
         type=int,
         help="recruiters in the large register (default 100,000; 1,000 with --quick)",
     )
+    parser.add_argument(
+        "--steady",
+        type=int,
+        help="recruiters registered through the API at 30 a second while the lag is timed"
+        " (default 20,000; 200 with --quick)",
+    )
     parser.set_defaults(handler=handle)
 
 
 def handle(arguments, _extra) -> int:
     from bench.suite import run
 
-    return run(arguments.backend, arguments.quick, arguments.recruiters)
+    return run(arguments.backend, arguments.quick, arguments.recruiters, arguments.steady)
