@@ -15,6 +15,10 @@ on MongoDB:
   published oldest first, so a recruiter's events keep their order across streams;
 - ``idempotency`` points from an Idempotency-Key to its commit, also written before.
   The commit's own unique ``idempotency_key`` is the guard; the pointer is the fast path.
+
+Only the commit waits for the majority's journal: the outbox entry and the pointer
+written before it are held by its acknowledgement (see ``ACKNOWLEDGED``), and the head
+hint after it repairs itself when lost.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.errors import ConcurrencyError, IdempotencyKeyUsed, Unavailable
 from shared.events.schemas import EventSchemas
 from shared.eventstore.base import Commit, EventStore, Idempotency
-from shared.mongo import unavailable_on_failure
+from shared.mongo import ACKNOWLEDGED, unavailable_on_failure
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +48,10 @@ class MongoEventStore(EventStore):
     def __init__(self, database: Database, schemas: EventSchemas):
         super().__init__(schemas)
         self._commits = database["commits"]
-        self._heads = database["stream_heads"]
+        self._heads = database.get_collection("stream_heads", write_concern=ACKNOWLEDGED)
         self._outbox = database["outbox"]
-        self._pointers = database["idempotency"]
+        self._outbox_ahead = database.get_collection("outbox", write_concern=ACKNOWLEDGED)
+        self._pointers = database.get_collection("idempotency", write_concern=ACKNOWLEDGED)
         self._indexed = False
 
     def _ensure_indexes(self) -> None:
@@ -63,7 +68,7 @@ class MongoEventStore(EventStore):
         idem = commit.idempotency
         self._ensure_indexes()
         with unavailable_on_failure():
-            self._outbox.insert_one(
+            self._outbox_ahead.insert_one(
                 {
                     "_id": commit.commit_id,
                     "commit": key,
@@ -80,7 +85,7 @@ class MongoEventStore(EventStore):
             try:
                 self._commits.insert_one(_document(key, commit))
             except DuplicateKeyError as error:
-                self._outbox.delete_one({"_id": commit.commit_id})
+                self._outbox_ahead.delete_one({"_id": commit.commit_id})
                 if idem and self._find_by_scan(idem.key):
                     raise IdempotencyKeyUsed(idem.key) from error
                 self._raise_head(commit.stream_id, self._version_by_scan(commit.stream_id))

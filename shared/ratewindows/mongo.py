@@ -9,7 +9,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from shared.errors import Unavailable
-from shared.mongo import COUNTED, unavailable_on_failure
+from shared.mongo import ACKNOWLEDGED, unavailable_on_failure
 from shared.ratewindows.base import RateWindows
 
 COLLECTION = "rate_windows"
@@ -20,7 +20,7 @@ class MongoRateWindows(RateWindows):
     def __init__(self, database: Database):
         # A count lost with the server only lets a client slightly further: no wait for
         # the journal on every public request.
-        self._windows = database.get_collection(COLLECTION, write_concern=COUNTED)
+        self._windows = database.get_collection(COLLECTION, write_concern=ACKNOWLEDGED)
         self._indexed = False
 
     def add(self, client: str, window: int, cost: int, expires_at: float) -> int:
