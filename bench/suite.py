@@ -319,7 +319,8 @@ def lag_at(
             raise
         achieved = total / (max(answered.values()) - start)
     done.set()
-    watcher.join(timeout=VISIBLE_TIMEOUT)
+    # A steady load the projection falls behind on is caught up after it: timed too.
+    watcher.join(timeout=VISIBLE_TIMEOUT + total / rate)
     assert not watcher.is_alive(), "registrations never became visible in verification"
     return [seen[key] - answered[key] for key in answered], achieved, names
 

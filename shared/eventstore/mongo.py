@@ -119,6 +119,10 @@ class MongoEventStore(EventStore):
 
     def _current_version(self, stream_id: str, expected_version: int) -> int:
         """The head hint when it agrees; it lags only if a writer died before raising it."""
+        if expected_version == 0:
+            # Not read: every stream's first commit is ``<stream>@1``, which a new
+            # stream's commit collides with if the stream exists after all.
+            return 0
         hint = self._hint(stream_id)
         if hint == expected_version:
             return hint
