@@ -123,12 +123,20 @@ def _number(value: float) -> str:
     return f"{value:.1f}" if value >= 1 else f"{value:.3g}"
 
 
-def run(backend: str, quick: bool, recruiters: int | None = None, steady: int | None = None) -> int:
+def run(
+    backend: str,
+    quick: bool,
+    recruiters: int | None = None,
+    steady: int | None = None,
+    steady_rate: int | None = None,
+) -> int:
     scale = QUICK if quick else FULL
     if recruiters:
         scale = replace(scale, large=recruiters)
     if steady:
         scale = replace(scale, steady=steady)
+    if steady_rate:
+        scale = replace(scale, steady_rate=steady_rate)
     table = Table()
     started = time.monotonic()
     with services_running(backend) as running:
@@ -137,7 +145,8 @@ def run(backend: str, quick: bool, recruiters: int | None = None, steady: int | 
     table.print(
         f"./registry bench --backend {backend}{' --quick' if quick else ''}"
         f"{f' --recruiters {recruiters}' if recruiters else ''}"
-        f"{f' --steady {steady}' if steady else ''}: "
+        f"{f' --steady {steady}' if steady else ''}"
+        f"{f' --steady-rate {steady_rate}' if steady_rate else ''}: "
         f"{running.where()}; gunicorn {serve_settings()}; {heading}; "
         f"{time.monotonic() - started:.0f} s; load average at the end {load_average} "
         f"on {os.cpu_count()} cores"

@@ -19,8 +19,11 @@ def add_parser(commands) -> None:
     parser.add_argument(
         "--steady",
         type=int,
-        help="recruiters registered through the API at 30 a second while the lag is timed"
+        help="recruiters registered through the API at a steady rate while the lag is timed"
         " (default 20,000; 200 with --quick)",
+    )
+    parser.add_argument(
+        "--steady-rate", type=int, help="registrations a second of the steady load (default 30)"
     )
     parser.set_defaults(handler=handle)
 
@@ -28,4 +31,10 @@ def add_parser(commands) -> None:
 def handle(arguments, _extra) -> int:
     from bench.suite import run
 
-    return run(arguments.backend, arguments.quick, arguments.recruiters, arguments.steady)
+    return run(
+        arguments.backend,
+        arguments.quick,
+        arguments.recruiters,
+        arguments.steady,
+        arguments.steady_rate,
+    )
