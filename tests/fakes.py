@@ -176,6 +176,7 @@ class ListSource(MessageSource):
         return [(m, why) for c, m, why in self.bus.dead_letters if c == self.consumer]
 
     def poll(self, max_messages: int = 500, timeout_ms: int = 1000) -> list[Message]:
+        self.rewind_if_owed()
         batch = self.messages[self.next : self.next + max_messages]
         self.next += len(batch)
         return batch
@@ -183,7 +184,7 @@ class ListSource(MessageSource):
     def commit(self) -> None:
         self.bus.committed[self.consumer] = self.next
 
-    def rewind(self) -> None:
+    def _go_back(self) -> None:
         self.next = self.committed
 
     def dead_letter(self, message: Message, reason: str) -> None:

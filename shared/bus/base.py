@@ -8,9 +8,12 @@ projection write, so a crash replays messages (at-least-once) and never skips on
 from __future__ import annotations
 
 import abc
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from shared.errors import Unavailable
 
 
 @dataclass(frozen=True)
@@ -28,19 +31,34 @@ class Message:
 
 
 class MessageSource(abc.ABC):
+    # A rewind the bus could not take when asked: owed, and taken before the next poll.
+    _must_rewind = False
+
     @abc.abstractmethod
     def poll(self, max_messages: int = 500, timeout_ms: int = 1000) -> list[Message]:
-        pass
+        """Sources call ``rewind_if_owed`` first."""
 
     @abc.abstractmethod
     def commit(self) -> None:
         """Record that every message polled so far has been applied."""
 
-    @abc.abstractmethod
     def rewind(self) -> None:
         """Go back to the last committed positions, after a failed batch; when the bus
         cannot be reached now, before the next poll instead. Never raises: whatever the
         outage, no poll reads on past a batch that was not committed."""
+        self._must_rewind = True
+        with contextlib.suppress(Unavailable):
+            self.rewind_if_owed()
+
+    def rewind_if_owed(self) -> None:
+        """Raises ``Unavailable`` while the bus cannot be reached; still owed then."""
+        if self._must_rewind:
+            self._go_back()
+            self._must_rewind = False
+
+    @abc.abstractmethod
+    def _go_back(self) -> None:
+        """Go back to the last committed positions now, or raise ``Unavailable``."""
 
     @abc.abstractmethod
     def dead_letter(self, message: Message, reason: str) -> None:

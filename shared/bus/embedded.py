@@ -6,7 +6,6 @@ read-model store, beside the projection they belong to.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -14,7 +13,6 @@ from pathlib import Path
 
 from shared.bus.base import BusHead, Message, MessageSource, dead_letter_topic
 from shared.clock import parse_instant
-from shared.errors import Unavailable
 from shared.readmodels.base import ReadModelStore
 from shared.sqlite import SqliteFile
 
@@ -34,12 +32,10 @@ class EmbeddedSource(MessageSource):
         # What was last committed, and the checkpoint's revision: kept, not re-read.
         self._committed: dict[str, int] = {}
         self._revision = 0
-        self._must_rewind = False
         self.rewind()
 
     def poll(self, max_messages: int = 500, timeout_ms: int = 1000) -> list[Message]:
-        if self._must_rewind:
-            self._read_checkpoint()
+        self.rewind_if_owed()
         messages: list[Message] = []
         for topic, table in self._tables.items():
             if len(messages) >= max_messages or not table.exists():
@@ -64,19 +60,13 @@ class EmbeddedSource(MessageSource):
         self._revision += 1
         self._committed = dict(self._next)
 
-    def rewind(self) -> None:
-        self._must_rewind = True
-        with contextlib.suppress(Unavailable):
-            self._read_checkpoint()
-
-    def _read_checkpoint(self) -> None:
+    def _go_back(self) -> None:
         stored = self._store.get(CHECKPOINTS, self._checkpoint_key())
         entries = stored.document["next"] if stored else []
         saved = {entry["topic"]: entry["position"] for entry in entries}
         self._revision = stored.revision if stored else 0
         self._next = {topic: saved.get(topic, 1) for topic in self._tables}
         self._committed = dict(self._next)
-        self._must_rewind = False
 
     def dead_letter(self, message: Message, reason: str) -> None:
         letter = {

@@ -97,7 +97,6 @@ class KafkaSource(MessageSource):
         self._group = group_id
         self._committed: dict[str, dict[str, int]] = {}
         self._polled: dict[tuple[str, int], int] = {}
-        self._must_rewind = False
         with unavailable_on_failure():
             self._consumer = KafkaConsumer(
                 *topics,
@@ -109,9 +108,8 @@ class KafkaSource(MessageSource):
             )
 
     def poll(self, max_messages: int = 500, timeout_ms: int = 1000) -> list[Message]:
+        self.rewind_if_owed()
         with unavailable_on_failure():
-            if self._must_rewind:
-                self._seek_committed()
             batches = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_messages)
         messages = []
         for partition, records in batches.items():
@@ -142,19 +140,17 @@ class KafkaSource(MessageSource):
         self._polled.clear()
 
     def rewind(self) -> None:
-        self._polled.clear()
-        self._must_rewind = True
-        with contextlib.suppress(Unavailable), unavailable_on_failure():
-            self._seek_committed()
+        self._polled.clear()  # nothing polled since the last commit may be committed
+        super().rewind()
 
-    def _seek_committed(self) -> None:
-        for partition in self._consumer.assignment():
-            committed = self._consumer.committed(partition)
-            if committed is None:
-                self._consumer.seek_to_beginning(partition)
-            else:
-                self._consumer.seek(partition, committed)
-        self._must_rewind = False
+    def _go_back(self) -> None:
+        with unavailable_on_failure():
+            for partition in self._consumer.assignment():
+                committed = self._consumer.committed(partition)
+                if committed is None:
+                    self._consumer.seek_to_beginning(partition)
+                else:
+                    self._consumer.seek(partition, committed)
 
     def dead_letter(self, message: Message, reason: str) -> None:
         headers = [

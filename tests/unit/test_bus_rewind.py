@@ -1,10 +1,14 @@
 """A rewind the broker cannot take now is taken before the next poll: no batch after a
 failed one is read past what was committed, and the caller's recovery never raises."""
 
+import pytest
 from kafka import TopicPartition
 from kafka.errors import KafkaConnectionError
 
+from shared.bus.embedded import CHECKPOINTS, EmbeddedSource
 from shared.bus.kafka import KafkaSource
+from shared.errors import Unavailable
+from tests.fakes import InMemoryReadModelStore
 
 
 class Broker:
@@ -48,3 +52,25 @@ def test_a_rewind_the_broker_refuses_is_made_before_the_next_poll():
     assert broker.calls == [("seek", 5), ("poll", 5)]
     source.poll()
     assert broker.calls[-1] == ("poll", 5)  # once only
+
+
+class Unreachable(InMemoryReadModelStore):
+    """A read-model store that cannot be reached until told otherwise."""
+
+    down = True
+
+    def get(self, collection, key):
+        if self.down:
+            raise Unavailable("store down")
+        return super().get(collection, key)
+
+
+def test_the_embedded_bus_reads_its_checkpoint_before_the_first_poll_after_an_outage(tmp_path):
+    store = Unreachable()
+    store.put(CHECKPOINTS, "c", {"next": [{"topic": "t", "position": 7}]}, 0)
+    source = EmbeddedSource({"t": tmp_path / "events.sqlite3"}, store, "c")  # rewind refused
+    with pytest.raises(Unavailable):
+        source.poll()  # still owed: nothing is read from a position not committed
+    store.down = False
+    assert source.poll() == []
+    assert source.positions() == {"t": {"0": 7}}
