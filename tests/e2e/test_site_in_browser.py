@@ -20,7 +20,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
@@ -47,18 +46,14 @@ def write_key(folder: Path, created: int, key) -> None:
     (folder / f"key-{created}.pem").write_bytes(pem)
 
 
-def replaced(page):
-    """Like ``staleness_of``; Chromium may also answer a question about a node of the page
-    being replaced with "does not belong to the document", which says the same."""
-    stale = staleness_of(page)
-
-    def gone(driver) -> bool:
-        try:
-            return stale(driver)
-        except WebDriverException:
-            return True
-
-    return gone
+def a_new_page(driver) -> bool:
+    """The click's answer has replaced the page, and has loaded. A mark left on the old
+    page's window tells them apart: until the new document commits, the old one still
+    says it is complete, and asking about its nodes may fail for reasons other than
+    their being gone."""
+    return driver.execute_script(
+        "return window.registryOldPage === undefined && document.readyState === 'complete'"
+    )
 
 
 class Registry:
@@ -151,11 +146,12 @@ class Registry:
         """Press the form's button; unless the page checks it in place (the receipt), wait
         for the answer to replace the page."""
         self.loaded()
-        page = self.browser.find_element(By.TAG_NAME, "html")
+        self.browser.execute_script("window.registryOldPage = true")
         self.browser.find_element(By.CSS_SELECTOR, f"{form_selector} button[type=submit]").click()
         if navigates:
-            WebDriverWait(self.browser, 30).until(replaced(page))
-            self.loaded()
+            # While the page is being replaced the browser may refuse to run a script.
+            waiting = WebDriverWait(self.browser, 30, ignored_exceptions=(WebDriverException,))
+            waiting.until(a_new_page)
 
     def loaded(self) -> None:
         # On a busy machine a page may still be replacing the last when the test reads it.

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import threading
+import time
 import uuid
 
 import pytest
@@ -38,13 +39,24 @@ def cluster():
         stack.down(data_dir)
 
 
+def described_once_known(admin: KafkaAdminClient, topic: str) -> dict:
+    """A new topic reaches each broker's metadata a moment after its creation, and this
+    admin client may ask a broker that has not heard of it yet."""
+    deadline = time.monotonic() + 30
+    while True:
+        (described,) = admin.describe_topics([topic])
+        if described["partitions"] or time.monotonic() > deadline:
+            return described
+        time.sleep(0.2)
+
+
 def test_topics_are_created_with_the_configured_copies(cluster):
     _, _, bootstrap = cluster
     topic = f"faults.layout.{uuid.uuid4().hex[:8]}"
     stack.ensure_topics(bootstrap, [topic], REPLICATED)
     admin = KafkaAdminClient(bootstrap_servers=bootstrap.split(","))
     try:
-        described = admin.describe_topics([topic])[0]
+        described = described_once_known(admin, topic)
         config = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
     finally:
         admin.close()
