@@ -1,14 +1,7 @@
 """Event store on a MongoDB-compatible server: one document per commit.
 
-The server used in tests (FerretDB 1.x on SQLite) has no multi-document transactions
-and finds directly only a single ``_id``: every other query scans the collection. So a
-command looks documents up by ``_id`` wherever it can, and each query would use an index
-on MongoDB:
-
-- a commit's ``_id`` is ``<stream>@<first version>``: two writers racing for the same
-  version collide on it, and a stream loads by following its commits' ``_id``s;
-- ``stream_heads`` holds each stream's last version as a hint, so an append needs no
-  stream read; a stale hint can only cause a collision, which repairs it;
+- a commit's ``_id`` is ``<stream>@<first version>``: two writers appending after the
+  same version collide on it; a stream loads by one query on its indexed ``stream_id``;
 - ``outbox`` holds each commit's events until Kafka acknowledged them; written before
   the commit, so no commit is ever without its entry, and published only once the
   commit is confirmed to exist, so an abandoned attempt is never published, and
@@ -17,13 +10,11 @@ on MongoDB:
   The commit's own unique ``idempotency_key`` is the guard; the pointer is the fast path.
 
 Only the commit waits for the majority's journal: the outbox entry and the pointer
-written before it are held by its acknowledgement (see ``ACKNOWLEDGED``), and the head
-hint after it repairs itself when lost.
+written before it are held by its acknowledgement (see ``ACKNOWLEDGED``).
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -32,12 +23,10 @@ from pymongo import ASCENDING
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from shared.errors import ConcurrencyError, IdempotencyKeyUsed, Unavailable
+from shared.errors import ConcurrencyError, IdempotencyKeyUsed
 from shared.events.schemas import EventSchemas
 from shared.eventstore.base import Commit, EventStore, Idempotency
 from shared.mongo import ACKNOWLEDGED, unavailable_on_failure
-
-log = logging.getLogger(__name__)
 
 
 def commit_key(stream_id: str, first_version: int) -> str:
@@ -48,7 +37,6 @@ class MongoEventStore(EventStore):
     def __init__(self, database: Database, schemas: EventSchemas):
         super().__init__(schemas)
         self._commits = database["commits"]
-        self._heads = database.get_collection("stream_heads", write_concern=ACKNOWLEDGED)
         self._outbox = database["outbox"]
         self._outbox_ahead = database.get_collection("outbox", write_concern=ACKNOWLEDGED)
         self._pointers = database.get_collection("idempotency", write_concern=ACKNOWLEDGED)
@@ -88,48 +76,23 @@ class MongoEventStore(EventStore):
                 self._outbox_ahead.delete_one({"_id": commit.commit_id})
                 if idem and self._find_by_scan(idem.key):
                     raise IdempotencyKeyUsed(idem.key) from error
-                self._raise_head(commit.stream_id, self._version_by_scan(commit.stream_id))
                 raise ConcurrencyError(commit.stream_id, commit.first_version - 1) from error
-        try:
-            self._raise_head(commit.stream_id, commit.last_version)
-        except Unavailable:
-            # The commit is stored: the caller must hear so. A lagging hint repairs itself.
-            log.warning("stream head hint not raised", extra={"stream": commit.stream_id})
 
     def load(self, stream_id: str) -> list[dict[str, Any]]:
-        """Follow the stream's commits by ``_id`` up to the head hint: no scan, no miss.
-
-        A hint left behind by a crash gives an older state; the command built on it then
-        collides with the commit it did not see, which repairs the hint."""
-        hint = self._hint(stream_id)
-        events: list[dict[str, Any]] = []
-        version = 1
-        while True:
-            with unavailable_on_failure():
-                document = self._commits.find_one({"_id": commit_key(stream_id, version)})
-            if document is None:
-                return events
-            events.extend(document["events"])
-            version = document["last_version"] + 1
-            if version > hint:
-                return events
+        with unavailable_on_failure():
+            found = self._commits.find({"stream_id": stream_id}, {"first_version": 1, "events": 1})
+            commits = sorted(found, key=lambda document: document["first_version"])
+        return [event for document in commits for event in document["events"]]
 
     def stream_version(self, stream_id: str) -> int:
-        return self._version_by_scan(stream_id)
+        return self._last_version(stream_id)
 
     def _current_version(self, stream_id: str, expected_version: int) -> int:
-        """The head hint when it agrees; it lags only if a writer died before raising it."""
         if expected_version == 0:
             # Not read: every stream's first commit is ``<stream>@1``, which a new
             # stream's commit collides with if the stream exists after all.
             return 0
-        hint = self._hint(stream_id)
-        if hint == expected_version:
-            return hint
-        exact = self._version_by_scan(stream_id)
-        if exact != hint:
-            self._raise_head(stream_id, exact)
-        return exact
+        return self._last_version(stream_id)
 
     def find_idempotent(self, key: str) -> Commit | None:
         with unavailable_on_failure():
@@ -187,25 +150,10 @@ class MongoEventStore(EventStore):
         with unavailable_on_failure():
             self._commits.database.command("ping")
 
-    def _hint(self, stream_id: str) -> int:
-        with unavailable_on_failure():
-            head = self._heads.find_one({"_id": stream_id})
-        return head["version"] if head else 0
-
-    def _version_by_scan(self, stream_id: str) -> int:
+    def _last_version(self, stream_id: str) -> int:
         with unavailable_on_failure():
             found = self._commits.find({"stream_id": stream_id}, {"last_version": 1})
             return max((document["last_version"] for document in found), default=0)
-
-    def _raise_head(self, stream_id: str, version: int) -> None:
-        with unavailable_on_failure():
-            try:
-                self._heads.update_one(
-                    {"_id": stream_id}, {"$max": {"version": version}}, upsert=True
-                )
-            except DuplicateKeyError:
-                # Two first upserts raced; the document exists now, so update it.
-                self._heads.update_one({"_id": stream_id}, {"$max": {"version": version}})
 
     def _find_by_scan(self, key: str) -> Commit | None:
         """The slow path, after a crash or a race: find the commit by its key and repair."""

@@ -97,6 +97,15 @@ class Query:
             raise ValueError("limit must be 1..1000 and offset not negative")
 
 
+def total_shown(query: Query, found: int) -> int | None:
+    """The total a page shows by itself, so no count is needed: one that is not full
+    holds the last match (unless it starts past the end). None when it may not."""
+    if found >= query.limit or (found == 0 and query.offset > 0):
+        return None
+    total = query.offset + found
+    return min(total, query.count_up_to) if query.count_up_to else total
+
+
 def due_by(instant: str, where: Mapping[str, Scalar] | None = None, limit: int = 100) -> Query:
     """Documents whose ``due`` (an RFC 3339 instant, or "" for at once; null: never) is
     at or before ``instant``, earliest first: "~" sorts after every character of one."""

@@ -27,6 +27,7 @@ from shared.readmodels.base import (
     check_name,
     in_order,
     matches,
+    total_shown,
 )
 from shared.text import word_prefixes
 
@@ -118,8 +119,10 @@ class MongoReadModelStore(ReadModelStore):
             else:
                 cursor = cursor.sort("_id", ASCENDING)
             items = [r["document"] for r in cursor.skip(query.offset).limit(query.limit)]
-            bounded = {"limit": query.count_up_to} if query.count_up_to else {}
-            total = records.count_documents(criteria, **bounded)
+            total = total_shown(query, len(items))
+            if total is None:
+                bounded = {"limit": query.count_up_to} if query.count_up_to else {}
+                total = records.count_documents(criteria, **bounded)
         return Page(items, total)
 
     def _find_by_words(self, collection: str, query: Query) -> Page:

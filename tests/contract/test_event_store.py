@@ -27,6 +27,14 @@ class EventStoreContract:
             store.append("s1", 0, notice_events("s1"))
         assert len(store.load("s1")) == 1
 
+    def test_an_expected_version_the_stream_has_not_reached_is_refused(self, store):
+        store.append("s1", 0, notice_events("s1", 1, 2))
+        with pytest.raises(ConcurrencyError):
+            store.append("s1", 3, notice_events("s1", 4, 1))
+        with pytest.raises(ConcurrencyError):
+            store.append("s1", 1, notice_events("s1", 2, 1))
+        assert [e["streamversion"] for e in store.load("s1")] == [1, 2]
+
     def test_racing_writers_exactly_one_wins(self, store):
         results, barrier = [], threading.Barrier(8)
 

@@ -67,6 +67,13 @@ class ReadModelContract:
         assert [d["n"] for d in page.items] == [3, 5] and page.total == 3
         bounded = store.find("things", Query({"country": "KE"}, limit=1, count_up_to=2))
         assert len(bounded.items) == 1 and bounded.total == 2
+        # A page that is not full shows the total itself; one past the end must count it.
+        last = store.find("things", Query({"country": "KE"}, order_by="n", limit=2, offset=2))
+        assert [d["n"] for d in last.items] == [5] and last.total == 3
+        past = store.find("things", Query({"country": "KE"}, limit=2, offset=5))
+        assert past.items == [] and past.total == 3
+        few = store.find("things", Query({"country": "KE"}, limit=10, count_up_to=2))
+        assert len(few.items) == 3 and few.total == 2
         contains = store.find("things", Query({}, contains=("name", "ncy 4")))
         assert [d["n"] for d in contains.items] == [4]
         store.put("things", "nested", {"inner": {"x": 1}, "country": "KE"}, 0)

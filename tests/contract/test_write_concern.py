@@ -57,8 +57,6 @@ def test_event_store_and_read_models_write_with_majority_in_the_journal(
     assert {name for name, *_ in writes.concerns} >= {"insert", "update"}
     assert {collection for _, collection, _ in writes.concerns} >= {"outbox", "idempotency"}
     for n, (name, collection, concern) in enumerate(writes.concerns):
-        if collection == "stream_heads":
-            continue  # a hint: a lost one is repaired by the next collision
         # Anything else is in the majority's journal, or held by the command's commit
         # that follows it and is: the next write that is journaled is that commit.
         held_by = next(

@@ -5,7 +5,6 @@ import time
 import pytest
 
 from shared.backend import open_backend
-from shared.errors import ConcurrencyError
 from tests.contract.helpers import notice_events
 from tests.fixtures.notices import SERVICE, schemas
 
@@ -17,16 +16,6 @@ def store(stack_settings):
 
 def database(store):
     return store._commits.database
-
-
-def test_a_head_hint_left_behind_by_a_crash_is_repaired_not_trusted(store):
-    store.append("s", 0, notice_events("s", 1, 2))
-    database(store)["stream_heads"].update_one({"_id": "s"}, {"$set": {"version": 0}})
-    with pytest.raises(ConcurrencyError):
-        store.append("s", 0, notice_events("s", 1, 1))
-    store.append("s", 2, notice_events("s", 3, 1))
-    assert [e["streamversion"] for e in store.load("s")] == [1, 2, 3]
-    assert database(store)["stream_heads"].find_one({"_id": "s"})["version"] == 3
 
 
 def test_an_outbox_entry_is_published_only_with_its_own_commit(store):
