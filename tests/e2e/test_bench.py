@@ -19,6 +19,8 @@ EXPECTED = (
     "2xx -> visible, at 200/s p99",
     "commands 2xx, steady load, 200 recruiters at 30/s offered",
     "2xx -> visible, steady load, 200 recruiters at 30/s p99",
+    "2xx -> announced, at 100/s p99",
+    "2xx -> announced, steady load, 200 recruiters at 30/s p99",
     "batch of 1,000 p50",
     "batch of 1,000 p99",
     "name search p99",
