@@ -17,10 +17,10 @@ from shared.errors import Unavailable
 # the journal is lost if the server is killed (j), with the command's events or the
 # projection's change whose Kafka offset is committed next.
 MAJORITY = WriteConcern(w="majority", j=True, wtimeout=10_000)
-# Acknowledged by the server, not journaled: for what may be lost (rate windows' counts,
-# a hint that repairs itself), and for a write that a MAJORITY write of the same command
-# follows. The server keeps one journal (and a replica set one oplog) in order, so the
-# later write's acknowledgement holds the earlier one too: one fsync per command, not four.
+# Acknowledged by the server, not journaled: for what may be lost (rate windows' counts),
+# and for a write that a MAJORITY write of the same command follows. The server keeps one
+# journal (and a replica set one oplog) in order, so the later write's acknowledgement
+# holds the earlier one too: one fsync per command, not four.
 ACKNOWLEDGED = WriteConcern(w=1)
 _clients: dict[str, MongoClient] = {}
 _lock = threading.Lock()

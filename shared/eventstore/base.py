@@ -74,7 +74,8 @@ class EventStore(abc.ABC):
         return commit
 
     def _current_version(self, stream_id: str, expected_version: int) -> int:
-        """The version an append is checked against; adapters may answer from a hint."""
+        """The version an append is checked against; an adapter whose insert collides with
+        an existing first commit need not read it for a new stream."""
         return self.stream_version(stream_id)
 
     @abc.abstractmethod
