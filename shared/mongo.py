@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from pymongo import MongoClient, WriteConcern
 from pymongo.database import Database
@@ -22,8 +22,17 @@ MAJORITY = WriteConcern(w="majority", j=True, wtimeout=10_000)
 # journal (and a replica set one oplog) in order, so the later write's acknowledgement
 # holds the earlier one too: one fsync per command, not four.
 ACKNOWLEDGED = WriteConcern(w=1)
+# SecantusDB matches every document an ``$in`` finds against the whole list again: a list
+# of n keys costs n² comparisons (1,000 keys: 2.1 s; the same in slices of 50: 0.26 s).
+IN_SLICE = 50
 _clients: dict[str, MongoClient] = {}
 _lock = threading.Lock()
+
+
+def ids_in(keys: Sequence[str]) -> Iterator[dict]:
+    """Filters on ``_id`` among ``keys``, a slice at a time (see ``IN_SLICE``)."""
+    for start in range(0, len(keys), IN_SLICE):
+        yield {"_id": {"$in": list(keys[start : start + IN_SLICE])}}
 
 
 def client_for(uri: str) -> MongoClient:

@@ -26,7 +26,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.errors import ConcurrencyError, IdempotencyKeyUsed
 from shared.events.schemas import EventSchemas
 from shared.eventstore.base import Commit, EventStore, Idempotency
-from shared.mongo import ACKNOWLEDGED, unavailable_on_failure
+from shared.mongo import ACKNOWLEDGED, ids_in, unavailable_on_failure
 
 
 def commit_key(stream_id: str, first_version: int) -> str:
@@ -123,9 +123,8 @@ class MongoEventStore(EventStore):
         beat. One whose commit has not landed is left alone: its writer may be slow."""
         stored = {
             document["_id"]: document["commit_id"]
-            for document in self._commits.find(
-                {"_id": {"$in": [entry["commit"] for entry in entries]}}, {"commit_id": 1}
-            )
+            for criteria in ids_in([entry["commit"] for entry in entries])
+            for document in self._commits.find(criteria, {"commit_id": 1})
         }
         landed, lost = [], []
         for entry in entries:
@@ -138,13 +137,14 @@ class MongoEventStore(EventStore):
                 )
             elif holder is not None:
                 lost.append(entry["_id"])
-        if lost:
-            self._outbox.delete_many({"_id": {"$in": lost}})
+        for criteria in ids_in(lost):
+            self._outbox.delete_many(criteria)
         return landed
 
     def mark_published(self, commits: Sequence[Commit]) -> None:
         with unavailable_on_failure():
-            self._outbox.delete_many({"_id": {"$in": [c.commit_id for c in commits]}})
+            for criteria in ids_in([c.commit_id for c in commits]):
+                self._outbox.delete_many(criteria)
 
     def ping(self) -> None:
         with unavailable_on_failure():

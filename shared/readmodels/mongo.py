@@ -16,7 +16,7 @@ from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.errors import Unavailable
-from shared.mongo import unavailable_on_failure
+from shared.mongo import ids_in, unavailable_on_failure
 from shared.readmodels.base import (
     Page,
     Query,
@@ -49,9 +49,13 @@ class MongoReadModelStore(ReadModelStore):
         keys = list(dict.fromkeys(str(key) for key in keys))
         if not keys:
             return {}
+        records = self._db[check_name(collection)]
         with unavailable_on_failure():
-            found = self._db[check_name(collection)].find({"_id": {"$in": keys}})
-            return {r["_id"]: Stored(r["_id"], r["revision"], r["document"]) for r in found}
+            return {
+                r["_id"]: Stored(r["_id"], r["revision"], r["document"])
+                for criteria in ids_in(keys)
+                for r in records.find(criteria)
+            }
 
     def put(self, collection: str, key: str, document: Mapping[str, Any], revision: int) -> bool:
         records = self._db[check_name(collection)]

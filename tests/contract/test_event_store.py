@@ -90,6 +90,15 @@ class EventStoreContract:
         assert [(c.stream_id, c.first_version) for c in store.unpublished(10)] == [("b", 3)]
         assert len(store.unpublished(1)) == 1
 
+    def test_a_large_outbox_is_listed_and_marked_whole(self, store):
+        # More commits than an adapter may ask for at once (shared.mongo.IN_SLICE).
+        for n in range(120):
+            store.append(f"s{n}", 0, notice_events(f"s{n}"))
+        waiting = store.unpublished(500)
+        assert sorted(c.stream_id for c in waiting) == sorted(f"s{n}" for n in range(120))
+        store.mark_published(waiting)
+        assert store.unpublished(500) == []
+
     def test_stored_events_are_returned_exactly(self, store):
         events = notice_events("s1", 1, 2)
         store.append("s1", 0, events)
