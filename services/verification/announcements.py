@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from services.verification.changes import Answer, change_id, decide
+from services.verification.domain import Record
 from services.verification.handlers import Registry, chain_records, linking_recruiters
 from services.verification.projections import PROGRESS, RecruiterStatus, load_records
 from services.verification.schedule import StatusSchedule, mark_due
@@ -35,7 +36,7 @@ from shared.errors import ConcurrencyError
 from shared.events.envelope import Change, Provenance, wrap
 from shared.events.verification import StatusChanged
 from shared.eventstore.base import EventStore
-from shared.readmodels.base import ReadModelStore, due_by
+from shared.readmodels.base import ReadModelStore, Stored, due_by
 from shared.replay import current_generation
 
 log = logging.getLogger(__name__)
@@ -59,34 +60,45 @@ class StatusAnnouncer:
         self.registry.recruiters = self.recruiters
 
     def announce_due(self) -> int:
-        """Look at the recruiters due by now, a batch at a time; how many were looked at."""
+        """Look at the recruiters due by now, a batch at a time; how many were looked at.
+        A batch's schedules are read before its records, each kind in one round trip: a
+        record written after its read is marked after the schedule's read, so the
+        reschedule over that read loses and the recruiter is looked at again."""
         now = self.clock()
-        page = self.store.find(StatusSchedule.collection, due_by(rfc3339(now), limit=BATCH))
-        for document in page.items:
-            self.announce(document["recruiter_id"], now)
-        return len(page.items)
-
-    def announce(self, recruiter_id: str, now: datetime) -> int:
-        """Publish the recruiter's change, if its answer changed; how many were published."""
-        stored = self.store.get(StatusSchedule.collection, recruiter_id)
-        if stored is None:
-            return 0
-        schedule = stored.document
         collection = self.recruiters()
-        record = load_records(self.store, collection, [recruiter_id], self._unmarked(collection))
-        if recruiter_id not in record:
+        page = self.store.find(StatusSchedule.collection, due_by(rfc3339(now), limit=BATCH))
+        due = [document["recruiter_id"] for document in page.items]
+        if not due:
+            return 0
+        schedules = self.store.get_many(StatusSchedule.collection, due)
+        records = load_records(self.store, collection, due, self._unmarked(collection))
+        self.registry.recruiters = lambda: collection
+        for recruiter_id in due:
+            if recruiter_id in schedules:
+                self.announce(schedules[recruiter_id], records.get(recruiter_id), now)
+        if self.recruiters() != collection:
+            # A replay switched generations meanwhile: a mark its consumer made may have
+            # been spent on the old one's records.
+            for recruiter_id in due:
+                mark_due(self.store, recruiter_id)
+        return len(due)
+
+    def announce(self, stored: Stored, record: Record | None, now: datetime) -> int:
+        """Publish the recruiter's change, if its answer changed; how many were published."""
+        schedule = stored.document
+        if record is None:
             self._reschedule(stored.revision, schedule, None)
             return 0
         published = Answer.of(schedule["published"]) if schedule.get("published") else None
-        chain = chain_records(self.registry, record[recruiter_id], None)
-        decision = decide(record[recruiter_id], now, published, chain)
+        chain = chain_records(self.registry, record, None)
+        decision = decide(record, now, published, chain)
         published_now = 0
         if decision.change is not None:
             version, answer, published_now = self._publish(
                 decision.change, schedule.get("version", 0), now
             )
             # Also when another look appended it first: it may have stopped before this.
-            for linking in linking_recruiters(self.registry, recruiter_id):
+            for linking in linking_recruiters(self.registry, record):
                 mark_due(self.store, linking)
             schedule = {**schedule, "version": version, "published": answer.as_dict()}
         self._reschedule(stored.revision, schedule, decision.next_check)

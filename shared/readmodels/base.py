@@ -200,6 +200,15 @@ class ReadModelStore(abc.ABC):
                 return
         raise RuntimeError(f"document {key} of {collection} kept changing")
 
+    def change_many(self, collection: str, changes: Mapping[str, Change]) -> None:
+        """``change`` of each key, their first reads in one round trip."""
+        found = self.get_many(collection, list(changes))
+        for key, change in changes.items():
+            stored = found.get(str(key))
+            changed = change(dict(stored.document) if stored else None)
+            if not self.put(collection, key, changed, stored.revision if stored else 0):
+                self.change(collection, key, change)
+
     @abc.abstractmethod
     def find(self, collection: str, query: Query) -> Page:
         pass

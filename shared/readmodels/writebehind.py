@@ -85,8 +85,11 @@ class WriteBehind(ReadModelStore):
         try:
             if writes and not self.store.put_many(writes):
                 raise Conflict(f"{len(writes)} document(s) changed under the batch")
+            by_collection: dict[str, dict[str, Change]] = {}
             for (collection, key), changes in self._changes.items():
-                self.store.change(collection, key, _composed(changes))
+                by_collection.setdefault(collection, {})[key] = _composed(changes)
+            for collection, composed in by_collection.items():
+                self.store.change_many(collection, composed)
         except (Unavailable, Conflict):
             self.forget()
             raise

@@ -56,6 +56,24 @@ class ReadModelContract:
         assert sorted(many) == sorted(f"k{n}" for n in range(130))
         assert all(many[f"k{n}"].document == {"n": n} for n in range(3, 130))
 
+    def test_change_many_makes_each_change_again_on_a_fresh_read_when_another_wins(self, store):
+        store.put("marks", "a", {"n": 1}, 0)
+        raced = []
+
+        def count(document):
+            if not raced:  # another writer gets in between the read and the write
+                raced.append(store.put("marks", "a", {"n": 10}, store.get("marks", "a").revision))
+            return {**document, "n": document["n"] + 1}
+
+        def mark(document):
+            return {**(document or {}), "due": ""}
+
+        store.change_many("marks", {"a": count, "b": mark})
+        assert raced == [True]
+        assert store.get("marks", "a").document == {"n": 11}
+        marked = store.get("marks", "b")
+        assert (marked.revision, marked.document) == (1, {"due": ""})
+
     def test_documents_round_trip_nested_values(self, store):
         document = {"name": "Agência Ñandú", "tags": ["a", "b"], "inner": {"x": 1, "y": None}}
         store.put("things", "k", document, 0)

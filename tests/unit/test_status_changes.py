@@ -10,7 +10,7 @@ from services.verification.chained import NO_CHAIN, ChainRecords
 from services.verification.changes import Answer, change_id, change_points, changed_since, decide
 from services.verification.domain import Record
 from services.verification.projections import number_key
-from services.verification.schedule import StatusSchedule, mark_due
+from services.verification.schedule import DUE_NOW, StatusSchedule, mark_due
 from shared.clock import rfc3339
 from shared.events.schemas import default_schemas
 from shared.text import licence_key
@@ -212,6 +212,16 @@ def test_a_restart_that_lost_the_schedule_publishes_nothing_twice():
     announcer.announce_due()
     assert len(published(events)) == 1
     assert store.get(StatusSchedule.collection, RECRUITER).document["version"] == 1
+
+
+def test_a_look_during_which_a_replay_switched_generations_leaves_its_recruiters_due():
+    store, events, clock, _ = announcer_over(licensed(), at(30))
+    generations = iter(["recruiter_status_g1", "recruiter_status_g2"])
+    announcer = StatusAnnouncer(store, events, clock, recruiters=lambda: next(generations))
+    mark_due(store, RECRUITER)
+    assert announcer.announce_due() == 1
+    assert len(published(events)) == 1
+    assert store.get(StatusSchedule.collection, RECRUITER).document["due"] == DUE_NOW
 
 
 # The recruitment chain (SPEC §16): an agency working through an agent that is itself a
