@@ -347,10 +347,12 @@ def chain_records(registry: Registry, record: Record, at: datetime | None) -> Ch
     return ChainRecords(holders, records, behind)
 
 
-def linking_recruiters(registry: Registry, record: Record) -> list[str]:
+def linking_recruiters(registry: Registry, recruiter_id: str) -> list[str]:
     """The recruiters with a link in force, or declared ahead, to a licence of this one:
     those whose answer may move when this one's does."""
-    recruiter_id = record.recruiter_id
+    record = registry.records([recruiter_id]).get(recruiter_id)
+    if record is None:
+        return []
     keys = sorted(
         {
             licence_key(fact["event"].country, fact["event"].licence_number)

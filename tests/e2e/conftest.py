@@ -22,4 +22,8 @@ def pytest_runtest_makereport(item, call):
         report.sections.append(("the page the browser showed", page))
     running = getattr(registry, "running", None)
     if running is not None:
-        report.sections.append(("the services' last warnings", running.complaints()))
+        try:
+            complaints = running.complaints()
+        except OSError as error:  # what the test failed of must still be reported
+            complaints = f"(the logs could not be read: {error})"
+        report.sections.append(("the services' last warnings", complaints))

@@ -74,7 +74,7 @@ class Running:
             return "(no logs kept)"
         lines = [
             f"{log.name}: {line}"
-            for log in sorted(self.logs.iterdir())
+            for log in sorted(self.logs.glob("*.log"))
             for line in log.read_text(errors="replace").splitlines()
             if '"level": "warning"' in line or '"level": "error"' in line or "Error" in line
         ]
