@@ -30,7 +30,7 @@ from services.verification.changes import Answer, change_id, decide
 from services.verification.domain import Record
 from services.verification.handlers import Registry, chain_records, linking_recruiters
 from services.verification.projections import PROGRESS, RecruiterStatus, load_records
-from services.verification.schedule import StatusSchedule, mark_due
+from services.verification.schedule import DUE_NOW, StatusSchedule, mark_due
 from shared.clock import Clock, parse_instant, rfc3339
 from shared.errors import ConcurrencyError
 from shared.events.envelope import Change, Provenance, wrap
@@ -73,14 +73,16 @@ class StatusAnnouncer:
         schedules = self.store.get_many(StatusSchedule.collection, due)
         records = load_records(self.store, collection, due, self._unmarked(collection))
         self.registry.recruiters = lambda: collection
-        for recruiter_id in due:
-            if recruiter_id in schedules:
-                self.announce(schedules[recruiter_id], records.get(recruiter_id), now)
-        if self.recruiters() != collection:
-            # A replay switched generations meanwhile: a mark its consumer made may have
-            # been spent on the old one's records.
+        try:
             for recruiter_id in due:
-                mark_due(self.store, recruiter_id)
+                if recruiter_id in schedules:
+                    self.announce(schedules[recruiter_id], records.get(recruiter_id), now)
+        finally:
+            if self.recruiters() != collection:
+                # A replay switched generations meanwhile: a mark its consumer made may
+                # have been spent on the old one's records.
+                for recruiter_id in due:
+                    mark_due(self.store, recruiter_id)
         return len(due)
 
     def announce(self, stored: Stored, record: Record | None, now: datetime) -> int:
@@ -98,10 +100,12 @@ class StatusAnnouncer:
                 decision.change, schedule.get("version", 0), now
             )
             # Also when another look appended it first: it may have stopped before this.
-            for linking in linking_recruiters(self.registry, record):
+            for linking in linking_recruiters(self.registry, record.recruiter_id):
                 mark_due(self.store, linking)
             schedule = {**schedule, "version": version, "published": answer.as_dict()}
-        self._reschedule(stored.revision, schedule, decision.next_check)
+        rescheduled = self._reschedule(stored.revision, schedule, decision.next_check)
+        if not rescheduled and decision.change is not None:
+            self._remember(schedule)
         return published_now
 
     def _publish(
@@ -125,12 +129,24 @@ class StatusAnnouncer:
                     return version, answer, 0
                 change = replace(change, previous_verdict=last["data"]["verdict"])
 
-    def _reschedule(self, revision: int, schedule: dict, next_check: datetime | None) -> None:
+    def _reschedule(self, revision: int, schedule: dict, next_check: datetime | None) -> bool:
         """Written over the revision read: a mark made meanwhile wins, and is looked at next."""
         due = rfc3339(next_check) if next_check else None
-        self.store.put(
+        return self.store.put(
             StatusSchedule.collection, schedule["recruiter_id"], {**schedule, "due": due}, revision
         )
+
+    def _remember(self, schedule: dict) -> None:
+        """What was published, kept beside the mark that won: the next look, at a record
+        read after this one's, compares its answer with this one, not the one before."""
+
+        def published(document: dict | None) -> dict:
+            document = document or {"recruiter_id": schedule["recruiter_id"], "due": DUE_NOW}
+            if document.get("version", 0) >= schedule["version"]:
+                return document
+            return {**document, "version": schedule["version"], "published": schedule["published"]}
+
+        self.store.change(StatusSchedule.collection, schedule["recruiter_id"], published)
 
     def _current_generation(self) -> str:
         """Looked up at every look, never cached: after a replay, a mark made by the

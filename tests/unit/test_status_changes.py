@@ -224,6 +224,32 @@ def test_a_look_during_which_a_replay_switched_generations_leaves_its_recruiters
     assert store.get(StatusSchedule.collection, RECRUITER).document["due"] == DUE_NOW
 
 
+def rewrite_record(store, story) -> None:
+    """The consumer applying the story's events: the record written, then the mark."""
+    stored = store.get("recruiter_status_g1", RECRUITER)
+    document = {**stored.document, "facts": story.facts}
+    store.put("recruiter_status_g1", RECRUITER, document, stored.revision)
+    mark_due(store, RECRUITER)
+
+
+def test_an_answer_published_while_its_record_moved_on_is_what_the_next_look_compares_with():
+    store, events, clock, announcer = announcer_over(licensed(), at(30))
+    mark_due(store, RECRUITER)
+    announcer.announce_due()
+    rewrite_record(store, registered())
+    append = events.append
+
+    def append_while_the_consumer_writes(*arguments):
+        events.append = append
+        rewrite_record(store, licensed())  # read before, so red is published; green now
+        return append(*arguments)
+
+    events.append = append_while_the_consumer_writes
+    announcer.announce_due()
+    announcer.announce_due()
+    assert [e["data"]["verdict"] for e in published(events)] == ["green", "red", "green"]
+
+
 # The recruitment chain (SPEC §16): an agency working through an agent that is itself a
 # licensed recruiter, whose own answer moves the agency's.
 PARTNER = "rec-partner"
