@@ -153,6 +153,7 @@ class ReadModelContract:
         assert found("bench", "agency", "12") == ["a", "b"]
         assert found("12", "bench") == ["a", "b"]
         assert found("benchm") == ["b"]
+        assert found("12", "xbench") == []  # the rarer word's documents lack the other
         assert found("gency") == [] and found("bench", "zzz") == []
         assert found("amin") == ["e"] and found("co", kind="r") == ["e"]
         assert found("bench", kind="other") == []
