@@ -51,13 +51,13 @@ class StatusAnnouncer:
     clock: Clock
     recruiters: Callable[[], str] | None = None
     # The chain's records, read as answers read them; with no bus head, never stale.
+    # Each look points it at the generation the look read.
     registry: Registry = field(init=False)
 
     def __post_init__(self) -> None:
         if self.recruiters is None:
             self.recruiters = self._current_generation
         self.registry = Registry(self.store, signer=None, clock=self.clock)
-        self.registry.recruiters = self.recruiters
 
     def announce_due(self) -> int:
         """Look at the recruiters due by now, a batch at a time; how many were looked at.

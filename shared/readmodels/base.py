@@ -194,9 +194,7 @@ class ReadModelStore(abc.ABC):
         """Write ``change`` of the document (None: there is none yet) over what is read,
         reading again while someone else wins: for marks others also write."""
         for _ in range(CHANGE_ATTEMPTS):
-            stored = self.get(collection, key)
-            changed = change(dict(stored.document) if stored else None)
-            if self.put(collection, key, changed, stored.revision if stored else 0):
+            if self._changed(collection, key, change, self.get(collection, key)):
                 return
         raise RuntimeError(f"document {key} of {collection} kept changing")
 
@@ -204,10 +202,13 @@ class ReadModelStore(abc.ABC):
         """``change`` of each key, their first reads in one round trip."""
         found = self.get_many(collection, list(changes))
         for key, change in changes.items():
-            stored = found.get(str(key))
-            changed = change(dict(stored.document) if stored else None)
-            if not self.put(collection, key, changed, stored.revision if stored else 0):
+            if not self._changed(collection, key, change, found.get(str(key))):
                 self.change(collection, key, change)
+
+    def _changed(self, collection: str, key: str, change: Change, stored: Stored | None) -> bool:
+        """``change`` written over ``stored``, as read; False when someone else won."""
+        changed = change(dict(stored.document) if stored else None)
+        return self.put(collection, key, changed, stored.revision if stored else 0)
 
     @abc.abstractmethod
     def find(self, collection: str, query: Query) -> Page:
