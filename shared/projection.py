@@ -36,6 +36,12 @@ class Projection(IndexedCollection, abc.ABC):
         its document (``when`` returns it unchanged), or the next one would look like a gap.
         """
 
+    def reads(self, event: Received) -> list[tuple[str, str]]:
+        """The (collection, key) of each document applying the event reads: a consumer
+        writing behind reads a whole batch's in one round trip per collection first."""
+        key = self.key_for(event)
+        return [(self.collection, key)] if key else []
+
     def dead_letter_key(self, message: Message) -> str | None:
         """The document a message that could not be read concerns: by default its key."""
         return message.key

@@ -125,7 +125,9 @@ class ChangeFanOut:
             kept(self.store).create_indexes()
 
     def apply(self, envelope: dict[str, Any]) -> bool:
-        event = read(envelope)
+        return self.apply_received(read(envelope))
+
+    def apply_received(self, event: Received) -> bool:
         if not isinstance(event.event, StatusChanged):
             return False
         change = {**event.event.to_data(), "event_id": event.id}

@@ -20,6 +20,9 @@ from services.verification.projections import (
 )
 from services.verification.receipts import ReceiptSigner
 from shared.bus.base import Message
+from shared.events.licensing import link_key
+from shared.events.reading import read
+from shared.readmodels.writebehind import WriteBehind
 from shared.replay import Generation
 from tests.fakes import InMemoryReadModelStore
 
@@ -285,3 +288,30 @@ def test_a_listed_report_whose_event_has_not_landed_is_unknown_not_green():
     status = answer(store)
     assert status.verdict == "unknown"
     assert "event 3 has not reached" in status.reasons[0].message
+
+
+class ReadsOnlyInBulk(InMemoryReadModelStore):
+    """Fails a read of one document: what a batch reads was to be read ahead."""
+
+    def get(self, collection, key):
+        raise AssertionError(f"{collection}/{key} was not read ahead")
+
+    def get_many(self, collection, keys):
+        found = {key: InMemoryReadModelStore.get(self, collection, key) for key in keys}
+        return {key: stored for key, stored in found.items() if stored}
+
+
+def test_what_applying_a_batch_reads_is_named_before_it_is_applied():
+    agent = {"name": "Agent a1", "country": "NP", "role": "sub_agent", "licence_number": None}
+    declared = event("licensing", RECRUITER, 4, "agent_declared", 3, agent_id="a1")
+    declared["data"] |= agent
+    received = [read(envelope) for envelope in [*story(), declared]]
+    behind = WriteBehind(ReadsOnlyInBulk())
+    projection = RecruiterStatus(behind)
+    wanted = sorted({key for e in received for _, key in projection.reads(e)})
+    behind.get_many(RecruiterStatus.collection, wanted)
+    for one in received:
+        projection.apply_received(one)
+    behind.flush()
+    assert answer(behind.store).verdict == "amber"
+    assert link_key(RECRUITER, "a1") in wanted

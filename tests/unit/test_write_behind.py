@@ -16,11 +16,16 @@ class CountingStore(InMemoryReadModelStore):
     def __init__(self):
         super().__init__()
         self.writes: list[tuple[str, str]] = []
-        self.gets = 0
+        self.round_trips: list[str] = []
 
     def get(self, collection, key):
-        self.gets += 1
+        self.round_trips.append("get")
         return super().get(collection, key)
+
+    def get_many(self, collection, keys):
+        self.round_trips.append("get_many")
+        found = {key: InMemoryReadModelStore.get(self, collection, key) for key in keys}
+        return {key: stored for key, stored in found.items() if stored}
 
     def put(self, collection, key, document, revision):
         self.writes.append((collection, key))
@@ -33,10 +38,21 @@ def test_a_batch_reads_and_writes_each_document_once():
     board = NoticeBoard(WriteBehind(store))
     assert ConsumerRunner(source, board, schemas()).run_once() == 3
     assert store.writes == [("notices", "n1")]
-    assert store.gets == 1
+    assert store.round_trips == ["get_many"]
     document = store.get("notices", "n1")
     assert (document.revision, document.document["amendments"]) == (1, 2)
     assert source.committed == 3
+
+
+def test_a_batch_reads_every_document_it_needs_in_one_round_trip():
+    store = CountingStore()
+    store.put("notices", "n2", {"notice_id": "n2", "_applied": {}}, 0)
+    streams = [events(stream) for stream in ("n1", "n2", "n3")]
+    mixed = [e for batch in zip(*streams, strict=True) for e in batch]
+    source = ListSource([message(n, encode(e)) for n, e in enumerate(mixed)])
+    assert ConsumerRunner(source, NoticeBoard(WriteBehind(store)), schemas()).run_once() == 9
+    assert store.round_trips == ["get_many"]
+    assert [store.get("notices", k).document["amendments"] for k in ("n1", "n3")] == [2, 2]
 
 
 def test_nothing_is_written_before_the_batch_ends_nor_after_it_fails():

@@ -20,7 +20,6 @@ from services.verification.log.store import LogMovedOn
 from shared.bus.base import Message, MessageSource
 from shared.consumer import readable
 from shared.errors import Unavailable
-from shared.events.reading import read
 from shared.events.schemas import default_schemas
 from shared.events.verification import StatusChanged
 from shared.readmodels.base import IndexedCollection, ReadModelStore
@@ -89,11 +88,10 @@ def _changes(source: MessageSource, messages: Sequence[Message]) -> list[tuple[s
     """The status changes among the messages; what cannot be read is set aside, never a leaf."""
     changes = []
     for message in messages:
-        event, unreadable = readable(message, default_schemas())
-        if unreadable:
-            source.dead_letter(message, unreadable)
+        received, unreadable = readable(message, default_schemas())
+        if received is None:
+            source.dead_letter(message, unreadable or "invalid event")
             continue
-        received = read(event)
         if isinstance(received.event, StatusChanged):
             changes.append((received.id, received.event))
     return changes
