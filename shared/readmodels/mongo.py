@@ -32,6 +32,7 @@ from shared.readmodels.base import (
 from shared.text import word_prefixes
 
 WORDS = "words"
+WORDS_REMEMBERED = 10_000
 
 
 class MongoReadModelStore(ReadModelStore):
@@ -39,6 +40,8 @@ class MongoReadModelStore(ReadModelStore):
         self._db = database
         # Per collection, its word-indexed fields, as the server's index list says.
         self._word_fields: dict[str, tuple[str, ...]] = {}
+        # Per collection and word, the documents holding it when last searched for.
+        self._matches: dict[tuple[str, str], int] = {}
 
     def get(self, collection: str, key: str) -> Stored | None:
         with unavailable_on_failure():
@@ -130,24 +133,35 @@ class MongoReadModelStore(ReadModelStore):
         return Page(items, total)
 
     def _find_by_words(self, collection: str, query: Query) -> Page:
-        """The keys holding each word, each from the index on that field alone (the one
-        filter SecantusDB serves from an index), intersected; then those documents by
-        key, checked, ordered and counted here: bounded by the matches of the rarest
-        word, never by the collection."""
+        """The documents holding one of the words, from the index on that field alone
+        (the one filter SecantusDB serves from an index), each read once; the other
+        words, the fields and the order checked here. The word asked for is the one
+        with the fewest documents the last time it was asked for (unknown: the
+        longest): SecantusDB reads every document an index finds, whatever the limit,
+        so a search costs the matches of the word chosen, never the collection's."""
         field, wanted = query.words
+        word = min(set(wanted), key=lambda w: (self._matches.get((collection, w), 0), -len(w), w))
+        path = f"{WORDS}.{field}"
         records = self._db[check_name(collection)]
         with unavailable_on_failure():
-            keys: set[str] | None = None
-            for word in sorted(set(wanted), key=len, reverse=True):
-                holding = {r["_id"] for r in records.find({f"{WORDS}.{field}": word}, {"_id": 1})}
-                keys = holding if keys is None else keys & holding
-                if not keys:
-                    break
-            found = self.get_many(collection, sorted(keys or ()))
-        chosen = [(k, s.document) for k, s in found.items() if matches(s.document, query, wanted)]
+            found = list(records.find({path: word}, {"document": 1, path: 1}))
+        self._matched(collection, word, len(found))
+        chosen = [
+            (r["_id"], r["document"])
+            for r in found
+            if matches(r["document"], query, r.get(WORDS, {}).get(field, ()))
+        ]
         ordered = in_order(chosen, query)
         total = min(len(ordered), query.count_up_to or len(ordered))
         return Page(ordered[query.offset : query.offset + query.limit], total)
+
+    def _matched(self, collection: str, word: str, count: int) -> None:
+        """Remember how many documents held the word, for the next search to ask for a
+        rarer word first; only the most recent words are kept."""
+        self._matches.pop((collection, word), None)
+        self._matches[(collection, word)] = count
+        while len(self._matches) > WORDS_REMEMBERED:
+            del self._matches[next(iter(self._matches))]
 
     def ensure_index(self, collection: str, fields: Sequence[str], unique: bool = False) -> None:
         keys = [(f"document.{check_field(f)}", ASCENDING) for f in fields]
@@ -187,6 +201,7 @@ class MongoReadModelStore(ReadModelStore):
         with unavailable_on_failure():
             self._db.drop_collection(check_name(collection))
         self._word_fields.pop(collection, None)
+        self._matches = {k: n for k, n in self._matches.items() if k[0] != collection}
 
     def scrub(self) -> None:
         """Nothing to ask of the server: MongoDB and FerretDB reuse freed space themselves."""

@@ -1,6 +1,7 @@
 """The read-model store contract, held by every adapter."""
 
 import pytest
+from pymongo import monitoring
 
 from shared.readmodels.base import Query, Write
 
@@ -204,6 +205,47 @@ class TestMongoReadModels(ReadModelContract):
         from shared.backend import open_backend
 
         return open_backend(candidate_settings).read_models("testing")
+
+    def test_a_search_asks_the_server_for_the_rarest_word_it_has_seen(self, candidate_settings):
+        """The server reads every document holding the word asked for (SecantusDB
+        ignores the limit), so after one search has counted them, the rarer goes."""
+        from pymongo import MongoClient
+
+        from shared.readmodels.mongo import MongoReadModelStore
+
+        asked: list[dict] = []
+        client = MongoClient(candidate_settings.mongodb_uri, event_listeners=[FindsOn(asked)])
+        try:
+            store = MongoReadModelStore(client["testing_search"])
+            store.drop("names")
+            store.ensure_word_index("names", "search")
+            for n in range(30):
+                store.put("names", f"k{n}", {"search": f"common word{n}"}, 0)
+            store.put("names", "r", {"search": "rare common"}, 0)
+            query = Query({}, words=("search", ("rare", "common")), order_by="search")
+            del asked[:]
+            assert store.find("names", query).items == [{"search": "rare common"}]
+            assert store.find("names", query).items == [{"search": "rare common"}]
+        finally:
+            client.close()
+        assert asked == [{"words.search": "common"}, {"words.search": "rare"}]
+
+
+class FindsOn(monitoring.CommandListener):
+    """The filters of the finds on the collection ``names``."""
+
+    def __init__(self, asked: list[dict]):
+        self.asked = asked
+
+    def started(self, event) -> None:
+        if event.command_name == "find" and event.command.get("find") == "names":
+            self.asked.append(dict(event.command["filter"]))
+
+    def succeeded(self, event) -> None:
+        pass
+
+    def failed(self, event) -> None:
+        pass
 
 
 class TestInMemoryReadModels(ReadModelContract):
