@@ -66,11 +66,11 @@ def test_an_interrupted_replay_leaves_nothing_a_retry_would_reuse(settings, runn
     class FailsMidway(NoticeBoard):
         applied = 0
 
-        def apply(self, event):
+        def apply_received(self, event):
             FailsMidway.applied += 1
             if FailsMidway.applied > 3:
                 raise Interrupted
-            return super().apply(event)
+            return super().apply_received(event)
 
     with pytest.raises(Interrupted):
         rebuild(parts.backend, SERVICE, FailsMidway, batch=2)
