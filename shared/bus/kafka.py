@@ -15,6 +15,10 @@ from kafka.partitioner.default import murmur2
 from shared.bus.base import BusHead, EventPublisher, Message, MessageSource, dead_letter_topic
 from shared.errors import Unavailable
 
+# The Java client's default before Kafka 3.0: a consumer that died is replaced in its
+# group within ten seconds, and one busy for a few seconds is not taken for dead.
+SESSION_TIMEOUT_MS = 10_000
+
 
 @contextlib.contextmanager
 def unavailable_on_failure() -> Iterator[None]:
@@ -105,6 +109,11 @@ class KafkaSource(MessageSource):
                 client_id=group_id,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
+                # kafka-python 3 keeps a member that stopped heartbeating for 45 s (its
+                # default since KIP-735), and a restarted worker's consumers wait that
+                # long to join: a killed verification worker answered again after 35 s.
+                session_timeout_ms=SESSION_TIMEOUT_MS,
+                heartbeat_interval_ms=SESSION_TIMEOUT_MS // 3,
             )
 
     def poll(self, max_messages: int = 500, timeout_ms: int = 1000) -> list[Message]:

@@ -1,6 +1,9 @@
 """The bus contract: the embedded event tables and Kafka deliver alike (SPEC §2, §9)."""
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -115,6 +118,50 @@ class TestKafkaBus(BusContract):
         consumer.close()
         assert all(letter["origin"] == backend.settings.topic(TOPIC) for letter in letters)
         return letters
+
+    def test_a_consumer_that_died_is_replaced_in_its_group_within_its_session(self, backend):
+        """A worker killed mid-run leaves its member in the group until its session
+        ends; a restarted worker's consumer waits for that to join. Bounded here with a
+        wide margin (kafka-python's own default, 45 s, fails it)."""
+        self.publish(backend, "a", 1, 1)
+        source = backend.source("reader", "killed", [TOPIC])
+        drain(source, 1)
+        source.commit()
+        source.close()
+        group = f"{backend.settings.topic_prefix}reader.killed"
+        topic = backend.settings.topic(TOPIC)
+        member = subprocess.Popen(
+            [sys.executable, "-c", MEMBER, backend.settings.kafka_bootstrap_servers, topic, group],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).parents[2],
+        )
+        try:
+            assert member.stdout.readline().strip() == "joined"
+        finally:
+            member.kill()
+            member.wait()
+        self.publish(backend, "a", 2, 1)
+        killed = time.monotonic()
+        source = backend.source("reader", "killed", [TOPIC])
+        try:
+            [message] = drain(source, 1, timeout=60)
+        finally:
+            source.close()
+        assert decode(message.value)["streamversion"] == 2
+        assert time.monotonic() - killed < 30
+
+
+# A member of the group that joins, says so and waits to be killed, never leaving.
+MEMBER = """
+import sys, time
+from shared.bus.kafka import KafkaSource
+source = KafkaSource(sys.argv[1], [sys.argv[2]], sys.argv[3], None)
+while not source._consumer.assignment():
+    source.poll(1, 200)
+print("joined", flush=True)
+time.sleep(600)
+"""
 
 
 class TestInMemoryBus(BusContract):
