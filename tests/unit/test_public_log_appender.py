@@ -179,6 +179,48 @@ def test_a_batch_names_each_answers_leaf_in_one_read(world):
     ]
 
 
+class Counted(LogLeaves):
+    def __init__(self, store):
+        super().__init__(store)
+        self.reads = 0
+
+    def of(self, recruiter_id):
+        self.reads += 1
+        return super().of(recruiter_id)
+
+
+def test_answers_read_the_log_as_it_stood_a_moment_ago_and_leaves_until_it_grows(
+    world, monkeypatch
+):
+    bus, log, _, _ = world
+    leaves, now = Counted(log.store.store), [0.0]
+    proofs = AnswerProofs(log, leaves, monotonic=lambda: now[0])
+    today = answer(STORY[3], "2026-06-01T00:00:00.000Z")
+    assert proofs.prove(today) is None  # nothing logged yet
+    follow(bus, log, leaves)
+    assert proofs.prove(today) is None  # the head as it stood a moment ago
+    now[0] += AnswerProofs.HEAD_SECONDS
+    assert proofs.prove(today)["size"] == 4
+    reads = leaves.reads
+    for _ in range(3):
+        assert proofs.prove(today)["index"] == 3
+    assert leaves.reads == reads  # kept while the log has not grown
+
+    later = change("rec-a", 25, "red", "green")
+    bus.publish("verification.events", [("rec-a", encode(envelope(later, 4, NOW)))])
+    with monkeypatch.context() as patched:
+        patched.setattr(log, "append", lambda facts: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            follow(bus, log, leaves)  # recorded, not appended: a leaf beyond the tree
+    another = AnswerProofs(log, leaves, monotonic=lambda: now[0])
+    reads = leaves.reads
+    assert another.prove(today) is None and another.prove(today) is None
+    assert leaves.reads == reads + 2  # read afresh until the append is made
+    follow(bus, log, leaves)
+    now[0] += AnswerProofs.HEAD_SECONDS
+    assert proofs.prove(answer(later, "2026-06-01T00:00:00.000Z"))["size"] == 5
+
+
 def test_the_logs_topic_is_made_with_one_partition_so_its_order_is_total():
     from shared.config import TopicLayout
 

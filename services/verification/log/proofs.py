@@ -3,6 +3,8 @@ and its inclusion in the tree of a signed checkpoint."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from registry_client.tlog.merkle import prove_inclusion
@@ -23,15 +25,26 @@ def public_answer(document: dict[str, Any]) -> Answer:
 
 
 class AnswerProofs:
-    def __init__(self, log: PublicLog, leaves: LogLeaves):
-        self.log, self.leaves = log, leaves
+    """Proofs for answers, read as the log stood at most ``HEAD_SECONDS`` ago: an answer
+    costs no look at the log's head, and none at the recruiter's leaves while the log has
+    not grown since they were read."""
+
+    HEAD_SECONDS = 0.5
+    LEAVES_KEPT = 10_000
+
+    def __init__(
+        self, log: PublicLog, leaves: LogLeaves, monotonic: Callable[[], float] = time.monotonic
+    ):
+        self.log, self.leaves, self._monotonic = log, leaves, monotonic
+        self._head = (-self.HEAD_SECONDS, 0)  # when read, the size
+        self._kept: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # the size, the leaves
 
     def prove(self, document: dict[str, Any]) -> dict[str, Any] | None:
         """The leaf stating the answer and its inclusion proof against a signed checkpoint;
         None when no leaf states it yet (the log follows the changes by a moment) or none
         ever will (an answer unknown because this reader lags)."""
-        size = self.log.tree.size
-        leaf = stating(document, self.leaves.of(document["recruiter_id"]), size)
+        size = self._size()
+        leaf = stating(document, self._leaves_of(document["recruiter_id"], size), size)
         if leaf is None:
             return None
         return {
@@ -46,13 +59,34 @@ class AnswerProofs:
     def name(self, documents: list[dict[str, Any]]) -> list[dict[str, int] | None]:
         """For a batch: each answer's leaf as ``{index, size}``, in one read; the proofs are
         at /v1/log/proof/inclusion, cached for good."""
-        size = self.log.tree.size
+        size = self._size()
         pages = self.leaves.of_many([document["recruiter_id"] for document in documents])
         named = []
         for document in documents:
             leaf = stating(document, pages.get(document["recruiter_id"], []), size)
             named.append({"index": leaf["index"], "size": size} if leaf else None)
         return named
+
+    def _size(self) -> int:
+        read_at, size = self._head
+        if self._monotonic() - read_at >= self.HEAD_SECONDS:
+            size = self.log.tree.size
+            self._head = (self._monotonic(), size)
+        return size
+
+    def _leaves_of(self, recruiter_id: str, size: int) -> list[dict[str, Any]]:
+        """The recruiter's leaves. Leaves inside the tree never change, so those read at
+        this size with none beyond it are kept until the log grows; a leaf beyond it is an
+        append under way (or crashed and to be made again), read afresh each time."""
+        kept = self._kept.get(recruiter_id)
+        if kept is not None and kept[0] == size:
+            return kept[1]
+        leaves = self.leaves.of(recruiter_id)
+        if all(leaf["index"] < size for leaf in leaves):
+            if len(self._kept) >= self.LEAVES_KEPT:
+                self._kept.clear()
+            self._kept[recruiter_id] = (size, leaves)
+        return leaves
 
 
 class NoLog:
