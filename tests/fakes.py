@@ -112,8 +112,9 @@ class InMemoryReadModelStore(ReadModelStore):
             ],
             query,
         )
+        page = found[query.offset : query.offset + query.limit]
         total = min(len(found), query.count_up_to or len(found))
-        return Page(found[query.offset : query.offset + query.limit], total)
+        return Page(page, total if query.counted else query.offset + len(page))
 
     def ensure_index(self, collection: str, fields, unique: bool = False) -> None:
         if unique:

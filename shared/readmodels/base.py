@@ -68,6 +68,10 @@ class Query:
     # Count the total only up to this many (None: exactly): what a page shows a person
     # need not cost time in proportion to everything that matched.
     count_up_to: int | None = None
+    # False: no total is worked out, and the page's total is what it holds (offset and
+    # items): for a reader that takes the first page, where a count would cost a server
+    # that counts by reading (SecantusDB) the whole collection.
+    counted: bool = True
 
     def __post_init__(self) -> None:
         for field, value in self.where.items():
@@ -107,9 +111,12 @@ def total_shown(query: Query, found: int) -> int | None:
 
 
 def due_by(instant: str, where: Mapping[str, Scalar] | None = None, limit: int = 100) -> Query:
-    """Documents whose ``due`` (an RFC 3339 instant, or "" for at once; null: never) is
-    at or before ``instant``, earliest first: "~" sorts after every character of one."""
-    return Query(dict(where or {}), below=("due", instant + "~"), order_by="due", limit=limit)
+    """The first page of documents whose ``due`` (an RFC 3339 instant, or "" for at once;
+    null: never) is at or before ``instant``, earliest first: "~" sorts after every
+    character of one. Not counted: a worker takes the page, then asks again."""
+    return Query(
+        dict(where or {}), below=("due", instant + "~"), order_by="due", limit=limit, counted=False
+    )
 
 
 def serves(index: Index, query: Query, word_indexes: Sequence[str] = ()) -> bool:
@@ -199,16 +206,26 @@ class ReadModelStore(abc.ABC):
         raise RuntimeError(f"document {key} of {collection} kept changing")
 
     def change_many(self, collection: str, changes: Mapping[str, Change]) -> None:
-        """``change`` of each key, their first reads in one round trip."""
+        """``change`` of each key: their first reads in one round trip, and their writes
+        in one (``put_many``). Where some write lost, what stands is read again: each
+        change not written as made is made again on a fresh read (``change``)."""
         found = self.get_many(collection, list(changes))
+        writes = {
+            str(key): Write(collection, str(key), change(_copy(stored)), _revision(stored))
+            for key, change in changes.items()
+            for stored in [found.get(str(key))]
+        }
+        if self.put_many(list(writes.values())):
+            return
+        standing = self.get_many(collection, list(writes))
         for key, change in changes.items():
-            if not self._changed(collection, key, change, found.get(str(key))):
+            write, stored = writes[str(key)], standing.get(str(key))
+            if not (stored and _written(stored, write)):
                 self.change(collection, key, change)
 
     def _changed(self, collection: str, key: str, change: Change, stored: Stored | None) -> bool:
         """``change`` written over ``stored``, as read; False when someone else won."""
-        changed = change(dict(stored.document) if stored else None)
-        return self.put(collection, key, changed, stored.revision if stored else 0)
+        return self.put(collection, key, change(_copy(stored)), _revision(stored))
 
     @abc.abstractmethod
     def find(self, collection: str, query: Query) -> Page:
@@ -239,6 +256,19 @@ class ReadModelStore(abc.ABC):
     @abc.abstractmethod
     def ping(self) -> None:
         """Raise ``Unavailable`` when the store cannot be reached."""
+
+
+def _copy(stored: Stored | None) -> dict[str, Any] | None:
+    return dict(stored.document) if stored else None
+
+
+def _revision(stored: Stored | None) -> int:
+    return stored.revision if stored else 0
+
+
+def _written(stored: Stored, write: Write) -> bool:
+    """Whether what is stored is that write, standing: its revision and its document."""
+    return stored.revision == write.revision + 1 and stored.document == dict(write.document)
 
 
 def check_name(collection: str) -> str:

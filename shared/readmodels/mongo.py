@@ -127,6 +127,8 @@ class MongoReadModelStore(ReadModelStore):
                 cursor = cursor.sort("_id", ASCENDING)
             items = [r["document"] for r in cursor.skip(query.offset).limit(query.limit)]
             total = total_shown(query, len(items))
+            if total is None and not query.counted:
+                total = query.offset + len(items)
             if total is None:
                 bounded = {"limit": query.count_up_to} if query.count_up_to else {}
                 total = records.count_documents(criteria, **bounded)

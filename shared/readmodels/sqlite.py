@@ -72,8 +72,10 @@ class SqliteReadModelStore(ReadModelStore):
     def find(self, collection: str, query: Query) -> Page:
         select, count, parameters = self._select(collection, query)
         rows = self.file.query(select, (*parameters, query.limit, query.offset))
-        total = self.file.query(count, tuple(parameters))
-        return Page([json.loads(row["document"]) for row in rows], total[0]["n"])
+        items = [json.loads(row["document"]) for row in rows]
+        if not query.counted:
+            return Page(items, query.offset + len(items))
+        return Page(items, self.file.query(count, tuple(parameters))[0]["n"])
 
     def plan(self, collection: str, query: Query) -> list[str]:
         """SQLite's plan for the query's two statements (EXPLAIN QUERY PLAN), one line a step."""

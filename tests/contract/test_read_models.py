@@ -1,9 +1,11 @@
 """The read-model store contract, held by every adapter."""
 
+import dataclasses
+
 import pytest
 from pymongo import monitoring
 
-from shared.readmodels.base import Query, Write
+from shared.readmodels.base import Query, Write, due_by
 
 
 class ReadModelContract:
@@ -69,11 +71,18 @@ class ReadModelContract:
         def mark(document):
             return {**(document or {}), "due": ""}
 
-        store.change_many("marks", {"a": count, "b": mark})
-        assert raced == [True]
+        def create(document):
+            if len(raced) == 1:  # another writer creates it between the read and the write
+                raced.append(store.put("marks", "c", {"n": 5}, 0))
+            return {"n": (document or {"n": 0})["n"] + 1}
+
+        store.change_many("marks", {"a": count, "b": mark, "c": create, "d": mark})
+        assert raced == [True, True]
         assert store.get("marks", "a").document == {"n": 11}
-        marked = store.get("marks", "b")
-        assert (marked.revision, marked.document) == (1, {"due": ""})
+        assert store.get("marks", "c").document == {"n": 6}
+        for key in "bd":
+            marked = store.get("marks", key)
+            assert (marked.revision, marked.document) == (1, {"due": ""})
 
     def test_documents_round_trip_nested_values(self, store):
         document = {"name": "Agência Ñandú", "tags": ["a", "b"], "inner": {"x": 1, "y": None}}
@@ -120,6 +129,17 @@ class ReadModelContract:
         assert [d["seq"] for d in store.find("things", after).items] == [3, 4]
         between = Query({"list": "w1"}, above=("seq", 2), below=("seq", 5), order_by="seq")
         assert [d["seq"] for d in store.find("things", between).items] == [3, 4]
+
+    def test_a_page_not_counted_holds_its_documents_and_counts_only_them(self, store):
+        store.drop("due")
+        store.ensure_index("due", ["due"])
+        for n in range(7):
+            store.put("due", f"k{n}", {"due": f"2026-01-0{n + 1}"}, 0)
+        due = due_by("2026-01-05", limit=3)
+        first = store.find("due", due)
+        assert [d["due"][-1] for d in first.items] == ["1", "2", "3"]
+        assert first.total == 3  # five are due; nobody counted them
+        assert store.find("due", dataclasses.replace(due, counted=True)).total == 5
 
     def test_query_strings_never_act_as_operators(self, store):
         store.put("things", "a", {"name": "x"}, 0)
