@@ -31,6 +31,10 @@ class CountingStore(InMemoryReadModelStore):
         self.writes.append((collection, key))
         return super().put(collection, key, document, revision)
 
+    def put_many(self, writes):
+        self.round_trips.append("put_many")
+        return super().put_many(writes)
+
 
 def test_a_batch_reads_and_writes_each_document_once():
     store = CountingStore()
@@ -38,7 +42,7 @@ def test_a_batch_reads_and_writes_each_document_once():
     board = NoticeBoard(WriteBehind(store))
     assert ConsumerRunner(source, board, schemas()).run_once() == 3
     assert store.writes == [("notices", "n1")]
-    assert store.round_trips == ["get_many"]
+    assert store.round_trips == ["get_many", "put_many"]
     document = store.get("notices", "n1")
     assert (document.revision, document.document["amendments"]) == (1, 2)
     assert source.committed == 3
@@ -51,7 +55,7 @@ def test_a_batch_reads_every_document_it_needs_in_one_round_trip():
     mixed = [e for batch in zip(*streams, strict=True) for e in batch]
     source = ListSource([message(n, encode(e)) for n, e in enumerate(mixed)])
     assert ConsumerRunner(source, NoticeBoard(WriteBehind(store)), schemas()).run_once() == 9
-    assert store.round_trips == ["get_many"]
+    assert store.round_trips == ["get_many", "put_many"]
     assert [store.get("notices", k).document["amendments"] for k in ("n1", "n3")] == [2, 2]
 
 
@@ -163,3 +167,13 @@ def test_changes_are_made_after_the_documents_on_a_fresh_read():
     assert store.writes == [("things", "t"), ("marks", "m"), ("marks", "new")]
     assert store.get("marks", "m").document == {"due": "", "kept": "theirs", "seen": 1}
     assert store.get("marks", "new").document == {"due": ""}
+
+
+def test_a_batchs_changes_are_read_and_written_in_one_round_trip_each():
+    store = CountingStore()
+    behind = WriteBehind(store)
+    for key in ("a", "b", "c"):
+        behind.change("marks", key, lambda document: {**(document or {}), "due": ""})
+    behind.flush()
+    assert store.round_trips == ["get_many", "put_many"]
+    assert [store.get("marks", key).document for key in "abc"] == [{"due": ""}] * 3
