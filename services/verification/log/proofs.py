@@ -25,9 +25,11 @@ def public_answer(document: dict[str, Any]) -> Answer:
 
 
 class AnswerProofs:
-    """Proofs for answers, read as the log stood at most ``HEAD_SECONDS`` ago: an answer
-    costs no look at the log's head, and none at the recruiter's leaves while the log has
-    not grown since they were read."""
+    """Proofs for answers, read as the log stood at most ``HEAD_SECONDS`` ago: the log's
+    head, and each recruiter's leaves, are looked at once in that time, whatever the
+    number of answers. Leaves are forgotten with the head they were read under: one
+    recorded meanwhile (an append under way, or one a crash left to be made again) must
+    be seen, or an older leaf would prove an answer a newer change has overtaken."""
 
     HEAD_SECONDS = 0.5
     LEAVES_KEPT = 10_000
@@ -37,7 +39,7 @@ class AnswerProofs:
     ):
         self.log, self.leaves, self._monotonic = log, leaves, monotonic
         self._head = (-self.HEAD_SECONDS, 0)  # when read, the size
-        self._kept: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # the size, the leaves
+        self._kept: dict[str, list[dict[str, Any]]] = {}  # leaves read under that head
 
     def prove(self, document: dict[str, Any]) -> dict[str, Any] | None:
         """The leaf stating the answer and its inclusion proof against a signed checkpoint;
@@ -71,21 +73,17 @@ class AnswerProofs:
         read_at, size = self._head
         if self._monotonic() - read_at >= self.HEAD_SECONDS:
             size = self.log.tree.size
-            self._head = (self._monotonic(), size)
+            self._head, self._kept = (self._monotonic(), size), {}
         return size
 
     def _leaves_of(self, recruiter_id: str, size: int) -> list[dict[str, Any]]:
-        """The recruiter's leaves. Leaves inside the tree never change, so those read at
-        this size with none beyond it are kept until the log grows; a leaf beyond it is an
-        append under way (or crashed and to be made again), read afresh each time."""
+        """The recruiter's leaves; kept under this head only when none lies beyond it."""
         kept = self._kept.get(recruiter_id)
-        if kept is not None and kept[0] == size:
-            return kept[1]
+        if kept is not None:
+            return kept
         leaves = self.leaves.of(recruiter_id)
-        if all(leaf["index"] < size for leaf in leaves):
-            if len(self._kept) >= self.LEAVES_KEPT:
-                self._kept.clear()
-            self._kept[recruiter_id] = (size, leaves)
+        if all(leaf["index"] < size for leaf in leaves) and len(self._kept) < self.LEAVES_KEPT:
+            self._kept[recruiter_id] = leaves
         return leaves
 
 
