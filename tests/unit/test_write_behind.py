@@ -177,3 +177,15 @@ def test_a_batchs_changes_are_read_and_written_in_one_round_trip_each():
     behind.flush()
     assert store.round_trips == ["get_many", "put_many"]
     assert [store.get("marks", key).document for key in "abc"] == [{"due": ""}] * 3
+
+
+def test_a_batch_that_cannot_be_read_ahead_is_applied_all_the_same():
+    class Unnamed(NoticeBoard):
+        def reads(self, event):
+            raise ValueError("a bug in naming the documents")
+
+    store = CountingStore()
+    source = ListSource([message(n, encode(e)) for n, e in enumerate(events())])
+    assert ConsumerRunner(source, Unnamed(WriteBehind(store)), schemas()).run_once() == 3
+    assert store.get("notices", "n1").document["amendments"] == 2
+    assert source.committed == 3
