@@ -33,6 +33,9 @@ from shared.text import word_prefixes
 
 WORDS = "words"
 WORDS_REMEMBERED = 10_000
+# What a word no search has asked for yet is taken to hold: a word known to be rarer goes
+# first, one known to be commoner after it.
+UNKNOWN_HOLDERS = 20
 
 
 class MongoReadModelStore(ReadModelStore):
@@ -138,11 +141,16 @@ class MongoReadModelStore(ReadModelStore):
         """The documents holding one of the words, from the index on that field alone
         (the one filter SecantusDB serves from an index), each read once; the other
         words, the fields and the order checked here. The word asked for is the one
-        with the fewest documents the last time it was asked for (unknown: the
-        longest): SecantusDB reads every document an index finds, whatever the limit,
-        so a search costs the matches of the word chosen, never the collection's."""
+        that held the fewest documents when this process last asked for it (a word
+        never asked for counts as ``UNKNOWN_HOLDERS``; ties go to the longest):
+        SecantusDB reads every document an index finds, whatever the limit, so a search
+        costs the matches of the word chosen, never the collection's."""
         field, wanted = query.words
-        word = min(set(wanted), key=lambda w: (self._matches.get((collection, w), 0), -len(w), w))
+
+        def holders(word: str) -> tuple[int, int, str]:
+            return (self._matches.get((collection, word), UNKNOWN_HOLDERS), -len(word), word)
+
+        word = min(set(wanted), key=holders)
         path = f"{WORDS}.{field}"
         records = self._db[check_name(collection)]
         with unavailable_on_failure():
@@ -154,16 +162,18 @@ class MongoReadModelStore(ReadModelStore):
             if matches(r["document"], query, r.get(WORDS, {}).get(field, ()))
         ]
         ordered = in_order(chosen, query)
-        total = min(len(ordered), query.count_up_to or len(ordered))
-        return Page(ordered[query.offset : query.offset + query.limit], total)
+        page = ordered[query.offset : query.offset + query.limit]
+        if not query.counted:
+            return Page(page, query.offset + len(page))
+        return Page(page, min(len(ordered), query.count_up_to or len(ordered)))
 
     def _matched(self, collection: str, word: str, count: int) -> None:
         """Remember how many documents held the word, for the next search to ask for a
-        rarer word first; only the most recent words are kept."""
-        self._matches.pop((collection, word), None)
+        rarer word first; past ``WORDS_REMEMBERED`` words, start again (threads share
+        the store: one new dictionary, never a deletion another thread may race)."""
+        if len(self._matches) >= WORDS_REMEMBERED:
+            self._matches = {}
         self._matches[(collection, word)] = count
-        while len(self._matches) > WORDS_REMEMBERED:
-            del self._matches[next(iter(self._matches))]
 
     def ensure_index(self, collection: str, fields: Sequence[str], unique: bool = False) -> None:
         keys = [(f"document.{check_field(f)}", ASCENDING) for f in fields]

@@ -246,9 +246,12 @@ class TestMongoReadModels(ReadModelContract):
             del asked[:]
             assert store.find("names", query).items == [{"search": "rare common"}]
             assert store.find("names", query).items == [{"search": "rare common"}]
+            # A word known to be rare goes before one never asked for.
+            assert store.find("names", Query({}, words=("search", ("word1", "rare")))).items == []
         finally:
             client.close()
-        assert asked == [{"words.search": "common"}, {"words.search": "rare"}]
+        rarer = [{"words.search": word} for word in ("common", "rare", "rare")]
+        assert asked == rarer
 
 
 class FindsOn(monitoring.CommandListener):
