@@ -208,7 +208,10 @@ class ReadModelStore(abc.ABC):
     def change_many(self, collection: str, changes: Mapping[str, Change]) -> None:
         """``change`` of each key: their first reads in one round trip, and their writes
         in one (``put_many``). Where some write lost, what stands is read again: each
-        change not written as made is made again on a fresh read (``change``)."""
+        change not written as made is made again on a fresh read (``change``). A change
+        may then be made over a document it already changed (its write stood, and was
+        overwritten before the second read), so each must be a mark: made twice, the
+        same as once."""
         found = self.get_many(collection, list(changes))
         writes = {
             str(key): Write(collection, str(key), change(_copy(stored)), _revision(stored))
