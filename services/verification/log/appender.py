@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 TOPIC = "verification.events"
 CONSUMER = "public-log"
 BATCH = 500
-MAX_ATTEMPTS = 20
 
 
 class LogLeaves(IndexedCollection):
@@ -47,17 +46,31 @@ class LogLeaves(IndexedCollection):
         found = self.store.get_many(self.collection, sorted(set(recruiter_ids)))
         return {key: stored.document["leaves"] for key, stored in found.items()}
 
-    def record(self, recruiter_id: str, leaf: dict[str, Any]) -> None:
-        """Add the leaf, or move a leaf of the same event that never made it in."""
-        for _ in range(MAX_ATTEMPTS):
-            stored = self.store.get(self.collection, recruiter_id)
-            leaves = stored.document["leaves"] if stored else []
-            kept = [known for known in leaves if known["event_id"] != leaf["event_id"]]
-            document = {"recruiter_id": recruiter_id, "leaves": [*kept, leaf]}
-            revision = stored.revision if stored else 0
-            if self.store.put(self.collection, recruiter_id, document, revision):
-                return
-        raise RuntimeError(f"the log leaves of {recruiter_id} kept changing")
+    def record_all(self, leaves: Sequence[tuple[str, dict[str, Any]]]) -> None:
+        """Add each (recruiter, leaf), or move a leaf of the same event that never made it
+        in: all read in one round trip and written in one (``change_many``)."""
+        by_recruiter: dict[str, list[dict[str, Any]]] = {}
+        for recruiter_id, leaf in leaves:
+            by_recruiter.setdefault(recruiter_id, []).append(leaf)
+        if by_recruiter:
+            self.store.change_many(
+                self.collection,
+                {key: _with_leaves(key, added) for key, added in by_recruiter.items()},
+            )
+
+
+def _with_leaves(recruiter_id: str, added: list[dict[str, Any]]):
+    """The page with these leaves, in place of any of the same events: the same whether
+    made once or twice."""
+    events = {leaf["event_id"] for leaf in added}
+
+    def change(page: dict[str, Any] | None) -> dict[str, Any]:
+        kept = [
+            known for known in (page or {}).get("leaves", []) if known["event_id"] not in events
+        ]
+        return {"recruiter_id": recruiter_id, "leaves": [*kept, *added]}
+
+    return change
 
 
 class LogAppender:
@@ -67,19 +80,25 @@ class LogAppender:
     def append(self, source: MessageSource, messages: Sequence[Message]) -> int:
         """Append the batch's changes not in the log yet; how many were appended."""
         size = self.log.tree.size
+        changes = _changes(source, messages)
+        pages = self.leaves.of_many([change.recruiter_id for _, change in changes])
         fresh: list[tuple[str, StatusChanged]] = []
         seen: set[str] = set()
-        for event_id, change in _changes(source, messages):
+        for event_id, change in changes:
             if event_id in seen:
                 continue
             seen.add(event_id)
-            leaves = self.leaves.of(change.recruiter_id)
+            leaves = pages.get(change.recruiter_id, [])
             if {leaf["event_id"]: leaf["index"] for leaf in leaves}.get(event_id, size) < size:
                 continue
             fresh.append((event_id, change))
-        for offset, (event_id, change) in enumerate(fresh):
-            leaf = {"event_id": event_id, "index": size + offset, "facts": change.public_facts()}
-            self.leaves.record(change.recruiter_id, leaf)
+        self.leaves.record_all(
+            [
+                (change.recruiter_id, {"event_id": event_id, "index": size + n, "facts": facts})
+                for n, (event_id, change) in enumerate(fresh)
+                for facts in [change.public_facts()]
+            ]
+        )
         self.log.append([change.public_facts() for _, change in fresh])
         return len(fresh)
 
