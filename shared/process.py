@@ -55,11 +55,6 @@ class ProcessManager(IndexedCollection, abc.ABC):
     ) -> tuple[dict[str, Any], list[Action]]:
         """Pure: the memory after the event, and what to do about it."""
 
-    def reads(self, event: Received) -> list[tuple[str, str]]:
-        """The documents handling the event reads first (see ``Projection.reads``)."""
-        key = self.key_for(event)
-        return [(self.collection, key)] if key else []
-
     def apply(self, envelope: dict[str, Any]) -> bool:
         return self.apply_received(read(envelope))
 

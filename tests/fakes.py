@@ -19,6 +19,7 @@ from shared.readmodels.base import (
     field_of,
     in_order,
     matches,
+    total_shown,
 )
 from shared.text import word_prefixes
 
@@ -114,7 +115,7 @@ class InMemoryReadModelStore(ReadModelStore):
         )
         page = found[query.offset : query.offset + query.limit]
         total = min(len(found), query.count_up_to or len(found))
-        return Page(page, total if query.counted else query.offset + len(page))
+        return Page(page, total if query.counted else total_shown(query, len(page)))
 
     def ensure_index(self, collection: str, fields, unique: bool = False) -> None:
         if unique:

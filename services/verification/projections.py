@@ -95,14 +95,14 @@ class RecruiterStatus(Projection):
         return document_for(event.source.lstrip("/"), event.subject, event.recruiter_id)
 
     def reads(self, event: Received) -> list[tuple[str, str]]:
-        recruiter, keys = event.recruiter_id, [self.key_for(event)]
+        recruiter, keys = event.recruiter_id, []
         if recruiter and isinstance(event.event, LISTED):
             keys.append(recruiter)
         if recruiter and isinstance(event.event, (AgentDeclared, AgentLinkEnded)):
             keys.append(link_key(recruiter, event.event.agent_id))
         if isinstance(event.event, LicenceApplied):
             keys.append(number_key(event.event.country, event.event.licence_number))
-        return [(self.collection, key) for key in keys if key]
+        return [*super().reads(event), *((self.collection, key) for key in keys)]
 
     def apply_received(self, event: Received) -> bool:
         recruiter = event.recruiter_id

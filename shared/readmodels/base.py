@@ -103,7 +103,10 @@ class Query:
 
 def total_shown(query: Query, found: int) -> int | None:
     """The total a page shows by itself, so no count is needed: one that is not full
-    holds the last match (unless it starts past the end). None when it may not."""
+    holds the last match (unless it starts past the end); one not counted, what it holds.
+    None when it may not."""
+    if not query.counted:
+        return query.offset + found
     if found >= query.limit or (found == 0 and query.offset > 0):
         return None
     total = query.offset + found

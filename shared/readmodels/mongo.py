@@ -130,8 +130,6 @@ class MongoReadModelStore(ReadModelStore):
                 cursor = cursor.sort("_id", ASCENDING)
             items = [r["document"] for r in cursor.skip(query.offset).limit(query.limit)]
             total = total_shown(query, len(items))
-            if total is None and not query.counted:
-                total = query.offset + len(items)
             if total is None:
                 bounded = {"limit": query.count_up_to} if query.count_up_to else {}
                 total = records.count_documents(criteria, **bounded)
@@ -164,7 +162,7 @@ class MongoReadModelStore(ReadModelStore):
         ordered = in_order(chosen, query)
         page = ordered[query.offset : query.offset + query.limit]
         if not query.counted:
-            return Page(page, query.offset + len(page))
+            return Page(page, total_shown(query, len(page)))
         return Page(page, min(len(ordered), query.count_up_to or len(ordered)))
 
     def _matched(self, collection: str, word: str, count: int) -> None:

@@ -20,6 +20,7 @@ from shared.readmodels.base import (
     Write,
     check_field,
     check_name,
+    total_shown,
 )
 from shared.sqlite import SqliteFile
 
@@ -74,7 +75,7 @@ class SqliteReadModelStore(ReadModelStore):
         rows = self.file.query(select, (*parameters, query.limit, query.offset))
         items = [json.loads(row["document"]) for row in rows]
         if not query.counted:
-            return Page(items, query.offset + len(items))
+            return Page(items, total_shown(query, len(items)))
         return Page(items, self.file.query(count, tuple(parameters))[0]["n"])
 
     def plan(self, collection: str, query: Query) -> list[str]:

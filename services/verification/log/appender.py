@@ -92,14 +92,13 @@ class LogAppender:
             if {leaf["event_id"]: leaf["index"] for leaf in leaves}.get(event_id, size) < size:
                 continue
             fresh.append((event_id, change))
-        self.leaves.record_all(
-            [
-                (change.recruiter_id, {"event_id": event_id, "index": size + n, "facts": facts})
-                for n, (event_id, change) in enumerate(fresh)
-                for facts in [change.public_facts()]
-            ]
-        )
-        self.log.append([change.public_facts() for _, change in fresh])
+        leaves = [
+            (change.recruiter_id, {"event_id": event_id, "index": size + n, "facts": facts})
+            for n, (event_id, change) in enumerate(fresh)
+            for facts in [change.public_facts()]
+        ]
+        self.leaves.record_all(leaves)
+        self.log.append([leaf["facts"] for _, leaf in leaves])
         return len(fresh)
 
 
