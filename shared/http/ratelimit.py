@@ -1,12 +1,23 @@
 """Per-client limits on public endpoints (429 with Retry-After), counted in fixed one-minute
 windows kept in the service's shared store, so that they hold in total across every HTTP
-process and host rather than once per process."""
+process and host rather than once per process.
+
+A process does not tell the store of every request: that was a write per public answer,
+as dear as the answer's own read. It holds a client's requests back while they are few
+beside what the client has left, and sends them in one addition at least once a second;
+near the limit every request is sent as it comes, and past it (refused) once a second
+again. So a client far from its limit costs
+the store one write a second per process, and one near it is counted exactly, give or
+take what the other processes hold back (each at most an eighth of what it believes the
+client has left)."""
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -16,6 +27,17 @@ from shared.http.problems import Problem
 from shared.ratewindows.base import RateWindows
 
 WINDOW_SECONDS = 60
+SEND_EVERY_SECONDS = 1.0
+HELD_SHARE = 8  # a process holds back at most 1/HELD_SHARE of what a client has left
+
+
+@dataclass
+class _Client:
+    """One client in the current window, as this process knows it."""
+
+    counted: int = 0  # the store's count, as last told
+    held: int = 0  # requests not yet sent to the store
+    sent_at: float = -math.inf
 
 
 class RateLimiter:
@@ -27,19 +49,53 @@ class RateLimiter:
         self.limit = per_minute
         self._windows = windows
         self._clock = clock
-        self._forgotten_before = -1
+        self._window = -1
+        self._clients: dict[str, _Client] = {}
+        self._lock = threading.Lock()
 
     def wait_needed(self, client: str, cost: int = 1) -> float:
         """0 when the request may pass (it is counted either way), else seconds to wait."""
         now = self._clock()
         window = int(now // WINDOW_SECONDS)
         ends = (window + 1) * WINDOW_SECONDS
-        if window != self._forgotten_before:
+        with self._lock:
+            if window != self._window:
+                # A new window: what was held for the last one no longer limits anyone.
+                self._window, self._clients, forget = window, {}, True
+            else:
+                forget = False
+            known = self._clients.setdefault(client, _Client())
+            known.held += cost
+            sending = self._sending(known, now)
+            if sending:
+                known.held, known.sent_at = 0, now
+        if forget:
             # Once a window per process: the expired windows go, found through their index.
-            self._forgotten_before = window
             self._windows.forget_before(now)
-        count = self._windows.add(client, window, cost, expires_at=ends + WINDOW_SECONDS)
+        count = (
+            self._send(known, client, window, sending) if sending else known.counted + known.held
+        )
         return 0.0 if count <= self.limit else ends - now
+
+    def _sending(self, known: _Client, now: float) -> int:
+        """How many held requests go to the store now: all of them, or none yet."""
+        left = self.limit - known.counted
+        if now - known.sent_at >= SEND_EVERY_SECONDS or 0 < left <= known.held * HELD_SHARE:
+            return known.held
+        return 0
+
+    def _send(self, known: _Client, client: str, window: int, held: int) -> int:
+        try:
+            count = self._windows.add(
+                client, window, held, expires_at=(window + 2) * WINDOW_SECONDS
+            )
+        except Exception:
+            with self._lock:
+                known.held += held  # told next time
+            raise
+        with self._lock:
+            known.counted = max(known.counted, count)
+            return known.counted + known.held
 
 
 def rate_limited(view: Callable) -> Callable:

@@ -19,7 +19,7 @@ from shared.config import Settings
 from shared.consistency import Written
 from shared.errors import Unavailable
 from shared.http.app import create_service_app
-from shared.http.ratelimit import RateLimiter, rate_limited
+from shared.http.ratelimit import HELD_SHARE, RateLimiter, rate_limited
 from tests.fakes import InMemoryEventStore, InMemoryRateWindows
 from tests.fixtures.notices import blueprint, schemas
 
@@ -317,6 +317,43 @@ def test_rate_limiter_counts_each_client_per_minute_and_forgets_old_minutes():
     now[0] = 301.0
     limiter.wait_needed("c")
     assert set(windows.counts) == {("c", 5)}
+
+
+class CountedWindows(InMemoryRateWindows):
+    def __init__(self):
+        super().__init__()
+        self.adds = 0
+
+    def add(self, client: str, window: int, cost: int, expires_at: float) -> int:
+        self.adds += 1
+        return super().add(client, window, cost, expires_at)
+
+
+def test_rate_limiter_tells_the_store_once_a_second_until_a_client_nears_its_limit():
+    now = [120.0]
+    windows = CountedWindows()
+    limiter = RateLimiter(1000, windows, clock=lambda: now[0])
+    assert all(limiter.wait_needed("a") == 0 for _ in range(100))
+    assert windows.adds == 1 and windows.counts[("a", 2)][0] == 1
+    now[0] = 121.0
+    assert limiter.wait_needed("a") == 0
+    assert windows.adds == 2 and windows.counts[("a", 2)][0] == 101
+    passed = 101 + sum(limiter.wait_needed("a") == 0 for _ in range(1000))
+    assert passed == 1000 and windows.counts[("a", 2)][0] == 1000
+    told = windows.adds
+    assert all(limiter.wait_needed("a") == 59.0 for _ in range(50))
+    assert windows.adds == told, "a refused client is told once a second, not each time"
+    now[0] = 122.0
+    assert limiter.wait_needed("a") == 58.0
+    asked = 101 + 1000 + 50 + 1  # refused requests count too
+    assert windows.adds == told + 1 and windows.counts[("a", 2)][0] == asked
+
+
+def test_rate_limit_holds_in_total_across_processes():
+    windows = InMemoryRateWindows()
+    processes = [RateLimiter(100, windows, clock=lambda: 120.0) for _ in range(2)]
+    passed = sum(processes[i % 2].wait_needed("a") == 0 for i in range(300))
+    assert 100 <= passed <= 100 + 100 // HELD_SHARE
 
 
 def test_health_ready_and_metrics(client):
