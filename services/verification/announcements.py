@@ -36,12 +36,21 @@ from shared.errors import ConcurrencyError
 from shared.events.envelope import Change, Provenance, wrap
 from shared.events.verification import StatusChanged
 from shared.eventstore.base import EventStore
-from shared.readmodels.base import ReadModelStore, Stored, due_by
+from shared.readmodels.base import ReadModelStore, Stored, Write, due_by
 from shared.replay import current_generation
 
 log = logging.getLogger(__name__)
 ACTOR = "system/status-changes"
 BATCH = 100
+
+
+@dataclass(frozen=True)
+class Look:
+    """What a look at one recruiter leaves to write: its schedule, over the revision read."""
+
+    revision: int
+    schedule: dict
+    changed: bool  # a change was published, or found published by another look
 
 
 @dataclass
@@ -74,9 +83,12 @@ class StatusAnnouncer:
         records = load_records(self.store, collection, due, self._unmarked(collection))
         self.registry.recruiters = lambda: collection
         try:
-            for recruiter_id in due:
-                if recruiter_id in schedules:
-                    self.announce(schedules[recruiter_id], records.get(recruiter_id), now)
+            looks = [
+                self.announce(schedules[recruiter_id], records.get(recruiter_id), now)
+                for recruiter_id in due
+                if recruiter_id in schedules
+            ]
+            self._reschedule(looks)
         finally:
             if self.recruiters() != collection:
                 # A replay switched generations meanwhile: a mark its consumer made may
@@ -85,32 +97,24 @@ class StatusAnnouncer:
                     mark_due(self.store, recruiter_id)
         return len(due)
 
-    def announce(self, stored: Stored, record: Record | None, now: datetime) -> int:
-        """Publish the recruiter's change, if its answer changed; how many were published."""
+    def announce(self, stored: Stored, record: Record | None, now: datetime) -> Look:
+        """Publish the recruiter's change, if its answer changed; the schedule to write."""
         schedule = stored.document
         if record is None:
-            self._reschedule(stored.revision, schedule, None)
-            return 0
+            return Look(stored.revision, {**schedule, "due": None}, changed=False)
         published = Answer.of(schedule["published"]) if schedule.get("published") else None
         chain = chain_records(self.registry, record, None)
         decision = decide(record, now, published, chain)
-        published_now = 0
         if decision.change is not None:
-            version, answer, published_now = self._publish(
-                decision.change, schedule.get("version", 0), now
-            )
+            version, answer = self._publish(decision.change, schedule.get("version", 0), now)
             # Also when another look appended it first: it may have stopped before this.
-            for linking in linking_recruiters(self.registry, record.recruiter_id):
+            for linking in linking_recruiters(self.registry, record):
                 mark_due(self.store, linking)
             schedule = {**schedule, "version": version, "published": answer.as_dict()}
-        rescheduled = self._reschedule(stored.revision, schedule, decision.next_check)
-        if not rescheduled and decision.change is not None:
-            self._remember(schedule)
-        return published_now
+        due = rfc3339(decision.next_check) if decision.next_check else None
+        return Look(stored.revision, {**schedule, "due": due}, decision.change is not None)
 
-    def _publish(
-        self, change: StatusChanged, version: int, now: datetime
-    ) -> tuple[int, Answer, int]:
+    def _publish(self, change: StatusChanged, version: int, now: datetime) -> tuple[int, Answer]:
         """Append the change after ``version``; when the stream has moved on (a restart
         after appending, another worker), compare with its last change instead."""
         answer = Answer.of(change.to_data())
@@ -121,20 +125,29 @@ class StatusAnnouncer:
                     "status changed",
                     extra={"recruiter_id": change.recruiter_id, "verdict": change.verdict},
                 )
-                return version + 1, answer, 1
+                return version + 1, answer
             except ConcurrencyError:
                 last = self.events.load(change.recruiter_id)[-1]
                 version = last["streamversion"]
                 if Answer.of(last["data"]) == answer:
-                    return version, answer, 0
+                    return version, answer
                 change = replace(change, previous_verdict=last["data"]["verdict"])
 
-    def _reschedule(self, revision: int, schedule: dict, next_check: datetime | None) -> bool:
-        """Written over the revision read: a mark made meanwhile wins, and is looked at next."""
-        due = rfc3339(next_check) if next_check else None
-        return self.store.put(
-            StatusSchedule.collection, schedule["recruiter_id"], {**schedule, "due": due}, revision
-        )
+    def _reschedule(self, looks: list[Look]) -> None:
+        """Each written over the revision read, in one round trip: a mark made meanwhile
+        wins, and is looked at next."""
+        writes = [
+            Write(
+                StatusSchedule.collection,
+                look.schedule["recruiter_id"],
+                look.schedule,
+                look.revision,
+            )
+            for look in looks
+        ]
+        for look, stood in zip(looks, self.store.put_each(writes), strict=True):
+            if look.changed and not stood:
+                self._remember(look.schedule)
 
     def _remember(self, schedule: dict) -> None:
         """What was published, kept beside the mark that won: the next look, at a record

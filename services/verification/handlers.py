@@ -347,12 +347,10 @@ def chain_records(registry: Registry, record: Record, at: datetime | None) -> Ch
     return ChainRecords(holders, records, behind)
 
 
-def linking_recruiters(registry: Registry, recruiter_id: str) -> list[str]:
+def linking_recruiters(registry: Registry, record: Record) -> list[str]:
     """The recruiters with a link in force, or declared ahead, to a licence of this one:
     those whose answer may move when this one's does."""
-    record = registry.records([recruiter_id]).get(recruiter_id)
-    if record is None:
-        return []
+    recruiter_id = record.recruiter_id
     keys = sorted(
         {
             licence_key(fact["event"].country, fact["event"].licence_number)

@@ -200,6 +200,21 @@ class ReadModelStore(abc.ABC):
         and the caller reads again before deciding anything."""
         return all(self.put(w.collection, w.key, w.document, w.revision) for w in writes)
 
+    def put_each(self, writes: Sequence[Write]) -> list[bool]:
+        """``put_many``, and which of the writes stand after it: where any lost, what
+        stands is read again, one round trip per collection."""
+        if self.put_many(writes):
+            return [True] * len(writes)
+        standing: dict[str, dict[str, Stored]] = {}
+        for collection in dict.fromkeys(write.collection for write in writes):
+            keys = [write.key for write in writes if write.collection == collection]
+            standing[collection] = self.get_many(collection, keys)
+        return [
+            stored is not None and _written(stored, write)
+            for write in writes
+            for stored in [standing[write.collection].get(write.key)]
+        ]
+
     def change(self, collection: str, key: str, change: Change) -> None:
         """Write ``change`` of the document (None: there is none yet) over what is read,
         reading again while someone else wins: for marks others also write."""
@@ -221,12 +236,9 @@ class ReadModelStore(abc.ABC):
             for key, change in changes.items()
             for stored in [found.get(str(key))]
         }
-        if self.put_many(list(writes.values())):
-            return
-        standing = self.get_many(collection, list(writes))
+        stood = dict(zip(writes, self.put_each(list(writes.values())), strict=True))
         for key, change in changes.items():
-            write, stored = writes[str(key)], standing.get(str(key))
-            if not (stored and _written(stored, write)):
+            if not stood[str(key)]:
                 self.change(collection, key, change)
 
     def _changed(self, collection: str, key: str, change: Change, stored: Stored | None) -> bool:

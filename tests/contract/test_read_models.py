@@ -42,6 +42,24 @@ class ReadModelContract:
         found = store.find("names", Query({}, words=("search", ("agen",))))
         assert found.items == [{"search": "bench agency"}]
 
+    def test_put_each_says_which_writes_stand(self, store):
+        assert store.put_each([Write("things", "a", {"n": 1}, 0), Write("other", "a", {}, 0)])
+        assert store.put_each([]) == []
+        store.put("things", "b", {"n": 1}, 0)
+        store.put("things", "b", {"n": 2}, 1)  # another writer, after a read at 1
+        writes = [
+            Write("things", "a", {"n": 2}, 1),
+            Write("things", "b", {"n": 3}, 1),
+            Write("other", "c", {"n": 1}, 0),
+        ]
+        stood = store.put_each(writes)
+        # Some (MongoDB) or none (SQLite) of the others may stand; what is said is so.
+        assert stood[1] is False
+        for write, standing in zip(writes, stood, strict=True):
+            stored = store.get(write.collection, write.key)
+            written = (stored.revision, stored.document) if stored else None
+            assert (written == (write.revision + 1, write.document)) is standing
+
     def test_get_many_returns_the_keys_that_exist(self, store):
         for n in range(3):
             store.put("things", f"k{n}", {"n": n}, 0)

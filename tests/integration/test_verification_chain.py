@@ -92,7 +92,7 @@ def test_an_agent_registered_later_resolves_and_its_suspension_turns_the_agency_
     assert [(r["code"], r["event_id"]) for r in amber["reasons"]] == [("chain_risk", suspension)]
 
     registry = handlers.Registry(app.extensions["registry"].parts.read_models, None, lambda: None)
-    assert handlers.linking_recruiters(registry, partner) == [agency]
+    assert handlers.linking_recruiters(registry, registry.records([partner])[partner]) == [agency]
 
     found = client.get("/v1/recruiters?agent_country=NP&agent_licence_number=DOFE-B")
     assert found.status_code == 200, found.json
