@@ -29,10 +29,10 @@ _clients: dict[str, MongoClient] = {}
 _lock = threading.Lock()
 
 
-def ids_in(keys: Sequence[str]) -> Iterator[dict]:
-    """Filters on ``_id`` among ``keys``, a slice at a time (see ``IN_SLICE``)."""
+def ids_in(keys: Sequence[str], field: str = "_id") -> Iterator[dict]:
+    """Filters on ``field`` among ``keys``, a slice at a time (see ``IN_SLICE``)."""
     for start in range(0, len(keys), IN_SLICE):
-        yield {"_id": {"$in": list(keys[start : start + IN_SLICE])}}
+        yield {field: {"$in": list(keys[start : start + IN_SLICE])}}
 
 
 def client_for(uri: str) -> MongoClient:

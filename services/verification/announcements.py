@@ -35,7 +35,7 @@ from shared.clock import Clock, parse_instant, rfc3339
 from shared.errors import ConcurrencyError
 from shared.events.envelope import Change, Provenance, wrap
 from shared.events.verification import StatusChanged
-from shared.eventstore.base import EventStore
+from shared.eventstore.base import Append, EventStore
 from shared.readmodels.base import ReadModelStore, Stored, Write, due_by
 from shared.replay import current_generation
 
@@ -83,12 +83,8 @@ class StatusAnnouncer:
         records = load_records(self.store, collection, due, self._unmarked(collection))
         self.registry.recruiters = lambda: collection
         try:
-            looks = [
-                self.announce(schedules[recruiter_id], records.get(recruiter_id), now)
-                for recruiter_id in due
-                if recruiter_id in schedules
-            ]
-            self._reschedule(looks)
+            looked = [(schedules[r], records.get(r)) for r in due if r in schedules]
+            self._reschedule(self.announce(looked, now))
         finally:
             if self.recruiters() != collection:
                 # A replay switched generations meanwhile: a mark its consumer made may
@@ -97,41 +93,77 @@ class StatusAnnouncer:
                     mark_due(self.store, recruiter_id)
         return len(due)
 
-    def announce(self, stored: Stored, record: Record | None, now: datetime) -> Look:
-        """Publish the recruiter's change, if its answer changed; the schedule to write."""
-        schedule = stored.document
-        if record is None:
-            return Look(stored.revision, {**schedule, "due": None}, changed=False)
-        published = Answer.of(schedule["published"]) if schedule.get("published") else None
-        chain = chain_records(self.registry, record, None)
-        decision = decide(record, now, published, chain)
-        if decision.change is not None:
-            version, answer = self._publish(decision.change, schedule.get("version", 0), now)
-            # Also when another look appended it first: it may have stopped before this.
-            for linking in linking_recruiters(self.registry, record):
-                mark_due(self.store, linking)
-            schedule = {**schedule, "version": version, "published": answer.as_dict()}
-        due = rfc3339(decision.next_check) if decision.next_check else None
-        return Look(stored.revision, {**schedule, "due": due}, decision.change is not None)
+    def announce(self, looked: list[tuple[Stored, Record | None]], now: datetime) -> list[Look]:
+        """Publish each recruiter's change, if its answer changed, the changes appended
+        together; the schedules to write."""
+        decisions = [
+            (
+                stored,
+                record,
+                decide(record, now, published(stored), chain_records(self.registry, record, None)),
+            )
+            if record
+            else (stored, record, None)
+            for stored, record in looked
+        ]
+        changes = [(stored, d.change) for stored, _, d in decisions if d and d.change]
+        appended = self.events.append_each(
+            [
+                Append(change.recruiter_id, version, [envelope(change, version, now)])
+                for stored, change in changes
+                for version in [stored.document.get("version", 0)]
+            ]
+        )
+        versions = {}
+        for (stored, change), commit in zip(changes, appended, strict=True):
+            version = stored.document.get("version", 0)
+            if commit is None:  # the stream moved on: a restart after appending, another worker
+                versions[change.recruiter_id] = self._published_since(change, version, now)
+            else:
+                self._told(change)
+                versions[change.recruiter_id] = (version + 1, Answer.of(change.to_data()))
+        looks = []
+        for stored, record, decision in decisions:
+            schedule = stored.document
+            if decision is None:
+                looks.append(Look(stored.revision, {**schedule, "due": None}, changed=False))
+                continue
+            if decision.change is not None:
+                version, answer = versions[record.recruiter_id]
+                # Also when another look appended it first: it may have stopped before this.
+                for linking in linking_recruiters(self.registry, record):
+                    mark_due(self.store, linking)
+                schedule = {**schedule, "version": version, "published": answer.as_dict()}
+            due = rfc3339(decision.next_check) if decision.next_check else None
+            looks.append(
+                Look(stored.revision, {**schedule, "due": due}, decision.change is not None)
+            )
+        return looks
 
-    def _publish(self, change: StatusChanged, version: int, now: datetime) -> tuple[int, Answer]:
-        """Append the change after ``version``; when the stream has moved on (a restart
-        after appending, another worker), compare with its last change instead."""
+    def _published_since(
+        self, change: StatusChanged, version: int, now: datetime
+    ) -> tuple[int, Answer]:
+        """The stream has moved on from ``version``: when its last change is this answer,
+        it stands; otherwise this one is appended after it."""
         answer = Answer.of(change.to_data())
         while True:
+            last = self.events.load(change.recruiter_id)[-1]
+            version = last["streamversion"]
+            if Answer.of(last["data"]) == answer:
+                return version, answer
+            change = replace(change, previous_verdict=last["data"]["verdict"])
             try:
                 self.events.append(change.recruiter_id, version, [envelope(change, version, now)])
-                log.info(
-                    "status changed",
-                    extra={"recruiter_id": change.recruiter_id, "verdict": change.verdict},
-                )
-                return version + 1, answer
             except ConcurrencyError:
-                last = self.events.load(change.recruiter_id)[-1]
-                version = last["streamversion"]
-                if Answer.of(last["data"]) == answer:
-                    return version, answer
-                change = replace(change, previous_verdict=last["data"]["verdict"])
+                continue
+            self._told(change)
+            return version + 1, answer
+
+    @staticmethod
+    def _told(change: StatusChanged) -> None:
+        log.info(
+            "status changed", extra={"recruiter_id": change.recruiter_id, "verdict": change.verdict}
+        )
 
     def _reschedule(self, looks: list[Look]) -> None:
         """Each written over the revision read, in one round trip: a mark made meanwhile
@@ -171,6 +203,12 @@ class StatusAnnouncer:
         stored = self.store.get(PROGRESS, collection)
         marks = stored.document.get("unmarked", []) if stored else []
         return {mark["document"]: mark["position"] for mark in marks}
+
+
+def published(stored: Stored) -> Answer | None:
+    """The answer last published, as the schedule remembers it."""
+    schedule = stored.document
+    return Answer.of(schedule["published"]) if schedule.get("published") else None
 
 
 def envelope(change: StatusChanged, after_version: int, now: datetime) -> dict:

@@ -41,6 +41,15 @@ class Commit:
         return self.events[0]["partitionkey"]
 
 
+@dataclass(frozen=True)
+class Append:
+    """One stream's events after the version its writer read: ``append``'s arguments."""
+
+    stream_id: str
+    expected_version: int
+    events: Sequence[dict[str, Any]]
+
+
 class EventStore(abc.ABC):
     """Append-only streams of events with optimistic concurrency; the outbox of the relay."""
 
@@ -58,6 +67,35 @@ class EventStore(abc.ABC):
 
         Raises ``IdempotencyKeyUsed`` when a commit already carries the key.
         """
+        commit = self._checked(stream_id, expected_version, events, idempotency)
+        current = self._current_version(stream_id, expected_version)
+        if current != expected_version:
+            raise ConcurrencyError(stream_id, expected_version, current)
+        self._insert(commit)
+        return commit
+
+    def append_each(self, appends: Sequence[Append]) -> list[Commit | None]:
+        """``append`` of each, none with an Idempotency-Key and each to a stream of its
+        own, in as few round trips as the adapter can: the commit stored, or None where
+        the stream was not at the version expected."""
+        if len({append.stream_id for append in appends}) < len(appends):
+            raise ValueError("one append per stream")
+        commits = [self._checked(a.stream_id, a.expected_version, a.events) for a in appends]
+        current = self._current_versions({c.stream_id: c.first_version - 1 for c in commits})
+        ready = [
+            commit for commit in commits if current[commit.stream_id] == commit.first_version - 1
+        ]
+        stored = self._insert_each(ready)
+        return [commit if commit.commit_id in stored else None for commit in commits]
+
+    def _checked(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[dict[str, Any]],
+        idempotency: Idempotency | None = None,
+    ) -> Commit:
+        """The commit ``append`` would store, its events checked."""
         if not events:
             raise ValueError("a commit holds at least one event")
         for offset, event in enumerate(events):
@@ -66,17 +104,29 @@ class EventStore(abc.ABC):
                 raise InvalidEvent(f"event subject {event['subject']} is not stream {stream_id}")
             if event["streamversion"] != expected_version + 1 + offset:
                 raise InvalidEvent("events must be numbered on from the expected version")
-        commit = Commit(stream_id, expected_version + 1, list(events), idempotency=idempotency)
-        current = self._current_version(stream_id, expected_version)
-        if current != expected_version:
-            raise ConcurrencyError(stream_id, expected_version, current)
-        self._insert(commit)
-        return commit
+        return Commit(stream_id, expected_version + 1, list(events), idempotency=idempotency)
 
     def _current_version(self, stream_id: str, expected_version: int) -> int:
         """The version an append is checked against; an adapter whose insert collides with
         an existing first commit need not read it for a new stream."""
         return self.stream_version(stream_id)
+
+    def _current_versions(self, expected: dict[str, int]) -> dict[str, int]:
+        """``_current_version`` of each stream, given the version expected of it."""
+        return {
+            stream: self._current_version(stream, version) for stream, version in expected.items()
+        }
+
+    def _insert_each(self, commits: Sequence[Commit]) -> set[str]:
+        """``_insert`` of each; the ids of those stored (the others lost a race)."""
+        stored = set()
+        for commit in commits:
+            try:
+                self._insert(commit)
+            except ConcurrencyError:
+                continue
+            stored.add(commit.commit_id)
+        return stored
 
     @abc.abstractmethod
     def _insert(self, commit: Commit) -> None:

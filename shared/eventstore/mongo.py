@@ -21,12 +21,14 @@ from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.errors import ConcurrencyError, IdempotencyKeyUsed
 from shared.events.schemas import EventSchemas
 from shared.eventstore.base import Commit, EventStore, Idempotency
 from shared.mongo import ACKNOWLEDGED, ids_in, unavailable_on_failure
+
+DUPLICATE_KEY = 11000
 
 
 def commit_key(stream_id: str, first_version: int) -> str:
@@ -56,16 +58,7 @@ class MongoEventStore(EventStore):
         idem = commit.idempotency
         self._ensure_indexes()
         with unavailable_on_failure():
-            self._outbox_ahead.insert_one(
-                {
-                    "_id": commit.commit_id,
-                    "commit": key,
-                    "stream_id": commit.stream_id,
-                    "first_version": commit.first_version,
-                    "events": commit.events,
-                    "written": time.time(),
-                }
-            )
+            self._outbox_ahead.insert_one(_ahead(key, commit))
             if idem:
                 self._pointers.replace_one(
                     {"_id": idem.key}, {"commit": key, "commit_id": commit.commit_id}, upsert=True
@@ -77,6 +70,33 @@ class MongoEventStore(EventStore):
                 if idem and self._find_by_scan(idem.key):
                     raise IdempotencyKeyUsed(idem.key) from error
                 raise ConcurrencyError(commit.stream_id, commit.first_version - 1) from error
+
+    def _insert_each(self, commits: Sequence[Commit]) -> set[str]:
+        """Each kind in one round trip: the outbox's entries ahead, then the commits; an
+        entry whose commit lost its race goes again."""
+        if not commits:
+            return set()
+        self._ensure_indexes()
+        keys = [commit_key(commit.stream_id, commit.first_version) for commit in commits]
+        lost: set[str] = set()
+        with unavailable_on_failure():
+            self._outbox_ahead.insert_many(
+                [_ahead(key, commit) for key, commit in zip(keys, commits, strict=True)],
+                ordered=False,
+            )
+            try:
+                self._commits.insert_many(
+                    [_document(key, commit) for key, commit in zip(keys, commits, strict=True)],
+                    ordered=False,
+                )
+            except BulkWriteError as error:
+                failed = error.details.get("writeErrors", [])
+                if any(failure.get("code") != DUPLICATE_KEY for failure in failed):
+                    raise
+                lost = {commits[failure["index"]].commit_id for failure in failed}
+            for criteria in ids_in(sorted(lost)):
+                self._outbox_ahead.delete_many(criteria)
+        return {commit.commit_id for commit in commits} - lost
 
     def load(self, stream_id: str) -> list[dict[str, Any]]:
         with unavailable_on_failure():
@@ -93,6 +113,18 @@ class MongoEventStore(EventStore):
             # stream's commit collides with if the stream exists after all.
             return 0
         return self._last_version(stream_id)
+
+    def _current_versions(self, expected: dict[str, int]) -> dict[str, int]:
+        """One read for the streams expected to exist; a new stream is not read (see
+        ``_current_version``)."""
+        current = dict.fromkeys(expected, 0)
+        existing = [stream for stream, version in expected.items() if version > 0]
+        with unavailable_on_failure():
+            for criteria in ids_in(existing, "stream_id"):
+                for document in self._commits.find(criteria, {"stream_id": 1, "last_version": 1}):
+                    stream = document["stream_id"]
+                    current[stream] = max(current[stream], document["last_version"])
+        return current
 
     def find_idempotent(self, key: str) -> Commit | None:
         with unavailable_on_failure():
@@ -167,6 +199,18 @@ class MongoEventStore(EventStore):
                 upsert=True,
             )
         return _commit(document)
+
+
+def _ahead(key: str, commit: Commit) -> dict[str, Any]:
+    """The outbox's entry for a commit, written before it (see ``unpublished``)."""
+    return {
+        "_id": commit.commit_id,
+        "commit": key,
+        "stream_id": commit.stream_id,
+        "first_version": commit.first_version,
+        "events": commit.events,
+        "written": time.time(),
+    }
 
 
 def _document(key: str, commit: Commit) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from shared.errors import ConcurrencyError, IdempotencyKeyUsed, InvalidEvent
-from shared.eventstore.base import Idempotency
+from shared.eventstore.base import Append, Idempotency
 from tests.contract.helpers import notice_events
 
 
@@ -89,6 +89,31 @@ class EventStoreContract:
         store.mark_published(waiting[:2])
         assert [(c.stream_id, c.first_version) for c in store.unpublished(10)] == [("b", 3)]
         assert len(store.unpublished(1)) == 1
+
+    def test_append_each_stores_each_stream_at_its_version_and_only_those(self, store):
+        store.append("at2", 0, notice_events("at2", 1, 2))
+        for stream in ("moved", "ahead"):
+            store.append(stream, 0, notice_events(stream))
+        store.mark_published(store.unpublished(10))
+        appends = [
+            Append("at2", 2, notice_events("at2", 3, 1)),
+            Append("new", 0, notice_events("new", 1, 2)),
+            Append("moved", 0, notice_events("moved")),  # another writer got there first
+            Append("ahead", 3, notice_events("ahead", 4, 1)),
+            *(Append(f"n{n}", 0, notice_events(f"n{n}")) for n in range(60)),
+        ]
+        stored = store.append_each(appends)
+        assert [commit is not None for commit in stored[:4]] == [True, True, False, False]
+        assert all(stored[4:])
+        assert [e["streamversion"] for e in store.load("at2")] == [1, 2, 3]
+        assert [e["streamversion"] for e in store.load("new")] == [1, 2]
+        assert store.stream_version("moved") == 1 and store.stream_version("ahead") == 1
+        waiting = store.unpublished(100)
+        assert sorted(c.commit_id for c in waiting) == sorted(c.commit_id for c in stored if c)
+        assert (stored[0].stream_id, stored[0].first_version) == ("at2", 3)
+        assert store.append_each([]) == []
+        with pytest.raises(ValueError):
+            store.append_each([appends[1], appends[1]])
 
     def test_a_large_outbox_is_listed_and_marked_whole(self, store):
         # More commits than an adapter may ask for at once (shared.mongo.IN_SLICE).

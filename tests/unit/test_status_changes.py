@@ -214,6 +214,19 @@ def test_a_restart_that_lost_the_schedule_publishes_nothing_twice():
     assert store.get(StatusSchedule.collection, RECRUITER).document["version"] == 1
 
 
+def test_a_look_whose_schedule_is_behind_the_stream_publishes_after_the_last_change():
+    store, events, clock, announcer = announcer_over(licensed(), at(30))
+    mark_due(store, RECRUITER)
+    announcer.announce_due()
+    store.delete(StatusSchedule.collection, RECRUITER)  # appended, then crashed
+    rewrite_record(store, registered())  # and the answer moved on meanwhile
+    announcer.announce_due()
+    first, second = published(events)
+    assert (first["data"]["verdict"], second["data"]["verdict"]) == ("green", "red")
+    assert second["streamversion"] == 2 and second["data"]["previous_verdict"] == "green"
+    assert store.get(StatusSchedule.collection, RECRUITER).document["version"] == 2
+
+
 def test_a_look_during_which_a_replay_switched_generations_leaves_its_recruiters_due():
     store, events, clock, _ = announcer_over(licensed(), at(30))
     generations = iter(["recruiter_status_g1", "recruiter_status_g2"])
@@ -237,14 +250,14 @@ def test_an_answer_published_while_its_record_moved_on_is_what_the_next_look_com
     mark_due(store, RECRUITER)
     announcer.announce_due()
     rewrite_record(store, registered())
-    append = events.append
+    append_each = events.append_each
 
     def append_while_the_consumer_writes(*arguments):
-        events.append = append
+        events.append_each = append_each
         rewrite_record(store, licensed())  # read before, so red is published; green now
-        return append(*arguments)
+        return append_each(*arguments)
 
-    events.append = append_while_the_consumer_writes
+    events.append_each = append_while_the_consumer_writes
     announcer.announce_due()
     announcer.announce_due()
     assert [e["data"]["verdict"] for e in published(events)] == ["green", "red", "green"]
