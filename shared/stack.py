@@ -37,7 +37,7 @@ ONE_COPY = TopicLayout()
 # The heap starts small and grows as it is needed (the serial collector, enough for
 # one small broker), and only the quick compiler runs: with the same ceiling, the broker
 # holds about 330 MB resident after a bench's data rather than 580 MB.
-KAFKA_HEAP = ("-Xmx512m", "-Xms32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+KAFKA_JVM_OPTIONS = ("-Xmx512m", "-Xms32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
 
 Log = Callable[[str], None]
 
@@ -660,7 +660,7 @@ def _kafka_cluster_id(layout: _Layout, nodes: Sequence[KafkaNode]) -> str:
 def _java_command(layout: _Layout, main_class: str, *args: str) -> list[str]:
     return [
         _java(),
-        *KAFKA_HEAP,
+        *KAFKA_JVM_OPTIONS,
         "-Djava.awt.headless=true",
         f"-Dlog4j.configuration=file:{KAFKA_DEPLOY / 'log4j.properties'}",
         "-cp",

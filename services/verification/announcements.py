@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from services.verification.changes import Answer, change_id, decide
+from services.verification.changes import Answer, Decision, change_id, decide
 from services.verification.domain import Record
 from services.verification.handlers import Registry, chain_records, linking_recruiters
 from services.verification.projections import PROGRESS, RecruiterStatus, load_records
@@ -94,57 +94,60 @@ class StatusAnnouncer:
         return len(due)
 
     def announce(self, looked: list[tuple[Stored, Record | None]], now: datetime) -> list[Look]:
-        """Publish each recruiter's change, if its answer changed, the changes appended
-        together; the schedules to write."""
-        decisions = [
-            (
-                stored,
-                record,
-                decide(record, now, published(stored), chain_records(self.registry, record, None)),
-            )
-            if record
-            else (stored, record, None)
+        """Publish each recruiter's change, if its answer changed; the schedules to write."""
+        decided = [
+            (stored, record, self._decide(stored, record, now) if record else None)
             for stored, record in looked
         ]
-        changes = [(stored, d.change) for stored, _, d in decisions if d and d.change]
-        appended = self.events.append_each(
+        published = self._publish(
             [
-                Append(change.recruiter_id, version, [envelope(change, version, now)])
-                for stored, change in changes
-                for version in [stored.document.get("version", 0)]
-            ]
+                (decision.change, stored.document.get("version", 0))
+                for stored, _, decision in decided
+                if decision and decision.change
+            ],
+            now,
         )
-        versions = {}
-        for (stored, change), commit in zip(changes, appended, strict=True):
-            version = stored.document.get("version", 0)
-            if commit is None:  # the stream moved on: a restart after appending, another worker
-                versions[change.recruiter_id] = self._published_since(change, version, now)
-            else:
-                self._told(change)
-                versions[change.recruiter_id] = (version + 1, Answer.of(change.to_data()))
         looks = []
-        for stored, record, decision in decisions:
+        for stored, record, decision in decided:
             schedule = stored.document
             if decision is None:
                 looks.append(Look(stored.revision, {**schedule, "due": None}, changed=False))
                 continue
             if decision.change is not None:
-                version, answer = versions[record.recruiter_id]
+                version, answer = published[record.recruiter_id]
                 # Also when another look appended it first: it may have stopped before this.
                 for linking in linking_recruiters(self.registry, record):
                     mark_due(self.store, linking)
                 schedule = {**schedule, "version": version, "published": answer.as_dict()}
             due = rfc3339(decision.next_check) if decision.next_check else None
-            looks.append(
-                Look(stored.revision, {**schedule, "due": due}, decision.change is not None)
-            )
+            changed = decision.change is not None
+            looks.append(Look(stored.revision, {**schedule, "due": due}, changed))
         return looks
 
-    def _published_since(
-        self, change: StatusChanged, version: int, now: datetime
-    ) -> tuple[int, Answer]:
-        """The stream has moved on from ``version``: when its last change is this answer,
-        it stands; otherwise this one is appended after it."""
+    def _decide(self, stored: Stored, record: Record, now: datetime) -> Decision:
+        chain = chain_records(self.registry, record, None)
+        return decide(record, now, last_published(stored), chain)
+
+    def _publish(
+        self, changes: list[tuple[StatusChanged, int]], now: datetime
+    ) -> dict[str, tuple[int, Answer]]:
+        """Append each change after the version its schedule names, all together; per
+        recruiter, the version and the answer now published."""
+        appended = self.events.append_each(
+            [Append(c.recruiter_id, version, [envelope(c, version, now)]) for c, version in changes]
+        )
+        published = {}
+        for (change, version), commit in zip(changes, appended, strict=True):
+            if commit is None:  # the stream moved on: a restart after appending, another worker
+                published[change.recruiter_id] = self._published_after(change, now)
+            else:
+                self._log_published(change)
+                published[change.recruiter_id] = (version + 1, Answer.of(change.to_data()))
+        return published
+
+    def _published_after(self, change: StatusChanged, now: datetime) -> tuple[int, Answer]:
+        """The stream has moved on: when its last change is this answer, that stands;
+        otherwise this one is appended after it."""
         answer = Answer.of(change.to_data())
         while True:
             last = self.events.load(change.recruiter_id)[-1]
@@ -156,11 +159,11 @@ class StatusAnnouncer:
                 self.events.append(change.recruiter_id, version, [envelope(change, version, now)])
             except ConcurrencyError:
                 continue
-            self._told(change)
+            self._log_published(change)
             return version + 1, answer
 
     @staticmethod
-    def _told(change: StatusChanged) -> None:
+    def _log_published(change: StatusChanged) -> None:
         log.info(
             "status changed", extra={"recruiter_id": change.recruiter_id, "verdict": change.verdict}
         )
@@ -205,7 +208,7 @@ class StatusAnnouncer:
         return {mark["document"]: mark["position"] for mark in marks}
 
 
-def published(stored: Stored) -> Answer | None:
+def last_published(stored: Stored) -> Answer | None:
     """The answer last published, as the schedule remembers it."""
     schedule = stored.document
     return Answer.of(schedule["published"]) if schedule.get("published") else None

@@ -72,8 +72,8 @@ class MongoEventStore(EventStore):
                 raise ConcurrencyError(commit.stream_id, commit.first_version - 1) from error
 
     def _insert_each(self, commits: Sequence[Commit]) -> set[str]:
-        """Each kind in one round trip: the outbox's entries ahead, then the commits; an
-        entry whose commit lost its race goes again."""
+        """Each kind in one unordered insert: the outbox's entries ahead, then the commits;
+        an entry whose commit lost its race goes again."""
         if not commits:
             return set()
         self._ensure_indexes()
@@ -91,8 +91,10 @@ class MongoEventStore(EventStore):
                 )
             except BulkWriteError as error:
                 failed = error.details.get("writeErrors", [])
-                if any(failure.get("code") != DUPLICATE_KEY for failure in failed):
-                    raise
+                if error.details.get("writeConcernErrors") or any(
+                    failure.get("code") != DUPLICATE_KEY for failure in failed
+                ):
+                    raise  # not a lost race: unavailable, as one commit's failure is
                 lost = {commits[failure["index"]].commit_id for failure in failed}
             for criteria in ids_in(sorted(lost)):
                 self._outbox_ahead.delete_many(criteria)
@@ -115,8 +117,8 @@ class MongoEventStore(EventStore):
         return self._last_version(stream_id)
 
     def _current_versions(self, expected: dict[str, int]) -> dict[str, int]:
-        """One read for the streams expected to exist; a new stream is not read (see
-        ``_current_version``)."""
+        """The streams expected to exist read together (``IN_SLICE`` at a time); a new
+        stream is not read (see ``_current_version``)."""
         current = dict.fromkeys(expected, 0)
         existing = [stream for stream, version in expected.items() if version > 0]
         with unavailable_on_failure():

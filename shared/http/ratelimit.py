@@ -4,12 +4,13 @@ process and host rather than once per process.
 
 A process does not tell the store of every request: that was a write per public answer,
 as dear as the answer's own read. It holds a client's requests back while they are few
-beside what the client has left, and sends them in one addition at least once a second;
-near the limit every request is sent as it comes, and past it (refused) once a second
-again. So a client far from its limit costs
-the store one write a second per process, and one near it is counted exactly, give or
-take what the other processes hold back (each at most an eighth of what it believes the
-client has left)."""
+beside what it believes the client has left (at most an eighth of it), and adds them to
+the store's count with the client's first request a second or more after it last did;
+near the limit every request is added as it comes, and past it (refused) once a second
+again. So a busy client far from its limit costs the store one write a second per
+process. The limit holds to within what the other processes hold back: with P processes
+a client may pass it by up to (P - 1) / 8 of it.
+"""
 
 from __future__ import annotations
 
@@ -55,26 +56,26 @@ class RateLimiter:
 
     def wait_needed(self, client: str, cost: int = 1) -> float:
         """0 when the request may pass (it is counted either way), else seconds to wait."""
-        now = self._clock()
-        window = int(now // WINDOW_SECONDS)
-        ends = (window + 1) * WINDOW_SECONDS
         with self._lock:
-            if window != self._window:
-                # A new window: what was held for the last one no longer limits anyone.
-                self._window, self._clients, forget = window, {}, True
-            else:
-                forget = False
+            # The clock read under the lock: no request of a window comes after the next.
+            now = self._clock()
+            window = int(now // WINDOW_SECONDS)
+            new_window = window != self._window
+            if new_window:
+                # What was held for the last window no longer limits anyone.
+                self._window, self._clients = window, {}
             known = self._clients.setdefault(client, _Client())
             known.held += cost
             sending = self._sending(known, now)
             if sending:
                 known.held, known.sent_at = 0, now
-        if forget:
-            # Once a window per process: the expired windows go, found through their index.
-            self._windows.forget_before(now)
         count = (
             self._send(known, client, window, sending) if sending else known.counted + known.held
         )
+        if new_window:
+            # Once a window per process: the expired windows go, found through their index.
+            self._windows.forget_before(now)
+        ends = (window + 1) * WINDOW_SECONDS
         return 0.0 if count <= self.limit else ends - now
 
     def _sending(self, known: _Client, now: float) -> int:

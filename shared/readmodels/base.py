@@ -201,19 +201,9 @@ class ReadModelStore(abc.ABC):
         return all(self.put(w.collection, w.key, w.document, w.revision) for w in writes)
 
     def put_each(self, writes: Sequence[Write]) -> list[bool]:
-        """``put_many``, and which of the writes stand after it: where any lost, what
-        stands is read again, one round trip per collection."""
-        if self.put_many(writes):
-            return [True] * len(writes)
-        standing: dict[str, dict[str, Stored]] = {}
-        for collection in dict.fromkeys(write.collection for write in writes):
-            keys = [write.key for write in writes if write.collection == collection]
-            standing[collection] = self.get_many(collection, keys)
-        return [
-            stored is not None and _written(stored, write)
-            for write in writes
-            for stored in [standing[write.collection].get(write.key)]
-        ]
+        """Every write, each over its revision and on its own; which of them stand.
+        Adapters make them in fewer round trips."""
+        return [self.put(w.collection, w.key, w.document, w.revision) for w in writes]
 
     def change(self, collection: str, key: str, change: Change) -> None:
         """Write ``change`` of the document (None: there is none yet) over what is read,
@@ -284,7 +274,7 @@ def _revision(stored: Stored | None) -> int:
     return stored.revision if stored else 0
 
 
-def _written(stored: Stored, write: Write) -> bool:
+def written(stored: Stored, write: Write) -> bool:
     """Whether what is stored is that write, standing: its revision and its document."""
     return stored.revision == write.revision + 1 and stored.document == dict(write.document)
 

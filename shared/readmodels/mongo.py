@@ -28,6 +28,7 @@ from shared.readmodels.base import (
     in_order,
     matches,
     total_shown,
+    written,
 )
 from shared.text import word_prefixes
 
@@ -79,26 +80,41 @@ class MongoReadModelStore(ReadModelStore):
     def put_many(self, writes: Sequence[Write]) -> bool:
         """In order: one ordered bulk write per run of writes to one collection. A refused
         insert stops it; a replace that matched nothing loses, though later ones stand."""
-        for collection, run in itertools.groupby(writes, key=lambda w: check_name(w.collection)):
-            operations = [
-                ReplaceOne({"_id": str(w.key), "revision": w.revision}, record)
-                if w.revision
-                else InsertOne(record)
-                for w in run
-                for record in [self._record(w.collection, w.key, w.document, w.revision)]
-            ]
-            replaces = sum(isinstance(o, ReplaceOne) for o in operations)
-            with unavailable_on_failure():
-                try:
-                    result = self._db[collection].bulk_write(operations, ordered=True)
-                except BulkWriteError as error:
-                    if error.details.get("writeConcernErrors"):
-                        unmet = "MongoDB-compatible store: write concern not met"
-                        raise Unavailable(unmet) from error
-                    return False
-            if result.modified_count != replaces:
+        return all(self._bulk(collection, run, ordered=True) for collection, run in _runs(writes))
+
+    def put_each(self, writes: Sequence[Write]) -> list[bool]:
+        """One unordered bulk write per run of writes to one collection; where any lost,
+        what stands is read again, a read per collection."""
+        if all([self._bulk(collection, run, ordered=False) for collection, run in _runs(writes)]):
+            return [True] * len(writes)
+        standing: dict[str, dict[str, Stored]] = {}
+        for collection in dict.fromkeys(write.collection for write in writes):
+            keys = [write.key for write in writes if write.collection == collection]
+            standing[collection] = self.get_many(collection, keys)
+        return [
+            stored is not None and written(stored, write)
+            for write in writes
+            for stored in [standing[write.collection].get(str(write.key))]
+        ]
+
+    def _bulk(self, collection: str, run: Sequence[Write], ordered: bool) -> bool:
+        """The run written; False when any of it lost."""
+        operations = [
+            ReplaceOne({"_id": str(w.key), "revision": w.revision}, record)
+            if w.revision
+            else InsertOne(record)
+            for w in run
+            for record in [self._record(w.collection, w.key, w.document, w.revision)]
+        ]
+        replaces = sum(isinstance(o, ReplaceOne) for o in operations)
+        with unavailable_on_failure():
+            try:
+                result = self._db[collection].bulk_write(operations, ordered=ordered)
+            except BulkWriteError as error:
+                if error.details.get("writeConcernErrors"):
+                    raise Unavailable("MongoDB-compatible store: write concern not met") from error
                 return False
-        return True
+        return result.modified_count == replaces
 
     def _record(
         self, collection: str, key: str, document: Mapping[str, Any], revision: int
@@ -219,3 +235,9 @@ class MongoReadModelStore(ReadModelStore):
     def ping(self) -> None:
         with unavailable_on_failure():
             self._db.command("ping")
+
+
+def _runs(writes: Sequence[Write]) -> list[tuple[str, list[Write]]]:
+    """The writes in runs to one collection each, in order."""
+    grouped = itertools.groupby(writes, key=lambda w: check_name(w.collection))
+    return [(collection, list(run)) for collection, run in grouped]

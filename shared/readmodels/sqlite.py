@@ -59,8 +59,7 @@ class SqliteReadModelStore(ReadModelStore):
 
     def put_many(self, writes: Sequence[Write]) -> bool:
         """In one transaction, rolled back whole when one write loses."""
-        rows = [(self._table(w.collection), str(w.key), json.dumps(w.document), w.revision)
-                for w in writes]  # fmt: skip
+        rows = self._rows(writes)
         try:
             with self.file.transaction() as connection:
                 for table, key, body, revision in rows:
@@ -69,6 +68,17 @@ class SqliteReadModelStore(ReadModelStore):
         except _Lost:
             return False
         return True
+
+    def _rows(self, writes: Sequence[Write]) -> list[tuple[str, str, str, int]]:
+        """Each write as ``_written`` takes it; tables made before any transaction."""
+        return [(self._table(w.collection), str(w.key), json.dumps(w.document), w.revision)
+                for w in writes]  # fmt: skip
+
+    def put_each(self, writes: Sequence[Write]) -> list[bool]:
+        """In one transaction; a write that loses leaves the others standing."""
+        rows = self._rows(writes)
+        with self.file.transaction() as connection:
+            return [_written(connection, *row) for row in rows]
 
     def find(self, collection: str, query: Query) -> Page:
         select, count, parameters = self._select(collection, query)

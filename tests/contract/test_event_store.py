@@ -147,6 +147,16 @@ class TestMongoEventStore(EventStoreContract):
 
         return open_backend(candidate_settings, schemas()).event_store("testing")
 
+    def test_append_each_leaves_no_entry_of_a_commit_that_lost_its_race(self, store):
+        store.append("moved", 0, notice_events("moved"))
+        store.mark_published(store.unpublished(10))
+        [lost, stored] = store.append_each(
+            [Append("moved", 0, notice_events("moved")), Append("new", 0, notice_events("new"))]
+        )
+        assert lost is None and stored is not None
+        entries = [entry["_id"] for entry in store._outbox.find({})]
+        assert entries == [stored.commit_id]
+
 
 class TestInMemoryEventStore(EventStoreContract):
     """The fake unit tests use holds the same contract as the real adapters."""

@@ -349,6 +349,36 @@ def test_rate_limiter_tells_the_store_once_a_second_until_a_client_nears_its_lim
     assert windows.adds == told + 1 and windows.counts[("a", 2)][0] == asked
 
 
+class FailingOnce(CountedWindows):
+    def __init__(self, failing: str):
+        super().__init__()
+        self.failing = failing
+
+    def add(self, client: str, window: int, cost: int, expires_at: float) -> int:
+        if self.failing == "add":
+            self.failing = ""
+            raise Unavailable("store down")
+        return super().add(client, window, cost, expires_at)
+
+    def forget_before(self, now: float) -> None:
+        if self.failing == "forget":
+            self.failing = ""
+            raise Unavailable("store down")
+        super().forget_before(now)
+
+
+@pytest.mark.parametrize("failing", ["add", "forget"])
+def test_requests_counted_while_the_store_failed_are_added_later(failing):
+    now = [120.0]
+    windows = FailingOnce(failing)
+    limiter = RateLimiter(1000, windows, clock=lambda: now[0])
+    with pytest.raises(Unavailable):
+        limiter.wait_needed("a")
+    now[0] = 122.0
+    assert limiter.wait_needed("a") == 0
+    assert windows.counts[("a", 2)][0] == 2
+
+
 def test_rate_limit_holds_in_total_across_processes():
     windows = InMemoryRateWindows()
     processes = [RateLimiter(100, windows, clock=lambda: 120.0) for _ in range(2)]

@@ -35,6 +35,10 @@ class CountingStore(InMemoryReadModelStore):
         self.round_trips.append("put_many")
         return super().put_many(writes)
 
+    def put_each(self, writes):
+        self.round_trips.append("put_each")
+        return super().put_each(writes)
+
 
 def test_a_batch_reads_and_writes_each_document_once():
     store = CountingStore()
@@ -175,7 +179,7 @@ def test_a_batchs_changes_are_read_and_written_in_one_round_trip_each():
     for key in ("a", "b", "c"):
         behind.change("marks", key, lambda document: {**(document or {}), "due": ""})
     behind.flush()
-    assert store.round_trips == ["get_many", "put_many"]
+    assert store.round_trips == ["get_many", "put_each"]
     assert [store.get("marks", key).document for key in "abc"] == [{"due": ""}] * 3
 
 
