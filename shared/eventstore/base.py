@@ -67,7 +67,7 @@ class EventStore(abc.ABC):
 
         Raises ``IdempotencyKeyUsed`` when a commit already carries the key.
         """
-        commit = self._checked(stream_id, expected_version, events, idempotency)
+        commit = self._checked(Append(stream_id, expected_version, events), idempotency)
         current = self._current_version(stream_id, expected_version)
         if current != expected_version:
             raise ConcurrencyError(stream_id, expected_version, current)
@@ -80,7 +80,7 @@ class EventStore(abc.ABC):
         the stream was not at the version expected."""
         if len({append.stream_id for append in appends}) < len(appends):
             raise ValueError("one append per stream")
-        commits = [self._checked(a.stream_id, a.expected_version, a.events) for a in appends]
+        commits = [self._checked(append) for append in appends]
         current = self._current_versions({c.stream_id: c.first_version - 1 for c in commits})
         ready = [
             commit for commit in commits if current[commit.stream_id] == commit.first_version - 1
@@ -88,23 +88,18 @@ class EventStore(abc.ABC):
         stored = self._insert_each(ready)
         return [commit if commit.commit_id in stored else None for commit in commits]
 
-    def _checked(
-        self,
-        stream_id: str,
-        expected_version: int,
-        events: Sequence[dict[str, Any]],
-        idempotency: Idempotency | None = None,
-    ) -> Commit:
+    def _checked(self, append: Append, idempotency: Idempotency | None = None) -> Commit:
         """The commit ``append`` would store, its events checked."""
-        if not events:
+        stream, after = append.stream_id, append.expected_version
+        if not append.events:
             raise ValueError("a commit holds at least one event")
-        for offset, event in enumerate(events):
+        for offset, event in enumerate(append.events):
             self.schemas.validate(event)
-            if event["subject"] != stream_id:
-                raise InvalidEvent(f"event subject {event['subject']} is not stream {stream_id}")
-            if event["streamversion"] != expected_version + 1 + offset:
+            if event["subject"] != stream:
+                raise InvalidEvent(f"event subject {event['subject']} is not stream {stream}")
+            if event["streamversion"] != after + 1 + offset:
                 raise InvalidEvent("events must be numbered on from the expected version")
-        return Commit(stream_id, expected_version + 1, list(events), idempotency=idempotency)
+        return Commit(stream, after + 1, list(append.events), idempotency=idempotency)
 
     def _current_version(self, stream_id: str, expected_version: int) -> int:
         """The version an append is checked against; an adapter whose insert collides with
