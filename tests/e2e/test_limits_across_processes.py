@@ -1,5 +1,6 @@
-"""With three gunicorn processes, the public limit holds in total, not once per process,
-and /metrics counts every process's requests whichever process answers."""
+"""With three gunicorn processes, the public limit holds in total (give or take what each
+process holds back), not once per process, and /metrics counts every process's requests
+whichever process answers."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from prometheus_client import multiprocess
 
 from shared.config import Settings
+from shared.http.ratelimit import HELD_SHARE
 from tests.e2e.services import Running
 
 LIMIT = 30
@@ -48,7 +50,11 @@ def test_the_public_limit_and_the_metrics_hold_across_gunicorn_processes(tmp_pat
     # One clock minute, or two when the run straddled a minute's end.
     minutes = int(finished // 60) - int(started // 60) + 1
     passed = statuses.count(404)
-    assert LIMIT <= passed <= LIMIT * minutes, (passed, minutes)
+    # Each process may hold back an eighth of what it believes is left (HELD_SHARE): the
+    # total may pass the limit by that much from each of the others, far below a limit
+    # per process (PROCESSES * LIMIT).
+    held = LIMIT * (PROCESSES - 1) // HELD_SHARE
+    assert LIMIT <= passed <= (LIMIT + held) * minutes, (passed, minutes)
 
     route = re.compile(
         r'http_requests_total\{method="GET",route="/v1/recruiters/<recruiter_id>",'
