@@ -25,11 +25,13 @@ from bench.clients import Client, ready
 from registry_cli.run import gunicorn_command
 from shared.config import Settings
 from shared.consumer import wait_for
+from shared.mongo import client_for
 from tests.servers import ROOT, Servers, free_port, real_servers
 
 SERVICES = ("licensing", "verification")
 # Its own: the test suite's local stack, started meanwhile, would stop this one.
 BENCH_STACK = ROOT / "var" / "bench-stack"
+RUN_PREFIX = "bench"  # of each run's databases and topics
 
 
 @dataclass
@@ -74,14 +76,16 @@ def services_running(backend: str) -> Iterator[Running]:
         real_servers(BENCH_STACK) if stack else contextlib.nullcontext() as servers,
         tempfile.TemporaryDirectory() as data,
     ):
+        if servers and servers.origin == "local stack":
+            forget_earlier_runs(servers)
         run = uuid.uuid4().hex[:8]
         ports = {service: free_port() for service in SERVICES}
         env = {
             **os.environ,
             "REGISTRY_BACKEND": backend,
             "REGISTRY_DATA_DIR": data,
-            "REGISTRY_TOPIC_PREFIX": f"bench{run}-",
-            "REGISTRY_DATABASE_PREFIX": f"bench{run}",
+            "REGISTRY_TOPIC_PREFIX": f"{RUN_PREFIX}{run}-",
+            "REGISTRY_DATABASE_PREFIX": f"{RUN_PREFIX}{run}",
             "REGISTRY_LOG_LEVEL": "WARNING",
             "REGISTRY_PUBLIC_RATE_PER_MINUTE": "100000000",
         }
@@ -100,6 +104,25 @@ def services_running(backend: str) -> Iterator[Running]:
             yield running
         finally:
             stop(list(running.processes.values()))
+
+
+def forget_earlier_runs(servers: Servers) -> None:
+    """Empty servers for each run: the databases and topics earlier runs left in the
+    bench's own stack (all named ``bench...``) go first. Left there, they outgrew the
+    document server's cache and slowed every run after them."""
+    from kafka.admin import KafkaAdminClient
+
+    client = client_for(servers.mongodb_uri)
+    for name in client.list_database_names():
+        if name.startswith(RUN_PREFIX):
+            client.drop_database(name)
+    admin = KafkaAdminClient(bootstrap_servers=servers.kafka_bootstrap.split(","))
+    try:
+        topics = [topic for topic in admin.list_topics() if topic.startswith(RUN_PREFIX)]
+        if topics:
+            admin.delete_topics(topics)
+    finally:
+        admin.close()
 
 
 @contextlib.contextmanager
