@@ -68,7 +68,7 @@ class EventStore(abc.ABC):
         Raises ``IdempotencyKeyUsed`` when a commit already carries the key.
         """
         commit = self._checked(Append(stream_id, expected_version, events), idempotency)
-        current = self._current_version(stream_id, expected_version)
+        current = self._current_versions({stream_id: expected_version})[stream_id]
         if current != expected_version:
             raise ConcurrencyError(stream_id, expected_version, current)
         self._insert(commit)
@@ -101,16 +101,11 @@ class EventStore(abc.ABC):
                 raise InvalidEvent("events must be numbered on from the expected version")
         return Commit(stream, after + 1, list(append.events), idempotency=idempotency)
 
-    def _current_version(self, stream_id: str, expected_version: int) -> int:
-        """The version an append is checked against; an adapter whose insert collides with
-        an existing first commit need not read it for a new stream."""
-        return self.stream_version(stream_id)
-
     def _current_versions(self, expected: dict[str, int]) -> dict[str, int]:
-        """``_current_version`` of each stream, given the version expected of it."""
-        return {
-            stream: self._current_version(stream, version) for stream, version in expected.items()
-        }
+        """The version each stream's append is checked against, given the version expected
+        of it; an adapter whose insert collides with an existing first commit need not
+        read a stream expected to be new."""
+        return {stream: self.stream_version(stream) for stream in expected}
 
     def _insert_each(self, commits: Sequence[Commit]) -> set[str]:
         """``_insert`` of each; the ids of those stored (the others lost a race)."""

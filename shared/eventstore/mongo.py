@@ -107,26 +107,14 @@ class MongoEventStore(EventStore):
         return [event for document in commits for event in document["events"]]
 
     def stream_version(self, stream_id: str) -> int:
-        return self._last_version(stream_id)
-
-    def _current_version(self, stream_id: str, expected_version: int) -> int:
-        if expected_version == 0:
-            # Not read: every stream's first commit is ``<stream>@1``, which a new
-            # stream's commit collides with if the stream exists after all.
-            return 0
-        return self._last_version(stream_id)
+        return self._last_versions([stream_id])[stream_id]
 
     def _current_versions(self, expected: dict[str, int]) -> dict[str, int]:
-        """The streams expected to exist read together (``IN_SLICE`` at a time); a new
-        stream is not read (see ``_current_version``)."""
-        current = dict.fromkeys(expected, 0)
-        existing = [stream for stream, version in expected.items() if version > 0]
-        with unavailable_on_failure():
-            for criteria in ids_in(existing, "stream_id"):
-                for document in self._commits.find(criteria, {"stream_id": 1, "last_version": 1}):
-                    stream = document["stream_id"]
-                    current[stream] = max(current[stream], document["last_version"])
-        return current
+        """The streams expected to exist read together; a stream expected to be new is not
+        read: every stream's first commit is ``<stream>@1``, which a new stream's commit
+        collides with if the stream exists after all."""
+        existing = self._last_versions([stream for stream, version in expected.items() if version])
+        return {stream: existing.get(stream, 0) for stream in expected}
 
     def find_idempotent(self, key: str) -> Commit | None:
         with unavailable_on_failure():
@@ -184,10 +172,15 @@ class MongoEventStore(EventStore):
         with unavailable_on_failure():
             self._commits.database.command("ping")
 
-    def _last_version(self, stream_id: str) -> int:
+    def _last_versions(self, streams: Sequence[str]) -> dict[str, int]:
+        """Each stream's last version (0: none), ``IN_SLICE`` streams a query."""
+        last = dict.fromkeys(streams, 0)
         with unavailable_on_failure():
-            found = self._commits.find({"stream_id": stream_id}, {"last_version": 1})
-            return max((document["last_version"] for document in found), default=0)
+            for criteria in ids_in(list(streams), "stream_id"):
+                for document in self._commits.find(criteria, {"stream_id": 1, "last_version": 1}):
+                    stream = document["stream_id"]
+                    last[stream] = max(last[stream], document["last_version"])
+        return last
 
     def _find_by_scan(self, key: str) -> Commit | None:
         """The slow path, after a crash or a race: find the commit by its key and repair."""
