@@ -397,6 +397,30 @@ def settle(announcer: StatusAnnouncer) -> None:
     raise AssertionError("recruiters kept falling due")
 
 
+def test_a_batchs_changes_are_appended_and_its_schedules_written_together():
+    store, events, clock, announcer = announcer_over(licensed(), at(30))
+    document = {"kind": "recruiter", "recruiter_id": PARTNER, "facts": partner().facts}
+    store.put("recruiter_status_g1", PARTNER, document, 0)
+    calls = []
+
+    def counting(name: str, call):
+        def counted(*arguments):
+            calls.append(name)
+            return call(*arguments)
+
+        return counted
+
+    for target, name in ((events, "append_each"), (events, "append"), (store, "put_each")):
+        setattr(target, name, counting(name, getattr(target, name)))
+    for recruiter in (RECRUITER, PARTNER):
+        mark_due(store, recruiter)
+    assert announcer.announce_due() == 2
+    assert calls == ["append_each", "put_each"]
+    assert sorted(e["subject"] for e in published(events)) == sorted([RECRUITER, PARTNER])
+    for recruiter in (RECRUITER, PARTNER):
+        assert store.get(StatusSchedule.collection, recruiter).document["version"] == 1
+
+
 def test_a_change_of_the_agent_marks_the_agency_due_and_its_change_is_published():
     agent, story = partner(), agency()
     store, events, clock, announcer = chain_store(agent, story, at(30))
