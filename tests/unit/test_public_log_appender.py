@@ -3,6 +3,7 @@ and a redelivery; an answer carries the proof of the leaf that states it (SPEC Â
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -136,6 +137,25 @@ def test_an_answer_carries_the_proof_of_the_leaf_that_states_it(world):
     # As of the 10th, rec-a was red: the answer of then is proved by the leaf of then.
     then = answer(STORY[2], "2026-03-10T00:00:00.000Z")
     assert proofs(then)["index"] == 2
+
+
+def test_a_change_dated_before_an_earlier_one_proves_the_answer_from_its_date():
+    """Registered without a licence (red from 5 March), then a licence issued with effect
+    from 1 January: green since 1 January, logged after the red."""
+    store, bus = InMemoryReadModelStore(), InMemoryBus()
+    signer = NoteSigner(ORIGIN, ed25519.Ed25519PrivateKey.generate())
+    log, leaves = PublicLog(ReadModelLogStore(store), lambda: signer), LogLeaves(store)
+    red = dataclasses.replace(change("rec-c", 5, "red", None), reasons=["no_licence"])
+    green = dataclasses.replace(
+        change("rec-c", 1, "green", "red"), changed_at="2026-01-01T00:00:00.000Z"
+    )
+    for version, made in enumerate([red, green]):
+        bus.publish("verification.events", [("rec-c", encode(envelope(made, version, NOW)))])
+    follow(bus, log, leaves)
+    proofs = AnswerProofs(log, leaves).prove
+    for as_of in ("2026-06-01T00:00:00.000Z", "2026-03-06T00:00:00.000Z"):
+        assert proofs(answer(green, as_of))["index"] == 1
+    assert proofs(answer(red, "2026-06-01T00:00:00.000Z")) is None  # what was known before
 
 
 def test_no_proof_for_an_answer_no_leaf_states(world):

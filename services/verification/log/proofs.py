@@ -100,12 +100,15 @@ class NoLog:
 def stating(
     document: dict[str, Any], leaves: list[dict[str, Any]], size: int
 ) -> dict[str, Any] | None:
-    """The recruiter's latest leaf by the answer's instant, if it is in the tree of ``size``
-    and states the answer."""
+    """Of the recruiter's leaves in effect by the answer's instant, the last logged, if it
+    is in the tree of ``size`` and states the answer. The last logged, not the latest in
+    effect: a change may date its answer from before an earlier change's (a licence issued
+    with an earlier effective date), and then it is the later that states what the
+    registry knows."""
     stated = [leaf for leaf in leaves if leaf["facts"]["changed_at"] <= document["as_of"]]
     if not stated:
         return None
-    leaf = max(stated, key=lambda known: (known["facts"]["changed_at"], known["index"]))
+    leaf = max(stated, key=lambda known: known["index"])
     if leaf["index"] >= size or Answer.of(leaf["facts"]) != public_answer(document):
         return None
     return leaf
