@@ -105,7 +105,7 @@ class StreamWriter:
                 context.idempotency_key, context.request_hash or "", outcome.__dict__
             )
         try:
-            self.store.append(aggregate.id, aggregate.version, events, idempotency)
+            self.store.append(aggregate.id, aggregate.version, events, idempotency, loaded=True)
         except IdempotencyKeyUsed:
             # A concurrent retry of the same request won the race: answer as it did.
             return self.previous_outcome(context) or outcome

@@ -62,15 +62,20 @@ class EventStore(abc.ABC):
         expected_version: int,
         events: Sequence[dict[str, Any]],
         idempotency: Idempotency | None = None,
+        loaded: bool = False,
     ) -> Commit:
         """Store ``events`` after ``expected_version`` or raise ``ConcurrencyError``.
 
-        Raises ``IdempotencyKeyUsed`` when a commit already carries the key.
+        Raises ``IdempotencyKeyUsed`` when a commit already carries the key. ``loaded``:
+        the version expected is the one ``load`` found, so it is never ahead of the
+        stream, and the insert's clash on (stream, first version) catches every commit
+        made since; the stream's version is not read again.
         """
         commit = self._checked(Append(stream_id, expected_version, events), idempotency)
-        current = self._current_versions({stream_id: expected_version})[stream_id]
-        if current != expected_version:
-            raise ConcurrencyError(stream_id, expected_version, current)
+        if not loaded:
+            current = self._current_versions({stream_id: expected_version})[stream_id]
+            if current != expected_version:
+                raise ConcurrencyError(stream_id, expected_version, current)
         self._insert(commit)
         return commit
 

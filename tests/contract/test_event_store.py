@@ -54,6 +54,31 @@ class EventStoreContract:
         assert sorted(results) == ["conflict"] * 7 + ["ok"]
         assert [e["streamversion"] for e in store.load("race")] == [1, 2]
 
+    def test_appends_after_one_load_race_and_exactly_one_wins_unread(self, store, monkeypatch):
+        """``loaded``: the version comes from ``load``, and the insert's clash decides."""
+        store.append("s1", 0, notice_events("s1", 1, 2))
+        version = len(store.load("s1"))
+        monkeypatch.setattr(store, "_current_versions", lambda expected: pytest.fail("read"))
+        results, barrier = [], threading.Barrier(8)
+
+        def write(size: int):
+            barrier.wait()
+            try:
+                store.append("s1", version, notice_events("s1", 3, size), loaded=True)
+                results.append(size)
+            except ConcurrencyError:
+                results.append("conflict")
+
+        threads = [threading.Thread(target=write, args=(1 + n % 2,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        [won] = [result for result in results if result != "conflict"]
+        assert results.count("conflict") == 7
+        assert [e["streamversion"] for e in store.load("s1")] == list(range(1, 3 + won))
+        assert [c.first_version for c in store.unpublished(100)] == [1, 3]
+
     def test_an_invalid_event_stores_nothing_of_its_commit(self, store):
         events = notice_events("s1", 1, 3)
         events[2]["data"]["title"] = ""
