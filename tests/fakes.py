@@ -37,13 +37,15 @@ class InMemoryEventStore(EventStore):
             self._insert_alone(commit)
 
     def _insert_alone(self, commit: Commit) -> None:
+        # The key first: a retry that clashes with its own first attempt is told so, as
+        # the databases tell it after their insert fails.
+        if commit.idempotency and self.find_idempotent(commit.idempotency.key):
+            raise IdempotencyKeyUsed(commit.idempotency.key)
         if any(
             c.stream_id == commit.stream_id and c.first_version == commit.first_version
             for c in self.commits
         ):
             raise ConcurrencyError(commit.stream_id, commit.first_version - 1)
-        if commit.idempotency and self.find_idempotent(commit.idempotency.key):
-            raise IdempotencyKeyUsed(commit.idempotency.key)
         self.commits.append(commit)
 
     def load(self, stream_id: str) -> list[dict[str, Any]]:

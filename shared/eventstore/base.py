@@ -69,7 +69,10 @@ class EventStore(abc.ABC):
         Raises ``IdempotencyKeyUsed`` when a commit already carries the key. ``loaded``:
         the version expected is the one ``load`` found, so it is never ahead of the
         stream, and the insert's clash on (stream, first version) catches every commit
-        made since; the stream's version is not read again.
+        made since; the stream's version is not read again. (On a replica set, a commit
+        read before the majority held it and then rolled back by a failover would leave
+        a gap; a read of the version just before the insert narrows that window to the
+        instant between the two, without closing it.)
         """
         commit = self._checked(Append(stream_id, expected_version, events), idempotency)
         if not loaded:

@@ -58,7 +58,8 @@ class EventStoreContract:
         """``loaded``: the version comes from ``load``, and the insert's clash decides."""
         store.append("s1", 0, notice_events("s1", 1, 2))
         version = len(store.load("s1"))
-        monkeypatch.setattr(store, "_current_versions", lambda expected: pytest.fail("read"))
+        reads: list[dict] = []
+        monkeypatch.setattr(store, "_current_versions", reads.append)
         results, barrier = [], threading.Barrier(8)
 
         def write(size: int):
@@ -75,9 +76,17 @@ class EventStoreContract:
         for thread in threads:
             thread.join()
         [won] = [result for result in results if result != "conflict"]
-        assert results.count("conflict") == 7
+        assert results.count("conflict") == 7 and reads == []
         assert [e["streamversion"] for e in store.load("s1")] == list(range(1, 3 + won))
         assert [c.first_version for c in store.unpublished(100)] == [1, 3]
+
+    def test_a_retry_that_loaded_before_its_first_attempt_landed_finds_the_key_used(self, store):
+        store.append("s1", 0, notice_events("s1"))
+        key = Idempotency("k1", "hash", {"status": 200})
+        store.append("s1", 1, notice_events("s1", 2, 1), key, loaded=True)
+        with pytest.raises(IdempotencyKeyUsed):
+            store.append("s1", 1, notice_events("s1", 2, 1), key, loaded=True)
+        assert [e["streamversion"] for e in store.load("s1")] == [1, 2]
 
     def test_an_invalid_event_stores_nothing_of_its_commit(self, store):
         events = notice_events("s1", 1, 3)

@@ -17,8 +17,9 @@ from tests.licensing_helpers import Ministry
 from tests.servers import ROOT
 
 AS_OF = "2026-06-01T00:00:00Z"
-# What differs between two answers to one question, whoever computed them.
-OF_THE_MOMENT = ("as_of", "positions", "receipt", "lag_seconds")
+# What differs between two answers to one question, whoever computed them; the proof is
+# of the public log as it stood, which the workers' log appender goes on growing.
+OF_THE_MOMENT = ("as_of", "positions", "receipt", "lag_seconds", "log")
 
 
 def test_two_workers_share_the_partitions_and_answer_as_one(stack_settings, tmp_path):
